@@ -1,0 +1,28 @@
+import { requireRole } from "@/lib/auth/current-user";
+import { AUDIT_PAGE_SIZE, auditFilterSchema, listAuditEntries } from "@/lib/audit/query";
+import { AuditTable } from "@/components/audit/audit-table";
+import { AuditFilters } from "@/components/audit/audit-filters";
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requireRole("steward");
+  const sp = await searchParams;
+  const filter = auditFilterSchema.parse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
+  const { rows, total } = await listAuditEntries({ labId: user.labId, filter });
+  const query = new URLSearchParams(Object.entries(filter).filter(([k, v]) => k !== "page" && v !== undefined).map(([k, v]) => [k, String(v)]));
+  const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
+  const pageHref = (p: number) => `/audit?${new URLSearchParams([...query.entries(), ["page", String(p)]])}`;
+  return (
+    <>
+      <h1>Audit log</h1>
+      <div className="card">
+        <AuditFilters filter={filter} exportHref={`/api/audit/export?${query}`} />
+        <p className="muted" data-testid="audit-total">{total} entries · page {filter.page} of {pages}</p>
+        <AuditTable rows={rows.map((r) => ({ ...r, details: JSON.stringify(r.details) }))} />
+        <p className="row">
+          {filter.page > 1 && <a href={pageHref(filter.page - 1)}>← Newer</a>}
+          {filter.page < pages && <a href={pageHref(filter.page + 1)}>Older →</a>}
+        </p>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,37 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import "./globals.css";
+import { getCurrentUser } from "@/lib/auth/current-user";
+import { roleAtLeast } from "@/lib/auth/roles";
+import { SignOutButton } from "@/components/sign-out-button";
+
+// Every page depends on who is asking; nothing is prerendered at build time (the build needs no
+// database or secrets, and no page can be served from a shared cache).
+export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = { title: "labgate", description: "Credentialed data access for research labs" };
+
+// The layout only decides what navigation to show; each page still calls the auth chokepoint itself.
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const user = await getCurrentUser();
+  return (
+    <html lang="en">
+      <body>
+        <header className="top">
+          <Link href="/" className="brand">labgate</Link>
+          <nav>
+            {user && <Link href="/">Home</Link>}
+            {user && roleAtLeast(user.role, "steward") && <Link href="/members">Members</Link>}
+            {user && roleAtLeast(user.role, "steward") && <Link href="/audit">Audit log</Link>}
+          </nav>
+          {user ? (
+            <span className="who" data-testid="whoami">
+              {user.name} · {user.email} · {user.role} <SignOutButton />
+            </span>
+          ) : null}
+        </header>
+        <main>{children}</main>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,67 @@
+"use client";
+import { signIn } from "next-auth/react";
+import { useState } from "react";
+
+// next-auth reports provider-level failures as codes in ?error=; these are the ones a person can act on.
+const KNOWN: Record<string, string> = {
+  NoAccount: "No labgate account uses that email. Ask your lab's data steward for an invite.",
+  Deactivated: "This account has been deactivated. Ask your lab's data steward.",
+  OidcEmailUnverified: "Your institution did not confirm that email address.",
+  OAuthSignin: "Could not reach the institution's sign-in service. Try again later.",
+  OAuthCallback: "The institution's sign-in did not complete. Try again.",
+  AccessDenied: "Sign-in was refused.",
+  SessionRequired: "Please sign in.",
+};
+
+function callbackUrl(): string {
+  const raw = new URLSearchParams(window.location.search).get("callbackUrl");
+  // Only same-site paths: an open redirect after login is a phishing aid.
+  return raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : "/";
+}
+
+export function LoginForm({ oidc, initialError }: { oidc: { name: string } | null; initialError?: string }) {
+  const [error, setError] = useState<string | null>(initialError ? (KNOWN[initialError] ?? "Sign-in failed. Try again.") : null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    setBusy(true);
+    setError(null);
+    const res = await signIn("credentials", { email: String(form.get("email") ?? ""), password: String(form.get("password") ?? ""), redirect: false });
+    setBusy(false);
+    if (!res || res.error) {
+      setError(res?.error && res.error !== "CredentialsSignin" ? res.error : "Wrong email or password.");
+      return;
+    }
+    window.location.assign(callbackUrl());
+  }
+
+  return (
+    <>
+      <form onSubmit={submit} noValidate>
+        <label htmlFor="email">Email</label>
+        <input id="email" name="email" type="email" autoComplete="username" required />
+        <label htmlFor="password">Password</label>
+        <input id="password" name="password" type="password" autoComplete="current-password" required />
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <p>
+          <button type="submit" disabled={busy}>
+            {busy ? "Signing in…" : "Sign in"}
+          </button>
+        </p>
+      </form>
+      {oidc && (
+        <p>
+          <button type="button" className="secondary" onClick={() => void signIn("oidc", { callbackUrl: callbackUrl() })}>
+            Sign in with {oidc.name}
+          </button>
+        </p>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,4 @@
+export * from "./labs";
+export * from "./users";
+export * from "./invites";
+export * from "./audit";

@@ -1,0 +1,50 @@
+import "server-only";
+import { desc, sql } from "drizzle-orm";
+import { auditLog } from "@/db/schema";
+import type { DbOrTx } from "@/lib/db/client";
+import { now } from "@/lib/clock";
+import { auditRowHash, GENESIS_HASH, type AuditContent } from "./canonical";
+
+
+export type AuditEvent = {
+  action: string;
+  outcome?: "ok" | "denied" | "failed";
+  labId?: string | null;
+  actor?: { id: string; email: string } | null;
+  actorEmail?: string | null;
+  target?: { type: string; id: string } | null;
+  ip?: string | null;
+  details?: Record<string, unknown>;
+};
+
+// Any fixed number works; it only has to be the same for every writer of the chain.
+const AUDIT_CHAIN_LOCK = 7_414_253_001;
+
+/**
+ * Appends one hash-chained row. Call it with the transaction of the action it records so the row
+ * exists exactly when the action happened. The advisory lock serialises writers so each row links to
+ * the last committed one; it is held only until that transaction ends.
+ */
+export async function recordAudit(tx: DbOrTx, event: AuditEvent): Promise<{ id: number; hash: string }> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+  const [last] = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const idResult = await tx.execute<{ id: string }>(sql`select nextval(pg_get_serial_sequence('audit_log', 'id')) as id`);
+  const id = Number(idResult.rows[0]!.id);
+  const content: AuditContent = {
+    id,
+    at: now().toISOString(),
+    labId: event.labId ?? null,
+    actorId: event.actor?.id ?? null,
+    actorEmail: event.actor?.email ?? event.actorEmail ?? null,
+    action: event.action,
+    targetType: event.target?.type ?? null,
+    targetId: event.target?.id ?? null,
+    outcome: event.outcome ?? "ok",
+    ip: event.ip ?? null,
+    details: event.details ?? {},
+  };
+  const hash = auditRowHash(prevHash, content);
+  await tx.insert(auditLog).values({ ...content, at: new Date(content.at), prevHash, hash });
+  return { id, hash };
+}

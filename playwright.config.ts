@@ -1,0 +1,58 @@
+import { defineConfig } from "@playwright/test";
+
+/**
+ * Run through `npm test`, which makes a fresh database, builds the app and sets the environment
+ * below. The app is the production build (`next start`), as users get it.
+ */
+const port = Number(process.env.E2E_PORT ?? 3100);
+const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3199);
+const baseURL = `http://localhost:${port}`;
+if (!process.env.DATABASE_URL) throw new Error("e2e: run the end-to-end suite through `npm test` (it creates the test database), or set DATABASE_URL to a migrated database");
+
+const oidc = { OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`, OIDC_CLIENT_ID: "labgate-e2e", OIDC_CLIENT_SECRET: "labgate-e2e-secret", OIDC_NAME: "Test University" };
+const appEnv = {
+  ...(process.env as Record<string, string>),
+  ...oidc,
+  NODE_ENV: "production",
+  NEXTAUTH_URL: baseURL,
+  NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-secret-e2e-secret-e2e-secret-e2e-0",
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results/e2e",
+  timeout: 30_000,
+  expect: { timeout: 7_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  forbidOnly: Boolean(process.env.CI),
+  reporter: [["list"], ["json", { outputFile: "test-results/e2e.json" }]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    },
+  },
+  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  webServer: [
+    {
+      command: "node node_modules/tsx/dist/cli.mjs e2e/support/oidc-provider.ts",
+      url: `${oidc.OIDC_ISSUER}/.well-known/openid-configuration`,
+      env: { ...appEnv, OIDC_PORT: String(oidcPort) },
+      reuseExistingServer: false,
+      stdout: "ignore",
+    },
+    {
+      command: `node node_modules/next/dist/bin/next start -p ${port}`,
+      url: `${baseURL}/api/health`,
+      env: appEnv,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+  ],
+});

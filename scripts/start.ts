@@ -1,0 +1,49 @@
+/**
+ * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed once, build if needed,
+ * then `next start`. Stays the parent of both servers so Ctrl-C stops them together.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { ensureDatabase, runMigrations } from "./lib/database";
+import { resolveDatabaseServer, redact } from "./lib/database-server";
+import { DEMO_USERS, seedDemo } from "./lib/demo-seed";
+import { buildIsStale } from "./lib/build-freshness";
+import { ensureAuthSecret, loadDotEnv } from "./lib/runtime-env";
+
+async function main() {
+  loadDotEnv();
+  ensureAuthSecret();
+  const port = Number(process.env.PORT ?? 3000);
+  const server = await resolveDatabaseServer({ dataDir: path.resolve("data/postgres"), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
+  const url = process.env.DATABASE_URL ?? server.url("labgate");
+  await ensureDatabase(url);
+  await runMigrations(url);
+  const seeded = await seedDemo(url);
+  console.log(`labgate: database ${redact(url)} migrated${seeded.created ? ", demo lab seeded" : ""}`);
+
+  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}` };
+  const nextBin = path.resolve("node_modules/next/dist/bin/next");
+  if (process.env.LABGATE_SKIP_BUILD !== "1" && buildIsStale()) {
+    console.log("labgate: building the app (first start or sources changed)…");
+    const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
+    if (build.status !== 0) {
+      await server.stop();
+      process.exit(build.status ?? 1);
+    }
+  }
+  const app = spawn(process.execPath, [nextBin, "start", "-p", String(port)], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
+  console.log(`\nlabgate: serving on http://localhost:${port}\nDemo logins (lab "Demo Imaging Lab"):`);
+  for (const u of DEMO_USERS) console.log(`  ${u.role.padEnd(8)} ${u.email}  /  ${u.password}`);
+  const shutdown = () => app.kill("SIGTERM");
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  app.on("exit", async (code) => {
+    await server.stop();
+    process.exit(code ?? 0);
+  });
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+/**
+ * `npm test`: lint, typecheck, Vitest (unit + integration on a fresh PostgreSQL database), a
+ * production build, and the Playwright suite in Chromium against it (another fresh database).
+ * Ends with one summary line "N passed, N failed".
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { ensureChromium } from "./lib/chromium";
+import { dropDatabase, ensureDatabase, runMigrations } from "./lib/database";
+import { resolveDatabaseServer } from "./lib/database-server";
+
+const bin = (pkg: string) => path.resolve("node_modules", pkg);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+function run(label: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  console.log(`\n── ${label} ──`);
+  const r = spawnSync(process.execPath, args, { stdio: "inherit", env });
+  return r.status === 0;
+}
+
+function countVitest(file: string) {
+  if (!existsSync(file)) return;
+  const j = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  totals.passed += j.numPassedTests;
+  totals.failed += j.numFailedTests;
+  totals.skipped += j.numPendingTests + j.numTodoTests;
+}
+
+function countPlaywright(file: string) {
+  if (!existsSync(file)) return;
+  const j = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+  totals.passed += j.stats.expected + j.stats.flaky;
+  totals.failed += j.stats.unexpected;
+  totals.skipped += j.stats.skipped;
+}
+
+async function main(): Promise<number> {
+  rmSync("test-results", { recursive: true, force: true });
+  const steps: [string, boolean][] = [];
+  steps.push(["lint", run("lint (eslint)", [bin("eslint/bin/eslint.js"), ".", "--max-warnings=0"])]);
+  steps.push(["typecheck", run("typecheck (tsc)", [bin("typescript/bin/tsc"), "--noEmit", "-p", "."])]);
+  const chromium = ensureChromium();
+
+  const server = await resolveDatabaseServer({ dataDir: path.resolve("data/postgres-test"), port: 54339 });
+  const stamp = `${Date.now()}_${process.pid}`;
+  const unitDb = server.url(`labgate_test_${stamp}`);
+  const e2eDb = server.url(`labgate_e2e_${stamp}`);
+  try {
+    for (const db of [unitDb, e2eDb]) {
+      await ensureDatabase(db);
+      await runMigrations(db);
+    }
+    const base = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXTAUTH_SECRET: "test-secret-test-secret-test-secret-0123" };
+    const vitestOk = run("unit + integration (vitest)", [bin("vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest.json"], { ...base, LABGATE_TEST_DATABASE_URL: unitDb });
+    countVitest("test-results/vitest.json");
+    steps.push(["vitest", vitestOk]);
+
+    const buildOk = run("build (next build)", [bin("next/dist/bin/next"), "build"], { ...base, NODE_ENV: "production" });
+    steps.push(["build", buildOk]);
+    if (buildOk) {
+      const e2eOk = run("end-to-end (playwright, chromium)", [bin("@playwright/test/cli.js"), "test"], { ...base, DATABASE_URL: e2eDb, CHROMIUM_PATH: chromium });
+      countPlaywright("test-results/e2e.json");
+      steps.push(["e2e", e2eOk]);
+    }
+  } finally {
+    await dropDatabase(unitDb).catch(() => {});
+    await dropDatabase(e2eDb).catch(() => {});
+    await server.stop();
+  }
+  const failedSteps = steps.filter(([, ok]) => !ok).map(([name]) => name);
+  console.log(`\nsteps: ${steps.map(([n, ok]) => `${n} ${ok ? "ok" : "FAILED"}`).join(", ")}`);
+  // Steps without test counts (lint, typecheck, build) count as one failure each when they fail.
+  const stepFailures = failedSteps.filter((s) => ["lint", "typecheck", "build"].includes(s)).length;
+  console.log(`${totals.passed} passed, ${totals.failed + stepFailures} failed, ${totals.skipped} skipped`);
+  return failedSteps.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,16 @@
+import { getDb } from "@/lib/db/client";
+import { createLab, createUser } from "@/lib/factories";
+import type { CurrentUser } from "@/lib/auth/current-user";
+import type { Role } from "@/lib/auth/roles";
+
+/** A fresh lab with one user of each role, as CurrentUser objects the lib functions take. */
+export async function labWithRoles() {
+  const db = getDb();
+  const lab = await createLab(db);
+  const make = async (role: Role) => {
+    const u = await createUser(db, { labId: lab.id, role });
+    const current: CurrentUser = { id: u.id, email: u.email, name: u.name, role: u.role, labId: lab.id };
+    return { ...current, password: u.password! };
+  };
+  return { lab, admin: await make("admin"), steward: await make("steward"), member: await make("member") };
+}
