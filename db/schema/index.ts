@@ -2,3 +2,5 @@ export * from "./labs";
 export * from "./users";
 export * from "./invites";
 export * from "./audit";
+export * from "./credentialing";
+export * from "./mimic";

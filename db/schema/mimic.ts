@@ -1,0 +1,38 @@
+import { bigint, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { datasets } from "./credentialing";
+import { users } from "./users";
+
+/** One row per import attempt; the explorer's data tables themselves are in db/migrations/0005_mimic-explorer.sql. */
+export const mimicImports = pgTable("mimic_imports", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  datasetId: uuid("dataset_id")
+    .notNull()
+    .references(() => datasets.id),
+  sourceDir: text("source_dir").notNull(),
+  status: text("status", { enum: ["running", "succeeded", "failed", "unchanged"] }).notNull(),
+  fingerprint: text("fingerprint"),
+  startedBy: uuid("started_by").references(() => users.id),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp("finished_at", { withTimezone: true }),
+  phase: text("phase"),
+  bytesDone: bigint("bytes_done", { mode: "number" }).notNull().default(0),
+  bytesTotal: bigint("bytes_total", { mode: "number" }).notNull().default(0),
+  rowsDone: bigint("rows_done", { mode: "number" }).notNull().default(0),
+  counts: jsonb("counts").$type<Record<string, number>>(),
+  error: text("error"),
+});
+
+export const mimicCohorts = pgTable("mimic_cohorts", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  labId: uuid("lab_id").notNull(),
+  datasetId: uuid("dataset_id")
+    .notNull()
+    .references(() => datasets.id),
+  name: text("name").notNull(),
+  query: text("query").notNull(),
+  studyCount: integer("study_count").notNull(),
+  createdBy: uuid("created_by")
+    .notNull()
+    .references(() => users.id),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { LABELS, type Label } from "../import/file-specs";
+import { LABEL_STATES, SPLITS, type LabelState, type Split } from "../tokens";
+
+/**
+ * The explorer's whole state lives in the URL so a filtered view can be shared within the lab.
+ * `label` is repeated: `label=Edema:positive&label=Edema:uncertain&label=Pneumonia:negative`
+ * (states of one label are alternatives; different labels must all hold).
+ */
+export type StudyFilters = {
+  labeler: "chexpert" | "negbio";
+  labels: { label: Label; states: LabelState[] }[];
+  views: string[];
+  splits: Split[];
+  from: string | null;
+  to: string | null;
+  localOnly: boolean;
+  q: string | null;
+  sort: "date" | "study_id" | "subject_id";
+  dir: "asc" | "desc";
+  page: number;
+  pageSize: number;
+};
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "dates are YYYY-MM-DD");
+
+const labelParam = z.string().transform((v, ctx) => {
+  const at = v.lastIndexOf(":");
+  const label = v.slice(0, at) as Label;
+  const state = v.slice(at + 1) as LabelState;
+  if (at < 0 || !LABELS.includes(label) || !LABEL_STATES.includes(state)) {
+    ctx.addIssue({ code: "custom", message: `"${v}" is not a label filter like "Edema:positive" (states: ${LABEL_STATES.join(", ")})` });
+    return z.NEVER;
+  }
+  return { label, state };
+});
+
+const schema = z
+  .object({
+    labeler: z.enum(["chexpert", "negbio"]).default("chexpert"),
+    label: z.array(labelParam).max(28).default([]),
+    view: z.array(z.string().max(40)).max(20).default([]),
+    split: z.array(z.enum(SPLITS)).default([]),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    local: z.enum(["1", "0"]).optional(),
+    q: z.string().trim().max(200).optional(),
+    sort: z.enum(["date", "study_id", "subject_id"]).default("date"),
+    dir: z.enum(["asc", "desc"]).default("desc"),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    size: z.coerce.number().int().min(10).max(200).default(50),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { message: "the start date is after the end date", path: ["from"] });
+
+type RawParams = Record<string, string | string[] | undefined> | URLSearchParams;
+
+function toRecord(params: RawParams): Record<string, string | string[]> {
+  const multi = new Set(["label", "view", "split"]);
+  const out: Record<string, string | string[]> = {};
+  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x] as const) : v === undefined ? [] : [[k, v] as const]));
+  for (const [k, v] of entries) {
+    if (v === "") continue;
+    if (multi.has(k)) out[k] = [...((out[k] as string[] | undefined) ?? []), v];
+    else out[k] = v;
+  }
+  return out;
+}
+
+export function parseStudyFilters(params: RawParams): { ok: true; filters: StudyFilters } | { ok: false; errors: string[] } {
+  const parsed = schema.safeParse(toRecord(params));
+  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((i) => i.message) };
+  const f = parsed.data;
+  const byLabel = new Map<Label, LabelState[]>();
+  for (const { label, state } of f.label) byLabel.set(label, [...new Set([...(byLabel.get(label) ?? []), state])]);
+  return {
+    ok: true,
+    filters: {
+      labeler: f.labeler,
+      labels: [...byLabel].map(([label, states]) => ({ label, states })),
+      views: [...new Set(f.view)],
+      splits: [...new Set(f.split)],
+      from: f.from ?? null,
+      to: f.to ?? null,
+      localOnly: f.local === "1",
+      q: f.q || null,
+      sort: f.sort,
+      dir: f.dir,
+      page: f.page,
+      pageSize: f.size,
+    },
+  };
+}
+
+/** The inverse of parseStudyFilters, for links; defaults are left out to keep URLs short. */
+export function studyFiltersToSearch(f: Partial<StudyFilters>): string {
+  const p = new URLSearchParams();
+  if (f.labeler && f.labeler !== "chexpert") p.set("labeler", f.labeler);
+  for (const l of f.labels ?? []) for (const s of l.states) p.append("label", `${l.label}:${s}`);
+  for (const v of f.views ?? []) p.append("view", v);
+  for (const s of f.splits ?? []) p.append("split", s);
+  if (f.from) p.set("from", f.from);
+  if (f.to) p.set("to", f.to);
+  if (f.localOnly) p.set("local", "1");
+  if (f.q) p.set("q", f.q);
+  if (f.sort && f.sort !== "date") p.set("sort", f.sort);
+  if (f.dir && f.dir !== "desc") p.set("dir", f.dir);
+  if (f.page && f.page !== 1) p.set("page", String(f.page));
+  if (f.pageSize && f.pageSize !== 50) p.set("size", String(f.pageSize));
+  return p.toString();
+}

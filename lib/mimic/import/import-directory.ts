@@ -1,0 +1,172 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import * as schema from "@/db/schema";
+import { mimicImports } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
+import { now } from "@/lib/clock";
+import { getEnv } from "@/lib/env";
+import { buildPartitions, dropOrphanPartitions, swapPartitions, type NewPartitions } from "./build-partitions";
+import type { Project } from "./file-specs";
+import { findBadRow } from "./find-bad-row";
+import { ImportError } from "./import-error";
+import { inspectDirectory } from "./inspect-directory";
+import { loadCsv, loadImageFilenames, loadLocalImages, loadReports } from "./load-files";
+import { createStagingTables } from "./staging";
+
+export type ImportProgress = { phase: string; bytesDone: number; bytesTotal: number; rowsDone: number; startedAt: number };
+export type ImportResult = { importId: string; status: "succeeded" | "unchanged"; counts: Record<string, number>; seconds: number };
+
+// One import at a time per database: imports are heavy, and orphan cleanup must not race a live one.
+const IMPORT_LOCK = 7_414_253_101;
+
+type Options = {
+  dir: string;
+  dataset: { id: string; slug: string; version: string };
+  actor?: { id: string; email: string; labId: string } | null;
+  onProgress?: (p: ImportProgress) => void;
+};
+
+/**
+ * Imports a MIMIC-CXR / MIMIC-CXR-JPG version directory into the dataset's explorer tables:
+ * streams every file through COPY into session-private staging, builds new tables beside the
+ * current ones, and swaps them in with one transaction. A failure at any point leaves the previous
+ * import exactly as it was.
+ */
+export async function importMimicDirectory(opts: Options): Promise<ImportResult> {
+  const project = opts.dataset.slug as Project;
+  if (project !== "mimic-cxr" && project !== "mimic-cxr-jpg") throw new ImportError(`dataset ${opts.dataset.slug} is not MIMIC-CXR or MIMIC-CXR-JPG`);
+  const dir = path.resolve(opts.dir);
+  const started = performance.now();
+  const progress: ImportProgress = { phase: "checking files", bytesDone: 0, bytesTotal: 0, rowsDone: 0, startedAt: Date.now() };
+  const report = () => opts.onProgress?.({ ...progress });
+
+  const client = new pg.Client({ connectionString: getEnv().DATABASE_URL });
+  await client.connect();
+  const db = drizzle(client, { schema });
+  let importId: string | undefined;
+  let next: NewPartitions | undefined;
+  let lastSaved = 0;
+  let progressOpen = true;
+  // Progress goes to the import's row from a second connection so the UI sees it mid-import.
+  const progressPool = new pg.Pool({ connectionString: getEnv().DATABASE_URL, max: 1 });
+  const saveProgress = async (force = false) => {
+    report();
+    if (!importId || !progressOpen || (!force && Date.now() - lastSaved < 500)) return;
+    lastSaved = Date.now();
+    await progressPool.query("UPDATE mimic_imports SET phase = $2, bytes_done = $3, bytes_total = $4, rows_done = $5 WHERE id = $1", [
+      importId,
+      progress.phase,
+      progress.bytesDone,
+      progress.bytesTotal,
+      progress.rowsDone,
+    ]);
+  };
+  const onBytes = (n: number) => {
+    progress.bytesDone += n;
+    void saveProgress().catch(() => {});
+  };
+  const onRows = (n: number) => {
+    progress.rowsDone += n;
+    void saveProgress().catch(() => {});
+  };
+
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [IMPORT_LOCK]);
+    const plan = await inspectDirectory({ dir, project, version: opts.dataset.version });
+    progress.bytesTotal = plan.bytesTotal;
+    const [last] = await db
+      .select({ fingerprint: mimicImports.fingerprint })
+      .from(mimicImports)
+      .where(and(eq(mimicImports.datasetId, opts.dataset.id), eq(mimicImports.status, "succeeded")))
+      .orderBy(desc(mimicImports.finishedAt))
+      .limit(1);
+    const [row] = await db
+      .insert(mimicImports)
+      .values({ datasetId: opts.dataset.id, sourceDir: dir, status: last?.fingerprint === plan.fingerprint ? "unchanged" : "running", fingerprint: plan.fingerprint, startedBy: opts.actor?.id ?? null, startedAt: now(), bytesTotal: plan.bytesTotal })
+      .returning({ id: mimicImports.id });
+    importId = row!.id;
+    if (last?.fingerprint === plan.fingerprint) {
+      await db.update(mimicImports).set({ finishedAt: now(), phase: "unchanged" }).where(eq(mimicImports.id, importId));
+      return { importId, status: "unchanged", counts: {}, seconds: (performance.now() - started) / 1000 };
+    }
+
+    await dropOrphanPartitions(client);
+    await createStagingTables(client);
+    const counts: Record<string, number> = {};
+    for (const spec of plan.csv) {
+      progress.phase = `reading ${spec.name}`;
+      await saveProgress(true);
+      counts[spec.kind] = (await loadCsv(client, { dir, spec, onBytes, onRows })).rows;
+    }
+    if (plan.reportsZip) {
+      progress.phase = "reading mimic-cxr-reports.zip";
+      await saveProgress(true);
+      counts.reports = (await loadReports(client, { zipPath: path.join(dir, "mimic-cxr-reports.zip"), name: "mimic-cxr-reports.zip", onBytes, onRows })).rows;
+    }
+    if (plan.imageFilenames) counts.image_filenames = (await loadImageFilenames(client, { filePath: path.join(dir, "IMAGE_FILENAMES"), onBytes, onRows })).rows;
+    progress.phase = "finding local images";
+    await saveProgress(true);
+    counts.local_images = (await loadLocalImages(client, { dir })).files;
+
+    progress.phase = "building tables and indexes";
+    await saveProgress(true);
+    const tag = `i${randomBytes(6).toString("hex")}`;
+    const imageSource = counts.records ? "records" : counts.metadata ? "metadata" : "split";
+    try {
+      next = await buildPartitions(client, { datasetId: opts.dataset.id, tag, imageSource });
+    } catch (e) {
+      throw await findBadRow(client, e);
+    }
+    const totals = await client.query<{ studies: string; images: string }>(
+      `SELECT (SELECT count(*) FROM ${next.study}) AS studies, (SELECT count(*) FROM ${next.image}) AS images`,
+    );
+    counts.studies = Number(totals.rows[0]!.studies);
+    counts.images = Number(totals.rows[0]!.images);
+
+    progress.phase = "switching to the new data";
+    await saveProgress(true);
+    progressOpen = false;
+    const id = importId;
+    const swapped = next;
+    await db.transaction(async (tx) => {
+      await swapPartitions(client, { datasetId: opts.dataset.id, next: swapped });
+      await tx.update(mimicImports).set({ status: "succeeded", finishedAt: now(), phase: "done", counts, bytesDone: plan.bytesTotal, rowsDone: progress.rowsDone }).where(eq(mimicImports.id, id));
+      await recordAudit(tx, {
+        action: "dataset.import",
+        labId: opts.actor?.labId ?? null,
+        actor: opts.actor ?? null,
+        target: { type: "dataset", id: opts.dataset.id },
+        details: { slug: opts.dataset.slug, version: opts.dataset.version, dir, counts },
+      });
+    });
+    next = undefined;
+    progress.phase = "done";
+    report();
+    return { importId: id, status: "succeeded", counts, seconds: (performance.now() - started) / 1000 };
+  } catch (e) {
+    progressOpen = false;
+    const error = e instanceof ImportError ? e : new ImportError(e instanceof Error ? e.message : String(e));
+    if (next) await client.query(`DROP TABLE IF EXISTS ${next.image}, ${next.study}`).catch(() => {});
+    if (importId) {
+      await progressPool
+        .query("UPDATE mimic_imports SET status = 'failed', finished_at = $2, error = $3, phase = 'failed' WHERE id = $1", [importId, now(), error.message])
+        .catch(() => {});
+    }
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+    await progressPool.end().catch(() => {});
+  }
+}
+
+/** Looks a dataset version up by slug and version (the CLI's and UI's way of naming it). */
+export async function findDataset(opts: { slug: string; version: string }) {
+  const { getDb } = await import("@/lib/db/client");
+  const rows = await getDb().execute<{ id: string; slug: string; version: string }>(
+    sql`select id, slug, version from datasets where slug = ${opts.slug} and version = ${opts.version}`,
+  );
+  return rows.rows[0] ?? null;
+}
