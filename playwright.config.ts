@@ -21,6 +21,7 @@ const appEnv = {
 
 export default defineConfig({
   testDir: "e2e",
+  globalSetup: "./e2e/support/mimic-data.ts",
   outputDir: "test-results/e2e",
   timeout: 60_000,
   expect: { timeout: 15_000 },

@@ -21,6 +21,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           <Link href="/" className="brand">labgate</Link>
           <nav>
             {user && <Link href="/">Home</Link>}
+            {user && <Link href="/datasets">Datasets</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link href="/members">Members</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link href="/audit">Audit log</Link>}
           </nav>

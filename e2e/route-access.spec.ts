@@ -3,14 +3,19 @@ import { routeRegistry, type Access } from "@/lib/auth/route-registry";
 import { roleAtLeast, type Role } from "@/lib/auth/roles";
 import { expect, loginAs, test } from "./support/fixtures";
 import { randomUUID } from "node:crypto";
+import { miniStudies } from "@/tests/mimic/mini-mimic";
+import { E2E_JPG } from "./support/mimic-data";
 
-type Persona = "anonymous" | Role;
-const PERSONAS: Persona[] = ["anonymous", "member", "steward", "admin"];
+// "researcher" is a member holding the steward's grant for the e2e datasets; the others hold none.
+type Persona = "anonymous" | Role | "researcher";
+const PERSONAS: Persona[] = ["anonymous", "member", "steward", "admin", "researcher"];
 
 function expectedStatus(access: Access, persona: Persona, method: string, allowedStatus?: number): number {
   if (access === "public") return allowedStatus ?? (method === "GET" ? 200 : 400);
   if (persona === "anonymous") return 401;
-  if (!roleAtLeast(persona, access)) return 403;
+  if (access === "dataset") {
+    if (persona !== "researcher") return 403;
+  } else if (!roleAtLeast(persona === "researcher" ? "member" : persona, access)) return 403;
   // Allowed: a page or export answers 200; a mutation sent with an empty body fails validation (400),
   // which proves the request got past authorization without changing anything.
   return allowedStatus ?? (method === "GET" ? 200 : 400);
@@ -19,7 +24,7 @@ function expectedStatus(access: Access, persona: Persona, method: string, allowe
 // Calls every declared route as every persona and checks the status its declaration implies.
 test("every route answers each persona as the registry declares", async ({ page, lab, baseURL }) => {
   const contexts: Record<Persona, APIRequestContext> = { anonymous: await playwrightRequest.newContext({ baseURL }) } as Record<Persona, APIRequestContext>;
-  for (const role of ["member", "steward", "admin"] as const) {
+  for (const role of ["member", "steward", "admin", "researcher"] as const) {
     const ctx = await page.context().browser()!.newContext({ baseURL });
     const p = await ctx.newPage();
     await loginAs(p, lab[role]);
@@ -27,7 +32,11 @@ test("every route answers each persona as the registry declares", async ({ page,
   }
   const failures: string[] = [];
   for (const [route, decl] of Object.entries(routeRegistry)) {
-    const url = (decl.sample ?? route).replace("{member}", lab.member.id).replace("{missing}", randomUUID());
+    const url = (decl.sample ?? route)
+      .replace("{member}", lab.member.id)
+      .replace("{missing}", randomUUID())
+      .replace("{dataset}", `${E2E_JPG.slug}/${E2E_JPG.version}`)
+      .replace("{study}", String(miniStudies()[0]!.study));
     if (url.includes("[")) throw new Error(`route ${route} needs a sample URL in the registry`);
     for (const [method, access] of Object.entries(decl.methods)) {
       if (route === "/api/auth/[...nextauth]" && method === "POST") continue; // next-auth's own CSRF-protected endpoint

@@ -35,7 +35,7 @@ describe("route access registry", () => {
       const access = routeRegistry[r.path]!.methods.GET;
       if (access === "public") continue;
       const body = readFileSync(r.file, "utf8").split(/export default async function \w+\([^)]*\)[^{]*\{/)[1] ?? "";
-      expect(body.trimStart().match(/^const \w+ = await (requireUser|requireRole)\(/), r.file).not.toBeNull();
+      expect(body.trimStart().match(/^const (\w+|\{[\w ,]+\}) = await (requireUser|requireRole|requireDatasetAccess)\(/), r.file).not.toBeNull();
     }
   });
 });

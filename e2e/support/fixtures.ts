@@ -18,7 +18,7 @@ const LOOPBACK = /^(https?|wss?):\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//;
 
 export const test = base.extend<{
   lab: Lab;
-  login: (role: "admin" | "steward" | "member") => Promise<Persona>;
+  login: (role: "admin" | "steward" | "member" | "researcher") => Promise<Persona>;
   allowConsoleErrors: (pattern: RegExp) => void;
 }>({
   context: async ({ context }, provide) => {

@@ -4,10 +4,13 @@ import type { Role } from "./roles";
  * Who may use each route: every page (GET) and route handler method under app/ must appear here.
  * tests/route-registry.test.ts fails when one is missing or stale, and e2e/route-access.spec.ts
  * calls each one as every persona and checks the status the declaration implies.
- * `sample` fills dynamic segments for those checks; `{member}` is a fixture id and `{missing}` an
- * id that exists nowhere, for routes whose probe would otherwise change something.
+ * `sample` fills dynamic segments for those checks; `{member}` is a fixture id, `{missing}` an
+ * id that exists nowhere (for routes whose probe would otherwise change something), `{dataset}` the
+ * e2e dataset's slug/version and `{study}` one of its studies.
  */
-export type Access = "public" | Role;
+// "dataset": any signed-in member who holds access to the dataset version named by the route's
+// [slug]/[version] segments (requireDatasetAccess); role alone never grants it.
+export type Access = "public" | Role | "dataset";
 export type RouteDeclaration = {
   methods: Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", Access>>;
   sample?: string;
@@ -22,6 +25,11 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/invite/[token]": { methods: { GET: "public" }, sample: "/invite/not-a-real-token" },
   "/members": { methods: { GET: "steward" } },
   "/audit": { methods: { GET: "steward" } },
+  "/datasets": { methods: { GET: "member" } },
+  "/datasets/[slug]/[version]": { methods: { GET: "dataset" }, sample: "/datasets/{dataset}" },
+  "/datasets/[slug]/[version]/studies/[studyId]": { methods: { GET: "dataset" }, sample: "/datasets/{dataset}/studies/{study}" },
+  "/api/datasets/[slug]/[version]/cohorts": { methods: { POST: "dataset" }, sample: "/api/datasets/{dataset}/cohorts" },
+  "/api/datasets/[slug]/[version]/cohorts/[id]/export": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/cohorts/{missing}/export", allowedStatus: 404 },
   "/api/health": { methods: { GET: "public" } },
   "/api/auth/[...nextauth]": { methods: { GET: "public", POST: "public" }, sample: "/api/auth/session" },
   "/api/invites": { methods: { POST: "steward" } },

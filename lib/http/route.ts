@@ -3,7 +3,9 @@ import { unstable_rethrow } from "next/navigation";
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import { requireRole, requireUser, type CurrentUser } from "@/lib/auth/current-user";
+import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import type { Access } from "@/lib/auth/route-registry";
+import type { DatasetRef } from "@/lib/datasets/find-dataset";
 import { fieldErrors } from "@/lib/validation";
 import { AppError, isAppError } from "./errors";
 import { assertSameOrigin } from "./same-origin";
@@ -15,6 +17,7 @@ type HandlerArgs<B, P, A extends Access> = {
   body: B;
   params: P;
   ip: string | null;
+  dataset: A extends "dataset" ? DatasetRef : null;
 };
 
 export function clientIp(req: NextRequest): string | null {
@@ -39,7 +42,15 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
 ) {
   return async (req: NextRequest, ctx: Ctx<P>): Promise<Response> => {
     try {
-      const user = opts.access === "public" ? null : opts.access === "member" ? await requireUser() : await requireRole(opts.access);
+      const params = ctx?.params ? await ctx.params : ({} as P);
+      let dataset: DatasetRef | null = null;
+      let user: CurrentUser | null = null;
+      if (opts.access === "dataset") {
+        const ref = params as { slug?: string; version?: string };
+        ({ user, dataset } = await requireDatasetAccess({ slug: ref.slug ?? "", version: ref.version ?? "" }));
+      } else if (opts.access !== "public") {
+        user = opts.access === "member" ? await requireUser() : await requireRole(opts.access);
+      }
       if (req.method !== "GET" && req.method !== "HEAD") assertSameOrigin(req);
       let body: unknown = undefined;
       if (opts.body) {
@@ -51,8 +62,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
         if (!parsed.success) throw new AppError("bad_request", parsed.error.issues[0]?.message ?? "Invalid input", fieldErrors(parsed.error));
         body = parsed.data;
       }
-      const params = ctx?.params ? await ctx.params : ({} as P);
-      const result = await handler({ req, user: user as never, body: body as never, params, ip: clientIp(req) });
+      const result = await handler({ req, user: user as never, body: body as never, params, ip: clientIp(req), dataset: dataset as never });
       return result instanceof Response ? result : NextResponse.json(result ?? { ok: true });
     } catch (e) {
       unstable_rethrow(e);

@@ -5,6 +5,7 @@ import { LABELS, type Label } from "../import/file-specs";
 import { decodeToken, LABEL_STATES, labelStateOf, SPLITS, type LabelState, type Split } from "../tokens";
 import type { StudyFilters } from "./study-filters";
 import { studyWhere } from "./study-where";
+import { HIGHLIGHT_START, HIGHLIGHT_STOP } from "./highlight";
 
 export type StudyRow = {
   studyId: number;
@@ -27,9 +28,7 @@ export type StudyFacets = {
 
 export type StudyPage = { rows: StudyRow[]; total: number; facets: StudyFacets };
 
-// Snippet highlights are marked with these (not HTML), and the page renders them as <mark>.
-export const HIGHLIGHT_START = "\u0002";
-export const HIGHLIGHT_STOP = "\u0003";
+export { HIGHLIGHT_START, HIGHLIGHT_STOP };
 
 export async function listViewCodes(): Promise<Map<string, number>> {
   const rows = await getDb().execute<{ code: number; name: string }>(sql`select code, name from mimic_view`);

@@ -59,7 +59,8 @@ function toRecord(params: RawParams): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x] as const) : v === undefined ? [] : [[k, v] as const]));
   for (const [k, v] of entries) {
-    if (v === "") continue;
+    // An empty view is a real value (images without a ViewPosition); other empty fields are unset.
+    if (v === "" && k !== "view") continue;
     if (multi.has(k)) out[k] = [...((out[k] as string[] | undefined) ?? []), v];
     else out[k] = v;
   }

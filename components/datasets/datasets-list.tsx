@@ -1,0 +1,30 @@
+import Link from "next/link";
+import type { LabDatasetSummary } from "@/lib/datasets/find-dataset";
+
+/** The lab's dataset versions; only those this member may open are links. */
+export function DatasetsList({ datasets }: { datasets: LabDatasetSummary[] }) {
+  if (datasets.length === 0) return <p className="muted">Your lab holds no datasets yet. A data steward adds them.</p>;
+  return (
+    <table data-testid="datasets">
+      <thead>
+        <tr><th>Dataset</th><th>Version</th><th>Imported</th><th>Your access</th></tr>
+      </thead>
+      <tbody>
+        {datasets.map((d) => (
+          <tr key={d.id}>
+            <td>{d.hasAccess ? <Link prefetch={false} href={`/datasets/${d.slug}/${d.version}`}>{d.title}</Link> : d.title} <span className="muted">({d.slug})</span></td>
+            <td>{d.version}</td>
+            <td>{d.lastImportAt ? `${d.studies.toLocaleString("en-US")} studies, ${d.images.toLocaleString("en-US")} images` : "not imported yet"}</td>
+            <td>
+              {d.hasAccess ? (
+                <span className="badge ok">granted</span>
+              ) : (
+                <span className="badge denied" title={`Requires credentialing, training and the ${d.duaName} ${d.duaVersion}`}>no access</span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

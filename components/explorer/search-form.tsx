@@ -1,0 +1,36 @@
+import type { StudyFilters } from "@/lib/mimic/browse/study-filters";
+
+/** Report search, dates, labeler and "images present": a plain GET form, so the URL is the state. */
+export function SearchForm({ base, filters }: { base: string; filters: StudyFilters }) {
+  return (
+    <form method="get" action={base} className="filters" data-testid="search-form">
+      {filters.labels.flatMap((l) => l.states.map((s) => <input key={`${l.label}:${s}`} type="hidden" name="label" value={`${l.label}:${s}`} />))}
+      {filters.views.map((v) => <input key={`v-${v}`} type="hidden" name="view" value={v} />)}
+      {filters.splits.map((s) => <input key={`s-${s}`} type="hidden" name="split" value={s} />)}
+      <label>
+        Report text
+        <input type="search" name="q" defaultValue={filters.q ?? ""} placeholder='e.g. pleural effusion -"no effusion"' maxLength={200} />
+      </label>
+      <label>
+        Study date from
+        <input type="date" name="from" defaultValue={filters.from ?? ""} />
+      </label>
+      <label>
+        to
+        <input type="date" name="to" defaultValue={filters.to ?? ""} />
+      </label>
+      <label>
+        Labels from
+        <select name="labeler" defaultValue={filters.labeler}>
+          <option value="chexpert">CheXpert</option>
+          <option value="negbio">NegBio</option>
+        </select>
+      </label>
+      <label className="inline">
+        <input type="checkbox" name="local" value="1" defaultChecked={filters.localOnly} /> Only studies with images in lab storage
+      </label>
+      <button type="submit">Apply</button>
+      <a href={base}>Clear all filters</a>
+    </form>
+  );
+}

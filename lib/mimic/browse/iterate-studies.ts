@@ -1,0 +1,36 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import { listViewCodes } from "./list-studies";
+import type { StudyFilters } from "./study-filters";
+import { studyWhere } from "./study-where";
+
+export type StudyExportRow = {
+  subjectId: number;
+  studyId: number;
+  studyDate: string | null;
+  views: string[];
+  splits: string[];
+  chexpert: (number | null)[] | null;
+  negbio: (number | null)[] | null;
+};
+
+/**
+ * Every study matching the filters in study_id order, fetched in keyset batches so a cohort of all
+ * 227,835 studies streams out without being held in memory or kept in an open transaction.
+ */
+export async function* iterateStudies(opts: { datasetId: string; filters: StudyFilters; batchSize?: number }): AsyncGenerator<StudyExportRow> {
+  const where = studyWhere({ datasetId: opts.datasetId, filters: opts.filters, viewCodes: await listViewCodes() });
+  const batch = opts.batchSize ?? 5000;
+  let after = -1;
+  for (;;) {
+    const rows = await getDb().execute<{ subject_id: number; study_id: number; study_date: string | null; views: string[]; splits: string[]; chexpert: (number | null)[] | null; negbio: (number | null)[] | null }>(sql`
+      select s.subject_id, s.study_id, to_char(s.study_date, 'YYYY-MM-DD') as study_date, s.views, s.splits, s.chexpert, s.negbio
+      from mimic_study s where ${where} and s.study_id > ${after} order by s.study_id limit ${batch}`);
+    for (const r of rows.rows) {
+      yield { subjectId: Number(r.subject_id), studyId: Number(r.study_id), studyDate: r.study_date, views: r.views, splits: r.splits, chexpert: r.chexpert, negbio: r.negbio };
+    }
+    if (rows.rows.length < batch) return;
+    after = Number(rows.rows[rows.rows.length - 1]!.study_id);
+  }
+}

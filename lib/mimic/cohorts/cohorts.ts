@@ -1,0 +1,61 @@
+import "server-only";
+import { and, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { mimicCohorts, users } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
+import type { CurrentUser } from "@/lib/auth/current-user";
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/http/errors";
+import { listStudies } from "../browse/list-studies";
+import { parseStudyFilters, studyFiltersToSearch, type StudyFilters } from "../browse/study-filters";
+
+export const saveCohortSchema = z.object({
+  name: z.string().trim().min(1, "Give the cohort a name").max(120, "Keep the name under 120 characters"),
+  // The explorer's URL query, e.g. "label=Edema:positive&view=PA".
+  query: z.string().max(4000),
+});
+
+export type Cohort = { id: string; name: string; query: string; studyCount: number; createdAt: Date; createdByName: string | null };
+
+/** The filters a cohort stands for, without paging or sorting (a cohort is a set of studies). */
+export function cohortFilters(query: string): StudyFilters {
+  const parsed = parseStudyFilters(new URLSearchParams(query));
+  if (!parsed.ok) throw new AppError("bad_request", `This filter cannot be saved: ${parsed.errors.join("; ")}`);
+  return { ...parsed.filters, page: 1, sort: "study_id", dir: "asc" };
+}
+
+export async function saveCohort(opts: { user: CurrentUser; datasetId: string; name: string; query: string }): Promise<Cohort> {
+  const filters = cohortFilters(opts.query);
+  const query = studyFiltersToSearch({ ...filters, page: 1, sort: "date", dir: "desc", pageSize: 50 });
+  const { total } = await listStudies({ datasetId: opts.datasetId, filters: { ...filters, pageSize: 10 } });
+  return getDb().transaction(async (tx) => {
+    const [row] = await tx
+      .insert(mimicCohorts)
+      .values({ labId: opts.user.labId, datasetId: opts.datasetId, name: opts.name, query, studyCount: total, createdBy: opts.user.id })
+      .returning();
+    await recordAudit(tx, {
+      action: "cohort.save",
+      labId: opts.user.labId,
+      actor: opts.user,
+      target: { type: "cohort", id: row!.id },
+      details: { datasetId: opts.datasetId, name: opts.name, query, studies: total },
+    });
+    return { id: row!.id, name: row!.name, query: row!.query, studyCount: row!.studyCount, createdAt: row!.createdAt, createdByName: opts.user.name };
+  });
+}
+
+export async function listCohorts(opts: { labId: string; datasetId: string }): Promise<Cohort[]> {
+  const rows = await getDb()
+    .select({ id: mimicCohorts.id, name: mimicCohorts.name, query: mimicCohorts.query, studyCount: mimicCohorts.studyCount, createdAt: mimicCohorts.createdAt, createdByName: users.name })
+    .from(mimicCohorts)
+    .leftJoin(users, eq(users.id, mimicCohorts.createdBy))
+    .where(and(eq(mimicCohorts.labId, opts.labId), eq(mimicCohorts.datasetId, opts.datasetId)))
+    .orderBy(desc(mimicCohorts.createdAt));
+  return rows;
+}
+
+export async function getCohort(opts: { labId: string; datasetId: string; cohortId: string }): Promise<Cohort | null> {
+  if (!z.uuid().safeParse(opts.cohortId).success) return null;
+  const rows = await listCohorts(opts);
+  return rows.find((c) => c.id === opts.cohortId) ?? null;
+}

@@ -1,0 +1,37 @@
+import "server-only";
+import { Readable } from "node:stream";
+import { stringify } from "csv-stringify";
+import type { DatasetRef } from "@/lib/datasets/find-dataset";
+import { iterateStudies } from "../browse/iterate-studies";
+import type { StudyFilters } from "../browse/study-filters";
+import { CITATION, LABELS } from "../import/file-specs";
+
+// Labels are written back in the source files' own encoding so the CSV drops into the same code
+// researchers already use on chexpert.csv / negbio.csv.
+const labelText = (v: number | null | undefined) => (v === null || v === undefined ? "" : v.toFixed(1));
+
+export function cohortCsvHeader(opts: { dataset: DatasetRef; cohortName: string; query: string; exportedBy: string; exportedAt: Date }): string {
+  return [
+    `# ${opts.dataset.title} ${opts.dataset.version} (${opts.dataset.slug}) — cohort "${opts.cohortName.replace(/[\r\n]+/g, " ")}"`,
+    `# filter: ${opts.query || "(all studies)"}`,
+    `# exported by ${opts.exportedBy} on ${opts.exportedAt.toISOString()} under the ${opts.dataset.duaName} ${opts.dataset.duaVersion}; do not share outside credentialed users`,
+    `# cite: ${CITATION}`,
+    "",
+  ].join("\n");
+}
+
+/** The cohort's ids and both label sets as a CSV stream, one row per study, in study_id order. */
+export function cohortCsvStream(opts: { dataset: DatasetRef; filters: StudyFilters; header: string }): ReadableStream {
+  const columns = ["subject_id", "study_id", "study_date", "split", "view_positions", ...LABELS.map((l) => `chexpert_${l}`), ...LABELS.map((l) => `negbio_${l}`)];
+  async function* lines() {
+    yield opts.header;
+    const csv = stringify({ header: true, columns });
+    const rows = (async function* () {
+      for await (const s of iterateStudies({ datasetId: opts.dataset.id, filters: opts.filters })) {
+        yield [s.subjectId, s.studyId, s.studyDate ?? "", s.splits.join(";"), s.views.join(";"), ...LABELS.map((_, i) => labelText(s.chexpert?.[i])), ...LABELS.map((_, i) => labelText(s.negbio?.[i]))];
+      }
+    })();
+    yield* Readable.from(rows).pipe(csv);
+  }
+  return Readable.toWeb(Readable.from(lines())) as ReadableStream;
+}
