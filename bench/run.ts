@@ -7,8 +7,11 @@ import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/datab
 import { resolveDatabaseServer } from "@/scripts/lib/database-server";
 import { saveResults, type Measure, type MeasureResult } from "./harness";
 import { auditAppend } from "./measures/audit-append";
+import { mimicBrowseConcurrent, mimicBrowsePage } from "./measures/mimic-browse";
+import { mimicImport } from "./measures/mimic-import";
 
-const MEASURES: Measure[] = [auditAppend];
+// Order matters: the browse measures reuse the dataset import.full has loaded.
+const MEASURES: Measure[] = [auditAppend, mimicImport, mimicBrowsePage, mimicBrowseConcurrent];
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { ensureDatabase, runMigrations } from "./lib/database";
 import { resolveDatabaseServer, redact } from "./lib/database-server";
+import { ensureDemoData } from "./lib/demo-data";
 import { DEMO_USERS, seedDemo } from "./lib/demo-seed";
 import { buildIsStale } from "./lib/build-freshness";
 import { ensureAuthSecret, loadDotEnv } from "./lib/runtime-env";
@@ -20,6 +21,7 @@ async function main() {
   await runMigrations(url);
   const seeded = await seedDemo(url);
   console.log(`labgate: database ${redact(url)} migrated${seeded.created ? ", demo lab seeded" : ""}`);
+  if (process.env.LABGATE_DEMO_DATA !== "0") await ensureDemoData(url);
 
   const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}` };
   const nextBin = path.resolve("node_modules/next/dist/bin/next");

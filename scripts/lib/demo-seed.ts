@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import * as schema from "@/db/schema";
@@ -10,7 +10,16 @@ export const DEMO_USERS: { role: Role; email: string; name: string; password: st
   { role: "admin", email: "admin@demo.labgate.test", name: "Ada Admin", password: "demo-admin-password" },
   { role: "steward", email: "steward@demo.labgate.test", name: "Sam Steward", password: "demo-steward-password" },
   { role: "member", email: "member@demo.labgate.test", name: "Mia Member", password: "demo-member-password" },
+  { role: "member", email: "researcher@demo.labgate.test", name: "Rae Researcher", password: "demo-researcher-password" },
 ];
+
+// The demo lab holds synthetic copies of these; the steward has granted them to the researcher only,
+// so the demo shows both sides of the DUA gate.
+export const DEMO_DATASETS = [
+  { slug: "mimic-cxr-jpg", version: "2.0.0" },
+  { slug: "mimic-cxr", version: "2.0.0" },
+] as const;
+const DEMO_GRANTEE = "researcher@demo.labgate.test";
 
 /** Seeds the demo lab the first time only; later starts leave whatever the lab has become alone. */
 export async function seedDemo(url: string): Promise<{ created: boolean }> {
@@ -21,7 +30,15 @@ export async function seedDemo(url: string): Promise<{ created: boolean }> {
     if (existing) return { created: false };
     await db.transaction(async (tx) => {
       const lab = await createLab(tx, { name: "Demo Imaging Lab", slug: DEMO_LAB_SLUG });
-      for (const u of DEMO_USERS) await createUser(tx, { labId: lab.id, ...u });
+      const made = new Map<string, string>();
+      for (const u of DEMO_USERS) made.set(u.email, (await createUser(tx, { labId: lab.id, ...u })).id);
+      const steward = made.get("steward@demo.labgate.test")!;
+      for (const ref of DEMO_DATASETS) {
+        const [d] = await tx.select({ id: schema.datasets.id }).from(schema.datasets).where(and(eq(schema.datasets.slug, ref.slug), eq(schema.datasets.version, ref.version)));
+        if (!d) continue;
+        await tx.insert(schema.labDatasets).values({ labId: lab.id, datasetId: d.id, addedBy: steward });
+        await tx.insert(schema.accessGrants).values({ labId: lab.id, userId: made.get(DEMO_GRANTEE)!, datasetId: d.id, status: "approved", reason: "demo", decidedBy: steward, decidedAt: new Date() });
+      }
     });
     return { created: true };
   } finally {

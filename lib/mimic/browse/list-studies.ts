@@ -47,8 +47,17 @@ const ORDER = {
  */
 export async function listStudies(opts: { datasetId: string; filters: StudyFilters }): Promise<StudyPage> {
   const db = getDb();
-  const { filters: f } = opts;
   const viewCodes = await listViewCodes();
+  const q = studyPageQueries({ ...opts, viewCodes });
+  const [page, counts] = await Promise.all([db.execute<PageRow>(q.page), db.execute<{ t: number | null; n: string }>(q.counts)]);
+  return toStudyPage(opts.filters, viewCodes, page.rows, counts.rows);
+}
+
+type PageRow = { study_id: number; subject_id: number; study_date: string | null; views: string[]; splits: string[]; image_count: number; local_image_count: number; labels: (number | null)[] | null; snippet: string | null };
+
+/** The two statements behind a page: exported so the benchmark can run the very same SQL directly. */
+export function studyPageQueries(opts: { datasetId: string; filters: StudyFilters; viewCodes: Map<string, number> }) {
+  const { filters: f, viewCodes } = opts;
   const where = studyWhere({ datasetId: opts.datasetId, filters: f, viewCodes });
   const labelsCol = f.labeler === "negbio" ? sql`s.negbio` : sql`s.chexpert`;
   const dir = f.dir === "asc" ? sql`asc` : sql`desc`;
@@ -56,26 +65,29 @@ export async function listStudies(opts: { datasetId: string; filters: StudyFilte
     ? sql`ts_headline('english', coalesce(p.report, ''), websearch_to_tsquery('english', ${f.q}), ${`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=30, MinWords=12, MaxFragments=2`})`
     : sql`null`;
 
-  const [page, counts] = await Promise.all([
-    db.execute<{ study_id: number; subject_id: number; study_date: string | null; views: string[]; splits: string[]; image_count: number; local_image_count: number; labels: (number | null)[] | null; snippet: string | null }>(sql`
+  return {
+    page: sql`
       select p.study_id, p.subject_id, p.study_date, p.views, p.splits, p.image_count, p.local_image_count, p.labels, ${snippet} as snippet from (
         select s.study_id, s.subject_id, to_char(s.study_date, 'YYYY-MM-DD') as study_date, s.views, s.splits, s.image_count, s.local_image_count,
           ${labelsCol} as labels, s.report
         from mimic_study s where ${where}
         order by ${ORDER[f.sort]} ${dir} nulls last, s.study_id ${dir}
         limit ${f.pageSize} offset ${(f.page - 1) * f.pageSize}
-      ) p`),
-    db.execute<{ t: number | null; n: string }>(sql`
+      ) p`,
+    counts: sql`
       with f as materialized (select s.tokens from mimic_study s where ${where})
       select null::smallint as t, count(*) as n from f
       union all
-      select t, count(*) from f, unnest(f.tokens) as t group by t`),
-  ]);
+      select t, count(*) from f, unnest(f.tokens) as t group by t`,
+  };
+}
+
+function toStudyPage(f: StudyFilters, viewCodes: Map<string, number>, pageRows: PageRow[], countRows: { t: number | null; n: string }[]): StudyPage {
 
   const facets = emptyFacets();
   const codeToView = new Map([...viewCodes].map(([name, code]) => [code, name]));
   let total = 0;
-  for (const row of counts.rows) {
+  for (const row of countRows) {
     const n = Number(row.n);
     if (row.t === null) {
       total = n;
@@ -92,7 +104,7 @@ export async function listStudies(opts: { datasetId: string; filters: StudyFilte
   return {
     total,
     facets,
-    rows: page.rows.map((r) => ({
+    rows: pageRows.map((r) => ({
       studyId: Number(r.study_id),
       subjectId: Number(r.subject_id),
       studyDate: r.study_date,
