@@ -1,4 +1,9 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { defineConfig } from "@playwright/test";
+
+export const E2E_STORAGE_DIR = path.resolve("test-results/e2e-storage");
+mkdirSync(E2E_STORAGE_DIR, { recursive: true });
 
 /**
  * Run through `npm test`, which makes a fresh database, builds the app and sets the environment
@@ -17,6 +22,8 @@ const appEnv = {
   NEXTAUTH_URL: baseURL,
   NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-secret-e2e-secret-e2e-secret-e2e-0",
   NEXT_TELEMETRY_DISABLED: "1",
+  // Lab storage for the steward's import test (e2e/import.spec.ts writes its directories there).
+  LABGATE_STORAGE_DIR: E2E_STORAGE_DIR,
 };
 
 export default defineConfig({

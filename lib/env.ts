@@ -10,6 +10,8 @@ const schema = z.object({
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_NAME: z.string().default("Institution sign-in"),
+  // Lab storage: where dataset copies live; stewards import directories from under it.
+  LABGATE_STORAGE_DIR: z.string().min(1).default("data/storage"),
   INVITE_TTL_HOURS: z.coerce.number().int().positive().max(24 * 30).default(72),
   // Lets end-to-end tests move time forward; refused outside test runs (see lib/clock.ts).
   LABGATE_TEST_CLOCK: z.enum(["0", "1"]).default("0"),

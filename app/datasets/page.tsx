@@ -1,4 +1,5 @@
 import { requireUser } from "@/lib/auth/current-user";
+import { roleAtLeast } from "@/lib/auth/roles";
 import { listLabDatasets } from "@/lib/datasets/find-dataset";
 import { DatasetsList } from "@/components/datasets/datasets-list";
 
@@ -13,7 +14,7 @@ export default async function DatasetsPage() {
           A dataset version opens when your credentialing checklist is complete for that exact version and a data steward has approved
           your access. Every study you open is recorded in the audit log.
         </p>
-        <DatasetsList datasets={datasets} />
+        <DatasetsList datasets={datasets} canImport={roleAtLeast(user.role, "steward")} />
       </div>
     </>
   );

@@ -2,12 +2,12 @@ import Link from "next/link";
 import type { LabDatasetSummary } from "@/lib/datasets/find-dataset";
 
 /** The lab's dataset versions; only those this member may open are links. */
-export function DatasetsList({ datasets }: { datasets: LabDatasetSummary[] }) {
+export function DatasetsList({ datasets, canImport }: { datasets: LabDatasetSummary[]; canImport: boolean }) {
   if (datasets.length === 0) return <p className="muted">Your lab holds no datasets yet. A data steward adds them.</p>;
   return (
     <table data-testid="datasets">
       <thead>
-        <tr><th>Dataset</th><th>Version</th><th>Imported</th><th>Your access</th></tr>
+        <tr><th>Dataset</th><th>Version</th><th>Imported</th><th>Your access</th>{canImport && <th />}</tr>
       </thead>
       <tbody>
         {datasets.map((d) => (
@@ -22,6 +22,11 @@ export function DatasetsList({ datasets }: { datasets: LabDatasetSummary[] }) {
                 <span className="badge denied" title={`Requires credentialing, training and the ${d.duaName} ${d.duaVersion}`}>no access</span>
               )}
             </td>
+            {canImport && (
+              <td>
+                <Link prefetch={false} href={`/datasets/${d.slug}/${d.version}/import`}>Import…</Link>
+              </td>
+            )}
           </tr>
         ))}
       </tbody>

@@ -28,6 +28,8 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/datasets": { methods: { GET: "member" } },
   "/datasets/[slug]/[version]": { methods: { GET: "dataset" }, sample: "/datasets/{dataset}" },
   "/datasets/[slug]/[version]/studies/[studyId]": { methods: { GET: "dataset" }, sample: "/datasets/{dataset}/studies/{study}" },
+  "/datasets/[slug]/[version]/import": { methods: { GET: "steward" }, sample: "/datasets/{dataset}/import" },
+  "/api/datasets/[slug]/[version]/import": { methods: { GET: "steward", POST: "steward" }, sample: "/api/datasets/{dataset}/import" },
   "/api/datasets/[slug]/[version]/cohorts": { methods: { POST: "dataset" }, sample: "/api/datasets/{dataset}/cohorts" },
   "/api/datasets/[slug]/[version]/cohorts/[id]/export": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/cohorts/{missing}/export", allowedStatus: 404 },
   "/api/health": { methods: { GET: "public" } },
