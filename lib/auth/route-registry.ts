@@ -32,6 +32,7 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/datasets/[slug]/[version]/import": { methods: { GET: "steward", POST: "steward" }, sample: "/api/datasets/{dataset}/import" },
   "/api/datasets/[slug]/[version]/cohorts": { methods: { POST: "dataset" }, sample: "/api/datasets/{dataset}/cohorts" },
   "/api/datasets/[slug]/[version]/cohorts/[id]/export": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/cohorts/{missing}/export", allowedStatus: 404 },
+  "/api/datasets/[slug]/[version]/images/[dicomId]": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/images/{missing}", allowedStatus: 404 },
   "/api/health": { methods: { GET: "public" } },
   "/api/auth/[...nextauth]": { methods: { GET: "public", POST: "public" }, sample: "/api/auth/session" },
   "/api/invites": { methods: { POST: "steward" } },

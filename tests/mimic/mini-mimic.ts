@@ -63,7 +63,8 @@ export async function miniCxrFiles(studies = miniStudies()): Promise<MiniFiles> 
   };
 }
 
-export function writeMini(dir: string, files: MiniFiles, opts: { sums?: boolean; localImages?: string[] } = {}): string {
+/** `localImages` are written as dummy bytes unless `imageBytes` holds real content for that path. */
+export function writeMini(dir: string, files: MiniFiles, opts: { sums?: boolean; localImages?: string[]; imageBytes?: Record<string, Uint8Array> } = {}): string {
   mkdirSync(dir, { recursive: true });
   for (const [name, body] of Object.entries(files)) writeFileSync(path.join(dir, name), body);
   if (opts.sums !== false) {
@@ -72,7 +73,7 @@ export function writeMini(dir: string, files: MiniFiles, opts: { sums?: boolean;
   }
   for (const rel of opts.localImages ?? []) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), Buffer.from("not really an image"));
+    writeFileSync(path.join(dir, rel), opts.imageBytes?.[rel] ?? Buffer.from("not really an image"));
   }
   return dir;
 }

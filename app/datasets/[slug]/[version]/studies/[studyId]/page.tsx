@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { recordAudit } from "@/lib/audit/record";
 import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import { getDb } from "@/lib/db/client";
+import { StudyImages } from "@/components/viewer/study-images";
 import { getStudy } from "@/lib/mimic/browse/get-study";
 import { LABELS } from "@/lib/mimic/import/file-specs";
 import type { LabelState } from "@/lib/mimic/tokens";
@@ -38,29 +39,7 @@ export default async function StudyPage({ params }: Props) {
         <dt>Study time</dt><dd>{study.studyTime ?? "—"}</dd>
         <dt>Images</dt><dd>{study.images.length}</dd>
       </dl>
-      <div className="card">
-        <h2>Images</h2>
-        <table data-testid="study-images">
-          <thead>
-            <tr><th>DICOM id</th><th>View</th><th>Size</th><th>Time</th><th>Procedure</th><th>Orientation</th><th>Split</th><th>In lab storage</th><th>Path</th></tr>
-          </thead>
-          <tbody>
-            {study.images.map((i) => (
-              <tr key={i.dicomId}>
-                <td><code>{i.dicomId}</code></td>
-                <td>{i.viewPosition ?? "—"}{i.viewCode ? <span className="muted"> ({i.viewCode})</span> : null}</td>
-                <td>{i.rows && i.columns ? `${i.columns}×${i.rows}` : "—"}</td>
-                <td>{i.studyTime ?? "—"}</td>
-                <td>{i.procedure ?? "—"}</td>
-                <td>{i.orientation ?? "—"}</td>
-                <td>{i.split ?? "—"}</td>
-                <td>{i.presentLocally ? "yes" : "no"}</td>
-                <td><code>{i.path}</code></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <StudyImages images={study.images} imageRoute={`/api${base}/images`} watermark={{ name: user.name, email: user.email }} />
       {labelSets.length > 0 && (
         <div className="card">
           <h2>Labels</h2>

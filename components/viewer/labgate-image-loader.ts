@@ -1,0 +1,143 @@
+// cornerstone's image loader for `labgate:<same-origin image route>` ids. It fetches the bytes from
+// the authenticated image route (never from a cache: each view is a new, audited, access-checked
+// request), decodes them with lib/dicom (DICOM) or the browser's own decoder (JPG), and hands
+// cornerstone an image that also carries the parsed header and stored pixels for the viewer's tools.
+import { createCornerstoneImage, type CornerstoneImage } from "@/lib/dicom/cornerstone-image";
+import { configureWasmCodecs } from "@/lib/dicom/codecs/wasm-codecs";
+import { decodePixels } from "@/lib/dicom/decode";
+import { parseDicomAsync } from "@/lib/dicom/parse";
+import type { DecodedFrame, DicomImageInfo } from "@/lib/dicom/types";
+
+export const LABGATE_SCHEME = "labgate";
+
+export type LabgateImage = CornerstoneImage & { labgate: { info: DicomImageInfo; frame: DecodedFrame; source: "dicom" | "jpeg" } };
+
+/** The route refused or could not serve the image; its JSON message is meant for the viewer's user. */
+export class ImageFetchError extends Error {
+  constructor(
+    public readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ImageFetchError";
+  }
+}
+
+export function imageIdFor(url: string): string {
+  return `${LABGATE_SCHEME}:${url}`;
+}
+
+// The WASM codecs (JPEG-LS, JPEG 2000) are emitted by the bundler as static assets next to the chunks.
+const WASM_URLS: Record<string, string> = {
+  "charlswasm_decode.wasm": new URL("../../node_modules/@cornerstonejs/codec-charls/dist/charlswasm_decode.wasm", import.meta.url).href,
+  "openjpegwasm_decode.wasm": new URL("../../node_modules/@cornerstonejs/codec-openjpeg/dist/openjpegwasm_decode.wasm", import.meta.url).href,
+};
+
+let configured = false;
+function configureOnce() {
+  if (configured) return;
+  configured = true;
+  configureWasmCodecs({ locateWasm: (fileName) => WASM_URLS[fileName] ?? fileName });
+}
+
+export function loadLabgateImage(imageId: string): { promise: Promise<LabgateImage> } {
+  return { promise: load(imageId) };
+}
+
+async function load(imageId: string): Promise<LabgateImage> {
+  configureOnce();
+  const url = imageId.slice(LABGATE_SCHEME.length + 1);
+  // Only our own image route: an image id must never make the browser talk to anything else.
+  if (!url.startsWith("/api/datasets/")) throw new Error(`Not a labgate image: ${imageId}`);
+  const res = await fetch(url, { cache: "no-store", credentials: "same-origin", redirect: "error" });
+  if (!res.ok) throw new ImageFetchError(res.status, await refusalMessage(res));
+  const type = res.headers.get("content-type") ?? "";
+  if (type.startsWith("image/jpeg")) return fromJpeg(imageId, await res.blob());
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const info = await parseDicomAsync(bytes);
+  const frame = await decodePixels(info, 0);
+  return Object.assign(createCornerstoneImage(imageId, info, frame), { labgate: { info, frame, source: "dicom" as const } });
+}
+
+async function refusalMessage(res: Response): Promise<string> {
+  const body = (await res.json().catch(() => null)) as { error?: unknown } | null;
+  if (body && typeof body.error === "string") return body.error;
+  return res.status === 401 ? "Your session has ended; sign in again to see this image." : `The image could not be fetched (HTTP ${res.status}).`;
+}
+
+/** MIMIC-CXR-JPG files are 8-bit grayscale JPEGs; they get the same windowing tools as DICOM. */
+async function fromJpeg(imageId: string, blob: Blob): Promise<LabgateImage> {
+  let bitmap: ImageBitmap;
+  try {
+    // No colour management: the stored gray levels are the data.
+    bitmap = await createImageBitmap(blob, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  } catch {
+    throw new Error("This JPG file is damaged or not a JPEG image, so it cannot be shown.");
+  }
+  const canvas = document.createElement("canvas");
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  const count = canvas.width * canvas.height;
+  let gray = true;
+  for (let j = 0; j < rgba.length && gray; j += 4) gray = rgba[j] === rgba[j + 1] && rgba[j] === rgba[j + 2];
+  let frame: DecodedFrame;
+  if (gray) {
+    const pixels = new Uint8Array(count);
+    let min = 255;
+    let max = 0;
+    for (let i = 0; i < count; i++) {
+      const v = rgba[i * 4]!;
+      pixels[i] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    frame = { kind: "grayscale", rows: canvas.height, columns: canvas.width, pixels, minStored: min, maxStored: max };
+  } else {
+    const pixels = new Uint8Array(count * 3);
+    for (let i = 0; i < count; i++) pixels.set(rgba.subarray(i * 4, i * 4 + 3), i * 3);
+    frame = { kind: "rgb", rows: canvas.height, columns: canvas.width, pixels };
+  }
+  const info = jpegInfo(frame);
+  return Object.assign(createCornerstoneImage(imageId, info, frame), { labgate: { info, frame, source: "jpeg" as const } });
+}
+
+function jpegInfo(frame: DecodedFrame): DicomImageInfo {
+  const color = frame.kind === "rgb";
+  return {
+    transferSyntaxUID: "",
+    transferSyntaxName: "JPEG file",
+    sopClassUID: null,
+    sopInstanceUID: null,
+    studyInstanceUID: null,
+    seriesInstanceUID: null,
+    patientId: null,
+    accessionNumber: null,
+    modality: null,
+    viewPosition: null,
+    rows: frame.rows,
+    columns: frame.columns,
+    numberOfFrames: 1,
+    samplesPerPixel: color ? 3 : 1,
+    photometricInterpretation: color ? "RGB" : "MONOCHROME2",
+    planarConfiguration: 0,
+    bitsAllocated: 8,
+    bitsStored: 8,
+    highBit: 7,
+    pixelRepresentation: 0,
+    rescaleSlope: 1,
+    rescaleIntercept: 0,
+    rescaleType: null,
+    modalityLut: null,
+    windows: [],
+    voiLutFunction: "LINEAR",
+    voiLuts: [],
+    pixelSpacing: null,
+    imagerPixelSpacing: null,
+    pixelPaddingValue: null,
+    pixelData: null,
+  };
+}
