@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as jpegJs from "jpeg-js";
+import { runImportCli } from "@/scripts/lib/run-import-cli";
 import { miniCxrFiles, miniJpgFiles, miniStudies, writeMini } from "@/tests/mimic/mini-mimic";
 
 // The datasets the e2e suite browses: the hand-made mini copies (their every value is known), imported
@@ -40,11 +40,8 @@ export default async function importE2eDatasets(): Promise<() => void> {
     const jpg = writeMini(path.join(root, "jpg"), miniJpgFiles(), { localImages: [jpgPath], imageBytes: { [jpgPath]: gradientJpeg(E2E_VIEWER.jpg.width, E2E_VIEWER.jpg.height) } });
     const cxr = writeMini(path.join(root, "cxr"), await miniCxrFiles(), { localImages: Object.keys(dicomBytes), imageBytes: dicomBytes });
     for (const [dir, ds] of [[jpg, E2E_JPG], [cxr, E2E_CXR]] as const) {
-      const r = spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/import.ts", dir, "--dataset", ds.slug, "--version", ds.version], {
-        env: process.env,
-        encoding: "utf8",
-      });
-      if (r.status !== 0) throw new Error(`e2e: importing ${ds.slug} ${ds.version} failed:\n${r.stdout}\n${r.stderr}`);
+      const r = runImportCli({ dir, slug: ds.slug, version: ds.version, quiet: true });
+      if (!r.ok) throw new Error(`e2e: importing ${ds.slug} ${ds.version} failed:\n${r.output}`);
     }
   } catch (e) {
     rmSync(root, { recursive: true, force: true });
