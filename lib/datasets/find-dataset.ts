@@ -1,7 +1,8 @@
 import "server-only";
 import { and, eq, sql } from "drizzle-orm";
-import { accessGrants, datasets, labDatasets } from "@/db/schema";
+import { datasets, labDatasets } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
+import { hasDatasetAccess } from "./dataset-access";
 
 export type DatasetRef = { id: string; slug: string; version: string; title: string; duaName: string; duaVersion: string };
 
@@ -22,17 +23,17 @@ export type LabDatasetSummary = DatasetRef & { hasAccess: boolean; studies: numb
 export async function listLabDatasets(opts: { labId: string; userId: string }): Promise<LabDatasetSummary[]> {
   const rows = await getDb().execute<{
     id: string; slug: string; version: string; title: string; dua_name: string; dua_version: string;
-    has_access: boolean; studies: string | null; images: string | null; last_import_at: Date | null;
+    studies: string | null; images: string | null; last_import_at: Date | null;
   }>(sql`
     select d.id, d.slug, d.version, d.title, d.dua_name, d.dua_version,
-      exists (select 1 from ${accessGrants} g where g.user_id = ${opts.userId} and g.dataset_id = d.id and g.lab_id = ${opts.labId} and g.status = 'approved') as has_access,
       (i.counts->>'studies') as studies, (i.counts->>'images') as images, i.finished_at as last_import_at
     from ${labDatasets} ld join ${datasets} d on d.id = ld.dataset_id
     left join lateral (select counts, finished_at from mimic_imports where dataset_id = d.id and status = 'succeeded' order by finished_at desc limit 1) i on true
     where ld.lab_id = ${opts.labId}
     order by d.slug, d.version`);
-  return rows.rows.map((r) => ({
+  // Access is decided by the one rule requireDatasetAccess uses, not re-stated here in SQL.
+  return Promise.all(rows.rows.map(async (r) => ({
     id: r.id, slug: r.slug, version: r.version, title: r.title, duaName: r.dua_name, duaVersion: r.dua_version,
-    hasAccess: r.has_access, studies: Number(r.studies ?? 0), images: Number(r.images ?? 0), lastImportAt: r.last_import_at ? new Date(r.last_import_at) : null,
-  }));
+    hasAccess: await hasDatasetAccess({ userId: opts.userId, labId: opts.labId, datasetId: r.id }), studies: Number(r.studies ?? 0), images: Number(r.images ?? 0), lastImportAt: r.last_import_at ? new Date(r.last_import_at) : null,
+  })));
 }
