@@ -53,6 +53,13 @@ export async function listStudies(opts: { datasetId: string; filters: StudyFilte
   return toStudyPage(opts.filters, viewCodes, page.rows, counts.rows);
 }
 
+/** How many studies match, without building a page or facets (what a saved cohort records). */
+export async function countStudies(opts: { datasetId: string; filters: StudyFilters }): Promise<number> {
+  const where = studyWhere({ ...opts, viewCodes: await listViewCodes() });
+  const r = await getDb().execute<{ n: string }>(sql`select count(*) as n from mimic_study s where ${where}`);
+  return Number(r.rows[0]!.n);
+}
+
 type PageRow = { study_id: number; subject_id: number; study_date: string | null; views: string[]; splits: string[]; image_count: number; local_image_count: number; labels: (number | null)[] | null; snippet: string | null };
 
 /** The two statements behind a page: exported so the benchmark can run the very same SQL directly. */

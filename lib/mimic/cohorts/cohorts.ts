@@ -6,7 +6,7 @@ import { recordAudit } from "@/lib/audit/record";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { listStudies } from "../browse/list-studies";
+import { countStudies } from "../browse/list-studies";
 import { parseStudyFilters, studyFiltersToSearch, type StudyFilters } from "../browse/study-filters";
 
 export const saveCohortSchema = z.object({
@@ -27,7 +27,7 @@ export function cohortFilters(query: string): StudyFilters {
 export async function saveCohort(opts: { user: CurrentUser; datasetId: string; name: string; query: string }): Promise<Cohort> {
   const filters = cohortFilters(opts.query);
   const query = studyFiltersToSearch({ ...filters, page: 1, sort: "date", dir: "desc", pageSize: 50 });
-  const { total } = await listStudies({ datasetId: opts.datasetId, filters: { ...filters, pageSize: 10 } });
+  const total = await countStudies({ datasetId: opts.datasetId, filters });
   return getDb().transaction(async (tx) => {
     const [row] = await tx
       .insert(mimicCohorts)
@@ -44,18 +44,30 @@ export async function saveCohort(opts: { user: CurrentUser; datasetId: string; n
   });
 }
 
+const cohortColumns = {
+  id: mimicCohorts.id,
+  name: mimicCohorts.name,
+  query: mimicCohorts.query,
+  studyCount: mimicCohorts.studyCount,
+  createdAt: mimicCohorts.createdAt,
+  createdByName: users.name,
+};
+
 export async function listCohorts(opts: { labId: string; datasetId: string }): Promise<Cohort[]> {
-  const rows = await getDb()
-    .select({ id: mimicCohorts.id, name: mimicCohorts.name, query: mimicCohorts.query, studyCount: mimicCohorts.studyCount, createdAt: mimicCohorts.createdAt, createdByName: users.name })
+  return getDb()
+    .select(cohortColumns)
     .from(mimicCohorts)
     .leftJoin(users, eq(users.id, mimicCohorts.createdBy))
     .where(and(eq(mimicCohorts.labId, opts.labId), eq(mimicCohorts.datasetId, opts.datasetId)))
     .orderBy(desc(mimicCohorts.createdAt));
-  return rows;
 }
 
 export async function getCohort(opts: { labId: string; datasetId: string; cohortId: string }): Promise<Cohort | null> {
   if (!z.uuid().safeParse(opts.cohortId).success) return null;
-  const rows = await listCohorts(opts);
-  return rows.find((c) => c.id === opts.cohortId) ?? null;
+  const [row] = await getDb()
+    .select(cohortColumns)
+    .from(mimicCohorts)
+    .leftJoin(users, eq(users.id, mimicCohorts.createdBy))
+    .where(and(eq(mimicCohorts.id, opts.cohortId), eq(mimicCohorts.labId, opts.labId), eq(mimicCohorts.datasetId, opts.datasetId)));
+  return row ?? null;
 }
