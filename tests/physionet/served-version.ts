@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { writeSha256Sums } from "@/lib/physionet/sha256-sums";
 import type { UpstreamAccount } from "@/lib/physionet/upstream/accounts";
 import { startUpstream, type StartUpstreamOptions, type Upstream } from "@/lib/physionet/upstream/start-upstream";
@@ -36,4 +37,29 @@ export async function startTestUpstream({ root, ...options }: { root: string } &
 
 export function basic({ username, password }: { username: string; password: string }): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+}
+
+/**
+ * The usual fixture: one served version and one upstream for the whole file, started before its
+ * tests and stopped after. Read `.served` / `.upstream` inside tests (they exist once beforeAll ran).
+ */
+export function servedUpstreamFixture(): { readonly served: ServedVersion; readonly upstream: Upstream } {
+  let served: ServedVersion | undefined;
+  let upstream: Upstream | undefined;
+  beforeAll(async () => {
+    served = await makeServedVersion();
+    upstream = await startTestUpstream({ root: served.root });
+  });
+  afterAll(async () => {
+    await upstream?.close();
+    await served?.cleanup();
+  });
+  return {
+    get served() {
+      return served!;
+    },
+    get upstream() {
+      return upstream!;
+    },
+  };
 }

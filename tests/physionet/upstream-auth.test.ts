@@ -1,26 +1,16 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Upstream } from "@/lib/physionet/upstream/start-upstream";
+import { describe, expect, it } from "vitest";
 import { finalStatus, runWget } from "@/lib/physionet/wget/run-wget";
 import { rawRequest } from "./raw-request";
-import { ALICE, basic, BOB, makeServedVersion, PREFIX, startTestUpstream, type ServedVersion } from "./served-version";
+import { ALICE, basic, BOB, PREFIX, startTestUpstream, servedUpstreamFixture } from "./served-version";
 
 const execFileAsync = promisify(execFile);
 const WGET_UA = "Wget/1.21.3";
 
-let served: ServedVersion;
-let upstream: Upstream;
-beforeAll(async () => {
-  served = await makeServedVersion();
-  upstream = await startTestUpstream({ root: served.root });
-});
-afterAll(async () => {
-  await upstream.close();
-  await served.cleanup();
-});
+const fixture = servedUpstreamFixture();
 
-const sums = () => `${upstream.url}${PREFIX}/SHA256SUMS.txt`;
+const sums = () => `${fixture.upstream.url}${PREFIX}/SHA256SUMS.txt`;
 
 async function wgetStatus({ url, credentials }: { url: string; credentials: { username: string; password: string } | null }) {
   const run = await runWget({ args: ["--spider", "--tries=1", url], credentials, timeoutMs: 15_000 });
@@ -55,9 +45,9 @@ describe("the auth matrix, with the real GNU wget", () => {
   });
 
   it("answers 404 for a missing file once authorised, and for an unknown project before any auth", async () => {
-    expect((await wgetStatus({ url: `${upstream.url}${PREFIX}/nope.txt`, credentials: ALICE })).status).toBe(404);
-    expect((await wgetStatus({ url: `${upstream.url}/files/no-such-project/1.0.0/SHA256SUMS.txt`, credentials: null })).status).toBe(404);
-    expect((await wgetStatus({ url: `${upstream.url}/files/mimic-cxr/9.9.9/SHA256SUMS.txt`, credentials: ALICE })).status).toBe(404);
+    expect((await wgetStatus({ url: `${fixture.upstream.url}${PREFIX}/nope.txt`, credentials: ALICE })).status).toBe(404);
+    expect((await wgetStatus({ url: `${fixture.upstream.url}/files/no-such-project/1.0.0/SHA256SUMS.txt`, credentials: null })).status).toBe(404);
+    expect((await wgetStatus({ url: `${fixture.upstream.url}/files/mimic-cxr/9.9.9/SHA256SUMS.txt`, credentials: ALICE })).status).toBe(404);
   });
 });
 
@@ -97,10 +87,10 @@ describe("the session cookie", () => {
     const session = /sessionid=([0-9a-f]+)/.exec(String(first.headers["set-cookie"]))?.[1];
     expect(session).toBeTruthy();
 
-    const checks = upstream.stats.passwordChecks;
+    const checks = fixture.upstream.stats.passwordChecks;
     const again = await rawRequest({ url: sums(), headers: { "user-agent": WGET_UA, cookie: `sessionid=${session}`, authorization: basic({ username: ALICE.username, password: "not checked" }) } });
     expect(again.status).toBe(200);
-    expect(upstream.stats.passwordChecks).toBe(checks);
+    expect(fixture.upstream.stats.passwordChecks).toBe(checks);
 
     // Without an Authorization header the session is not honoured (a browser cannot replay it).
     const bare = await rawRequest({ url: sums(), headers: { "user-agent": WGET_UA, cookie: `sessionid=${session}` } });
@@ -110,8 +100,8 @@ describe("the session cookie", () => {
 
 describe("over HTTPS", () => {
   it("serves wget that trusts the self-signed certificate, and refuses auth over plain HTTP in strict mode", async () => {
-    const secure = await startTestUpstream({ root: served.root, https: true, allowAuthOverHttp: false });
-    const strictHttp = await startTestUpstream({ root: served.root, allowAuthOverHttp: false });
+    const secure = await startTestUpstream({ root: fixture.served.root, https: true, allowAuthOverHttp: false });
+    const strictHttp = await startTestUpstream({ root: fixture.served.root, allowAuthOverHttp: false });
     try {
       expect(secure.url).toMatch(/^https:/);
       const run = await runWget({ args: ["--spider", "--tries=1", `${secure.url}${PREFIX}/SHA256SUMS.txt`], credentials: ALICE, caCertificate: secure.caCertificate, timeoutMs: 15_000 });

@@ -1,35 +1,25 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseSha256Sums } from "@/lib/physionet/sha256-sums";
-import type { Upstream } from "@/lib/physionet/upstream/start-upstream";
 import { rawRequest } from "./raw-request";
-import { ALICE, basic, makeServedVersion, PREFIX, startTestUpstream, type ServedVersion } from "./served-version";
+import { ALICE, basic, PREFIX, servedUpstreamFixture } from "./served-version";
 
 // What nginx does behind PhysioNet's X-Accel-Redirect, once a wget client is authorised.
 const AUTH = { "user-agent": "Wget/1.21.3", authorization: basic(ALICE) };
 const IMAGE = "files/p10/p10000032/s50414267/02aa804e.dcm";
 
-let served: ServedVersion;
-let upstream: Upstream;
-beforeAll(async () => {
-  served = await makeServedVersion();
-  upstream = await startTestUpstream({ root: served.root });
-});
-afterAll(async () => {
-  await upstream.close();
-  await served.cleanup();
-});
+const fixture = servedUpstreamFixture();
 
-const get = (p: string, headers: Record<string, string> = {}, method = "GET") => rawRequest({ url: `${upstream.url}${PREFIX}/${p}`, method, headers: { ...AUTH, ...headers } });
+const get = (p: string, headers: Record<string, string> = {}, method = "GET") => rawRequest({ url: `${fixture.upstream.url}${PREFIX}/${p}`, method, headers: { ...AUTH, ...headers } });
 
 describe("files", () => {
   it("serves a whole file with length, type, validators and Accept-Ranges", async () => {
     const res = await get(IMAGE);
     expect(res.status).toBe(200);
-    expect(res.body.equals(served.image)).toBe(true);
-    expect(res.headers["content-length"]).toBe(String(served.image.length));
+    expect(res.body.equals(fixture.served.image)).toBe(true);
+    expect(res.headers["content-length"]).toBe(String(fixture.served.image.length));
     expect(res.headers["content-type"]).toBe("application/dicom");
     expect(res.headers["accept-ranges"]).toBe("bytes");
     expect(res.headers["last-modified"]).toBeTruthy();
@@ -38,40 +28,40 @@ describe("files", () => {
   it("answers HEAD with the headers of GET and no body", async () => {
     const res = await get(IMAGE, {}, "HEAD");
     expect(res.status).toBe(200);
-    expect(res.headers["content-length"]).toBe(String(served.image.length));
+    expect(res.headers["content-length"]).toBe(String(fixture.served.image.length));
     expect(res.body.length).toBe(0);
   });
 
   it("serves byte ranges: a-b, a- and -n give 206 with Content-Range", async () => {
-    const size = served.image.length;
+    const size = fixture.served.image.length;
     const middle = await get(IMAGE, { range: "bytes=100-199" });
     expect(middle.status).toBe(206);
     expect(middle.headers["content-range"]).toBe(`bytes 100-199/${size}`);
-    expect(middle.body.equals(served.image.subarray(100, 200))).toBe(true);
+    expect(middle.body.equals(fixture.served.image.subarray(100, 200))).toBe(true);
 
     const tail = await get(IMAGE, { range: `bytes=${size - 10}-` });
     expect(tail.status).toBe(206);
-    expect(tail.body.equals(served.image.subarray(size - 10))).toBe(true);
+    expect(tail.body.equals(fixture.served.image.subarray(size - 10))).toBe(true);
 
     const suffix = await get(IMAGE, { range: "bytes=-5" });
-    expect(suffix.body.equals(served.image.subarray(size - 5))).toBe(true);
-    expect(upstream.stats.rangeRequests).toBeGreaterThanOrEqual(3);
+    expect(suffix.body.equals(fixture.served.image.subarray(size - 5))).toBe(true);
+    expect(fixture.upstream.stats.rangeRequests).toBeGreaterThanOrEqual(3);
   });
 
   it("answers a range past the end with 416 and the size (what wget -c sees on a finished file)", async () => {
-    const res = await get(IMAGE, { range: `bytes=${served.image.length}-` });
+    const res = await get(IMAGE, { range: `bytes=${fixture.served.image.length}-` });
     expect(res.status).toBe(416);
-    expect(res.headers["content-range"]).toBe(`bytes */${served.image.length}`);
+    expect(res.headers["content-range"]).toBe(`bytes */${fixture.served.image.length}`);
   });
 
   it("sends the whole file when If-Range names an older version", async () => {
     const res = await get(IMAGE, { range: "bytes=0-9", "if-range": '"stale"' });
     expect(res.status).toBe(200);
-    expect(res.body.length).toBe(served.image.length);
+    expect(res.body.length).toBe(fixture.served.image.length);
   });
 
   it("marks ?download as an attachment", async () => {
-    const res = await rawRequest({ url: `${upstream.url}${PREFIX}/LICENSE.txt?download`, headers: AUTH });
+    const res = await rawRequest({ url: `${fixture.upstream.url}${PREFIX}/LICENSE.txt?download`, headers: AUTH });
     expect(res.headers["content-disposition"]).toBe('attachment; filename="LICENSE.txt"');
   });
 
@@ -92,7 +82,7 @@ describe("SHA256SUMS.txt", () => {
     // Byte-wise, as `LC_ALL=C sort` orders them: "." (0x2e) sorts before "/" (0x2f).
     expect(paths).toEqual(["LICENSE.txt", "RECORDS.txt", `files/${"a".repeat(60)}.txt`, "files/p10/p10000032/s50414267.txt", IMAGE]);
     for (const entry of entries) {
-      const bytes = await readFile(path.join(served.root, entry.path));
+      const bytes = await readFile(path.join(fixture.served.root, entry.path));
       expect(createHash("sha256").update(bytes).digest("hex")).toBe(entry.sha256);
     }
   });
@@ -119,10 +109,10 @@ describe("directory listings", () => {
     expect(lines[1]).toMatch(new RegExp(`^<a href="${"a".repeat(60)}\\.txt">${"a".repeat(47)}\\.\\.&gt;</a> \\d{2}-[A-Z][a-z]{2}-\\d{4} \\d{2}:\\d{2} +10$`));
 
     const leaf = (await get("files/p10/p10000032/s50414267/")).body.toString("utf8");
-    expect(leaf).toMatch(new RegExp(`<a href="02aa804e.dcm">02aa804e.dcm</a> +\\S+ \\S+ +${served.image.length}\\r\\n`));
+    expect(leaf).toMatch(new RegExp(`<a href="02aa804e.dcm">02aa804e.dcm</a> +\\S+ \\S+ +${fixture.served.image.length}\\r\\n`));
   });
 
   it("needs the same authorisation as files", async () => {
-    expect((await rawRequest({ url: `${upstream.url}${PREFIX}/`, headers: { "user-agent": "Wget/1.21.3" } })).status).toBe(401);
+    expect((await rawRequest({ url: `${fixture.upstream.url}${PREFIX}/`, headers: { "user-agent": "Wget/1.21.3" } })).status).toBe(401);
   });
 });

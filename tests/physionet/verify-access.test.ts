@@ -1,35 +1,25 @@
 import { readFile, stat } from "node:fs/promises";
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Upstream } from "@/lib/physionet/upstream/start-upstream";
+import { describe, expect, it } from "vitest";
 import type { WgetSpawnInfo } from "@/lib/physionet/wget/run-wget";
 import { verifyPhysionetAccess } from "@/lib/physionet/wget/verify-access";
-import { ALICE, BOB, makeServedVersion, PREFIX, SLUG, startTestUpstream, VERSION, type ServedVersion } from "./served-version";
+import { ALICE, BOB, PREFIX, SLUG, startTestUpstream, servedUpstreamFixture, VERSION } from "./served-version";
 
-let served: ServedVersion;
-let upstream: Upstream;
-beforeAll(async () => {
-  served = await makeServedVersion();
-  upstream = await startTestUpstream({ root: served.root });
-});
-afterAll(async () => {
-  await upstream.close();
-  await served.cleanup();
-});
+const fixture = servedUpstreamFixture();
 
 const verify = (options: Partial<Parameters<typeof verifyPhysionetAccess>[0]> = {}) =>
-  verifyPhysionetAccess({ baseUrl: upstream.url, slug: SLUG, version: VERSION, username: ALICE.username, password: ALICE.password, timeoutMs: 15_000, ...options });
+  verifyPhysionetAccess({ baseUrl: fixture.upstream.url, slug: SLUG, version: VERSION, username: ALICE.username, password: ALICE.password, timeoutMs: 15_000, ...options });
 
 describe("verifyPhysionetAccess", () => {
   it("confirms access with the right credentials (HEAD of SHA256SUMS.txt)", async () => {
-    const heads = upstream.stats.requests;
-    const bodyBytes = upstream.stats.bodyBytes;
+    const heads = fixture.upstream.stats.requests;
+    const bodyBytes = fixture.upstream.stats.bodyBytes;
     const result = await verify();
-    expect(result).toMatchObject({ outcome: "confirmed", httpStatus: 200, checkedUrl: `${upstream.url}${PREFIX}/SHA256SUMS.txt` });
+    expect(result).toMatchObject({ outcome: "confirmed", httpStatus: 200, checkedUrl: `${fixture.upstream.url}${PREFIX}/SHA256SUMS.txt` });
     expect(result.detail).toContain("200");
     // wget's challenge round trip, then the authenticated HEAD: no body went out.
-    expect(upstream.stats.requests).toBe(heads + 2);
-    expect(upstream.stats.bodyBytes).toBe(bodyBytes);
+    expect(fixture.upstream.stats.requests).toBe(heads + 2);
+    expect(fixture.upstream.stats.bodyBytes).toBe(bodyBytes);
   });
 
   it("reports wrong credentials (401)", async () => {
@@ -47,7 +37,7 @@ describe("verifyPhysionetAccess", () => {
   });
 
   it("reports an outage (503) as an error with the status", async () => {
-    const outage = await startTestUpstream({ root: served.root, faults: { serviceUnavailable: { every: 1 } } });
+    const outage = await startTestUpstream({ root: fixture.served.root, faults: { serviceUnavailable: { every: 1 } } });
     try {
       expect(await verify({ baseUrl: outage.url })).toMatchObject({ outcome: "error", httpStatus: 503 });
     } finally {
@@ -56,7 +46,7 @@ describe("verifyPhysionetAccess", () => {
   });
 
   it("reports a server that is down as an error without a status", async () => {
-    const down = await startTestUpstream({ root: served.root });
+    const down = await startTestUpstream({ root: fixture.served.root });
     await down.close();
     const refused = await verify({ baseUrl: down.url });
     expect(refused.outcome).toBe("error");
@@ -92,7 +82,7 @@ describe("verifyPhysionetAccess", () => {
 describe("the password stays out of sight", () => {
   it("is in neither argv nor the environment of the running wget, only in a 0600 wgetrc that is gone afterwards", async () => {
     // A slow first byte keeps wget alive long enough to inspect it in /proc.
-    const slow = await startTestUpstream({ root: served.root, faults: { firstByteDelayMs: 700 } });
+    const slow = await startTestUpstream({ root: fixture.served.root, faults: { firstByteDelayMs: 700 } });
     let seen: { info: WgetSpawnInfo; cmdline: string; environ: string; mode: number; rc: string } | null = null;
     const inspections: Promise<void>[] = [];
     try {
