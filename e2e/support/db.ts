@@ -2,7 +2,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import * as schema from "@/db/schema";
 import { and, eq } from "drizzle-orm";
-import { createLab, createUser } from "@/lib/factories";
+import { createLab, createUser, credentialMember } from "@/lib/factories";
 import { E2E_CXR, E2E_JPG } from "./mimic-data";
 import type { Role } from "@/lib/auth/roles";
 
@@ -25,14 +25,14 @@ export async function seedLab() {
   const admin = await make("admin");
   const steward = await make("steward");
   const member = await make("member");
-  // A member the steward has granted both e2e datasets; everyone else in the lab holds no grant.
+  // A member holding everything the access rule asks for both e2e datasets; nobody else has access.
   const researcher = await make("member");
   const datasetIds: Record<"jpg" | "cxr", string> = { jpg: "", cxr: "" };
   for (const [key, ref] of [["jpg", E2E_JPG], ["cxr", E2E_CXR]] as const) {
     const [d] = await db.select({ id: schema.datasets.id }).from(schema.datasets).where(and(eq(schema.datasets.slug, ref.slug), eq(schema.datasets.version, ref.version)));
     datasetIds[key] = d!.id;
     await db.insert(schema.labDatasets).values({ labId: lab.id, datasetId: d!.id });
-    await db.insert(schema.accessGrants).values({ labId: lab.id, userId: researcher.id, datasetId: d!.id, status: "approved", decidedBy: steward.id, decidedAt: new Date() });
   }
+  await credentialMember(db, { labId: lab.id, userId: researcher.id, stewardId: steward.id, datasetIds: Object.values(datasetIds) });
   return { lab, admin, steward, member, researcher, datasetIds };
 }

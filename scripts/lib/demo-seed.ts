@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import * as schema from "@/db/schema";
-import { createLab, createUser } from "@/lib/factories";
+import { createLab, createUser, credentialMember } from "@/lib/factories";
 import type { Role } from "@/lib/auth/roles";
 
 export const DEMO_LAB_SLUG = "demo";
@@ -13,8 +13,9 @@ export const DEMO_USERS: { role: Role; email: string; name: string; password: st
   { role: "member", email: "researcher@demo.labgate.test", name: "Rae Researcher", password: "demo-researcher-password" },
 ];
 
-// The demo lab holds synthetic copies of these; the steward has granted them to the researcher only,
-// so the demo shows both sides of the DUA gate.
+// The demo lab holds synthetic copies of these; only the researcher holds everything the access rule
+// asks (account, training, credentialing, DUA, approval), so the demo shows both sides of the gate;
+// the member starts with an empty checklist.
 export const DEMO_DATASETS = [
   { slug: "mimic-cxr-jpg", version: "2.0.0" },
   { slug: "mimic-cxr", version: "2.0.0" },
@@ -33,12 +34,14 @@ export async function seedDemo(url: string): Promise<{ created: boolean }> {
       const made = new Map<string, string>();
       for (const u of DEMO_USERS) made.set(u.email, (await createUser(tx, { labId: lab.id, ...u })).id);
       const steward = made.get("steward@demo.labgate.test")!;
+      const held: string[] = [];
       for (const ref of DEMO_DATASETS) {
         const [d] = await tx.select({ id: schema.datasets.id }).from(schema.datasets).where(and(eq(schema.datasets.slug, ref.slug), eq(schema.datasets.version, ref.version)));
         if (!d) continue;
         await tx.insert(schema.labDatasets).values({ labId: lab.id, datasetId: d.id, addedBy: steward });
-        await tx.insert(schema.accessGrants).values({ labId: lab.id, userId: made.get(DEMO_GRANTEE)!, datasetId: d.id, status: "approved", reason: "demo", decidedBy: steward, decidedAt: new Date() });
+        held.push(d.id);
       }
+      await credentialMember(tx, { labId: lab.id, userId: made.get(DEMO_GRANTEE)!, stewardId: steward, datasetIds: held, username: "rae-researcher" });
     });
     return { created: true };
   } finally {

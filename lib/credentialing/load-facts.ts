@@ -1,0 +1,117 @@
+import "server-only";
+import { and, desc, eq, inArray } from "drizzle-orm";
+import {
+  accessGrants,
+  credentialingApplications,
+  datasets,
+  duaSignatures,
+  labAccessPolicies,
+  labDatasets,
+  labTrainingPolicies,
+  physionetAccounts,
+  physionetVerifications,
+  trainings,
+  trainingTypes,
+} from "@/db/schema";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { DbOrTx } from "@/lib/db/client";
+import type { DatasetRequirements, MemberAccessFacts } from "./access-rule";
+import { DEFAULT_LAB_ACCESS_POLICY, type LabAccessPolicy } from "./policy";
+
+// Loads the facts the access rule (access-rule.ts) decides on. Everything is loaded per lab in a
+// handful of queries, so the steward's matrix costs the same few round trips as one member's page.
+
+const emptyFacts = (): MemberAccessFacts & { trainings: MemberAccessFacts["trainings"][number][] } => ({
+  physionetAccount: null,
+  trainings: [],
+  credentialing: null,
+  duaSignatures: [],
+  grants: [],
+  verifications: [],
+});
+
+type Mutable = { -readonly [K in keyof MemberAccessFacts]: MemberAccessFacts[K] extends readonly (infer U)[] ? U[] : MemberAccessFacts[K] };
+
+/** Facts for each of the given members of one lab (all of them when userIds is omitted). */
+export async function loadMembersFacts(db: DbOrTx, opts: { labId: string; userIds?: readonly string[] }): Promise<Map<string, MemberAccessFacts>> {
+  const facts = new Map<string, Mutable>();
+  const of = (userId: string) => {
+    let f = facts.get(userId);
+    if (!f) facts.set(userId, (f = emptyFacts() as Mutable));
+    return f;
+  };
+  const ids = opts.userIds;
+  if (ids && ids.length === 0) return new Map();
+  const scope = (labCol: AnyPgColumn, userCol: AnyPgColumn) =>
+    ids ? and(eq(labCol, opts.labId), inArray(userCol, [...ids])) : eq(labCol, opts.labId);
+
+  const [accounts, trainingRows, applications, duas, grants, verifications] = await Promise.all([
+    db.select().from(physionetAccounts).where(scope(physionetAccounts.labId, physionetAccounts.userId)),
+    db.select().from(trainings).where(scope(trainings.labId, trainings.userId)),
+    db.select().from(credentialingApplications).where(scope(credentialingApplications.labId, credentialingApplications.userId)).orderBy(desc(credentialingApplications.applicationDate), desc(credentialingApplications.createdAt)),
+    db
+      .select({ sig: duaSignatures, slug: datasets.slug, version: datasets.version })
+      .from(duaSignatures)
+      .innerJoin(datasets, eq(datasets.id, duaSignatures.datasetId))
+      .where(scope(duaSignatures.labId, duaSignatures.userId)),
+    db.select().from(accessGrants).where(scope(accessGrants.labId, accessGrants.userId)),
+    db.select().from(physionetVerifications).where(scope(physionetVerifications.labId, physionetVerifications.userId)),
+  ]);
+  for (const id of ids ?? []) of(id);
+  for (const a of accounts) of(a.userId).physionetAccount = { username: a.username, since: a.createdAt };
+  for (const t of trainingRows) of(t.userId).trainings.push({ trainingType: t.trainingType, kind: t.kind, status: t.status, submittedAt: t.submittedAt, acceptedAt: t.acceptedAt });
+  // Ordered newest first: the latest application is the one that counts.
+  for (const a of applications) {
+    const f = of(a.userId);
+    f.credentialing ??= { stage: a.stage, decision: a.decision, applicationDate: a.applicationDate, decisionDate: a.decisionDate };
+  }
+  for (const { sig, slug, version } of duas) {
+    of(sig.userId).duaSignatures.push({ datasetId: sig.datasetId, datasetSlug: slug, datasetVersion: version, duaName: sig.duaName, duaVersion: sig.duaVersion, status: sig.status, signedOn: sig.signedOn, submittedAt: sig.createdAt });
+  }
+  for (const g of grants) of(g.userId).grants.push({ datasetId: g.datasetId, status: g.status, reason: g.reason, decidedAt: g.decidedAt });
+  for (const v of verifications) of(v.userId).verifications.push({ datasetId: v.datasetId, outcome: v.outcome, httpStatus: v.httpStatus, checkedAt: v.checkedAt });
+  return facts as Map<string, MemberAccessFacts>;
+}
+
+export async function loadMemberFacts(db: DbOrTx, opts: { labId: string; userId: string }): Promise<MemberAccessFacts> {
+  return (await loadMembersFacts(db, { labId: opts.labId, userIds: [opts.userId] })).get(opts.userId)!;
+}
+
+/** What each dataset version the lab holds requires (one version when datasetId is given). */
+export async function loadLabDatasetRequirements(db: DbOrTx, opts: { labId: string; datasetId?: string }): Promise<DatasetRequirements[]> {
+  const rows = await db
+    .select({ d: datasets })
+    .from(datasets)
+    .innerJoin(labDatasets, and(eq(labDatasets.datasetId, datasets.id), eq(labDatasets.labId, opts.labId)))
+    .where(opts.datasetId ? eq(datasets.id, opts.datasetId) : undefined)
+    .orderBy(datasets.slug, datasets.version);
+  const typeSlugs = [...new Set(rows.flatMap((r) => r.d.requiredTrainingTypes))];
+  const types = typeSlugs.length ? await db.select().from(trainingTypes).where(inArray(trainingTypes.slug, typeSlugs)) : [];
+  const names = new Map(types.map((t) => [t.slug, t.name]));
+  return rows.map(({ d }) => ({
+    id: d.id,
+    slug: d.slug,
+    version: d.version,
+    accessPolicy: d.accessPolicy,
+    requiredTrainings: d.requiredTrainingTypes.map((type) => ({ type, name: names.get(type) ?? type })),
+    duaName: d.duaName,
+    duaVersion: d.duaVersion,
+  }));
+}
+
+/** The lab's settings, falling back to each training type's default and then to policy.ts. */
+export async function loadLabPolicy(db: DbOrTx, labId: string): Promise<LabAccessPolicy> {
+  const [[settings], typeDefaults, overrides] = await Promise.all([
+    db.select().from(labAccessPolicies).where(eq(labAccessPolicies.labId, labId)).limit(1),
+    db.select({ slug: trainingTypes.slug, days: trainingTypes.defaultValidityDays }).from(trainingTypes),
+    db.select({ type: labTrainingPolicies.trainingType, days: labTrainingPolicies.validityDays }).from(labTrainingPolicies).where(eq(labTrainingPolicies.labId, labId)),
+  ]);
+  const trainingValidityDays: Record<string, number | null> = {};
+  for (const t of typeDefaults) trainingValidityDays[t.slug] = t.days;
+  for (const o of overrides) trainingValidityDays[o.type] = o.days;
+  return {
+    trainingValidityDays,
+    verificationValidDays: settings ? settings.verificationValidDays : DEFAULT_LAB_ACCESS_POLICY.verificationValidDays,
+    warningDays: settings ? settings.warningDays : DEFAULT_LAB_ACCESS_POLICY.warningDays,
+  };
+}
