@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { FieldError, useSubmit } from "./use-submit";
+import { FieldError, useSubmit } from "@/components/forms/use-submit";
 
 const STAGES = [
   ["not_in_review", "Not in review yet"],

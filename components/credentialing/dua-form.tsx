@@ -1,5 +1,5 @@
 "use client";
-import { FieldError, useSubmit } from "./use-submit";
+import { FieldError, useSubmit } from "@/components/forms/use-submit";
 
 export function DuaForm({ datasetId, duaLabel, target }: { datasetId: string; duaLabel: string; target: string }) {
   const { submit, error, fieldErrors, busy } = useSubmit<{ id: string }>("/api/credentialing/dua");

@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { FieldError, useSubmit } from "./use-submit";
+import { FieldError, useSubmit } from "@/components/forms/use-submit";
 
 export function UsernameForm({ current }: { current: string | null }) {
   const { submit, error, fieldErrors, busy } = useSubmit<{ changed: boolean }>("/api/credentialing/physionet-account");

@@ -15,6 +15,7 @@ import {
 } from "@/db/schema";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { DbOrTx } from "@/lib/db/client";
+import { parallelReads } from "@/lib/db/parallel";
 import type { DatasetRequirements, MemberAccessFacts } from "./access-rule";
 import { DEFAULT_LAB_ACCESS_POLICY, type LabAccessPolicy } from "./policy";
 
@@ -45,18 +46,19 @@ export async function loadMembersFacts(db: DbOrTx, opts: { labId: string; userId
   const scope = (labCol: AnyPgColumn, userCol: AnyPgColumn) =>
     ids ? and(eq(labCol, opts.labId), inArray(userCol, [...ids])) : eq(labCol, opts.labId);
 
-  const [accounts, trainingRows, applications, duas, grants, verifications] = await Promise.all([
-    db.select().from(physionetAccounts).where(scope(physionetAccounts.labId, physionetAccounts.userId)),
-    db.select().from(trainings).where(scope(trainings.labId, trainings.userId)),
-    db.select().from(credentialingApplications).where(scope(credentialingApplications.labId, credentialingApplications.userId)).orderBy(desc(credentialingApplications.applicationDate), desc(credentialingApplications.createdAt)),
-    db
-      .select({ sig: duaSignatures, slug: datasets.slug, version: datasets.version })
-      .from(duaSignatures)
-      .innerJoin(datasets, eq(datasets.id, duaSignatures.datasetId))
-      .where(scope(duaSignatures.labId, duaSignatures.userId)),
-    db.select().from(accessGrants).where(scope(accessGrants.labId, accessGrants.userId)),
-    db.select().from(physionetVerifications).where(scope(physionetVerifications.labId, physionetVerifications.userId)),
-  ]);
+  const [accounts, trainingRows, applications, duas, grants, verifications] = await parallelReads(db, [
+    () => db.select().from(physionetAccounts).where(scope(physionetAccounts.labId, physionetAccounts.userId)),
+    () => db.select().from(trainings).where(scope(trainings.labId, trainings.userId)),
+    () => db.select().from(credentialingApplications).where(scope(credentialingApplications.labId, credentialingApplications.userId)).orderBy(desc(credentialingApplications.applicationDate), desc(credentialingApplications.createdAt)),
+    () =>
+      db
+        .select({ sig: duaSignatures, slug: datasets.slug, version: datasets.version })
+        .from(duaSignatures)
+        .innerJoin(datasets, eq(datasets.id, duaSignatures.datasetId))
+        .where(scope(duaSignatures.labId, duaSignatures.userId)),
+    () => db.select().from(accessGrants).where(scope(accessGrants.labId, accessGrants.userId)),
+    () => db.select().from(physionetVerifications).where(scope(physionetVerifications.labId, physionetVerifications.userId)),
+  ] as const);
   for (const id of ids ?? []) of(id);
   for (const a of accounts) of(a.userId).physionetAccount = { username: a.username, since: a.createdAt };
   for (const t of trainingRows) of(t.userId).trainings.push({ trainingType: t.trainingType, kind: t.kind, status: t.status, submittedAt: t.submittedAt, acceptedAt: t.acceptedAt });
@@ -101,11 +103,11 @@ export async function loadLabDatasetRequirements(db: DbOrTx, opts: { labId: stri
 
 /** The lab's settings, falling back to each training type's default and then to policy.ts. */
 export async function loadLabPolicy(db: DbOrTx, labId: string): Promise<LabAccessPolicy> {
-  const [[settings], typeDefaults, overrides] = await Promise.all([
-    db.select().from(labAccessPolicies).where(eq(labAccessPolicies.labId, labId)).limit(1),
-    db.select({ slug: trainingTypes.slug, days: trainingTypes.defaultValidityDays }).from(trainingTypes),
-    db.select({ type: labTrainingPolicies.trainingType, days: labTrainingPolicies.validityDays }).from(labTrainingPolicies).where(eq(labTrainingPolicies.labId, labId)),
-  ]);
+  const [[settings], typeDefaults, overrides] = await parallelReads(db, [
+    () => db.select().from(labAccessPolicies).where(eq(labAccessPolicies.labId, labId)).limit(1),
+    () => db.select({ slug: trainingTypes.slug, days: trainingTypes.defaultValidityDays }).from(trainingTypes),
+    () => db.select({ type: labTrainingPolicies.trainingType, days: labTrainingPolicies.validityDays }).from(labTrainingPolicies).where(eq(labTrainingPolicies.labId, labId)),
+  ] as const);
   const trainingValidityDays: Record<string, number | null> = {};
   for (const t of typeDefaults) trainingValidityDays[t.slug] = t.days;
   for (const o of overrides) trainingValidityDays[o.type] = o.days;

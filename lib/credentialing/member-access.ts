@@ -2,6 +2,7 @@ import "server-only";
 import { and, asc, eq } from "drizzle-orm";
 import { users } from "@/db/schema";
 import type { DbOrTx } from "@/lib/db/client";
+import { parallelReads } from "@/lib/db/parallel";
 import { decideAccess, type AccessDecision, type DatasetRequirements } from "./access-rule";
 import { loadLabDatasetRequirements, loadLabPolicy, loadMemberFacts, loadMembersFacts } from "./load-facts";
 
@@ -12,16 +13,16 @@ export type DatasetDecision = { dataset: DatasetRequirements; decision: AccessDe
 
 /** Null when the lab holds no copy of the dataset. */
 export async function decideMemberAccess(db: DbOrTx, opts: { labId: string; userId: string; datasetId: string; now: Date }): Promise<AccessDecision | null> {
-  const [[dataset], facts, policy] = await Promise.all([
-    loadLabDatasetRequirements(db, { labId: opts.labId, datasetId: opts.datasetId }),
-    loadMemberFacts(db, opts),
-    loadLabPolicy(db, opts.labId),
-  ]);
+  const [[dataset], facts, policy] = await parallelReads(db, [
+    () => loadLabDatasetRequirements(db, { labId: opts.labId, datasetId: opts.datasetId }),
+    () => loadMemberFacts(db, opts),
+    () => loadLabPolicy(db, opts.labId),
+  ] as const);
   return dataset ? decideAccess({ dataset, facts, policy, now: opts.now }) : null;
 }
 
 export async function memberChecklist(db: DbOrTx, opts: { labId: string; userId: string; now: Date }): Promise<DatasetDecision[]> {
-  const [datasetsHeld, facts, policy] = await Promise.all([loadLabDatasetRequirements(db, { labId: opts.labId }), loadMemberFacts(db, opts), loadLabPolicy(db, opts.labId)]);
+  const [datasetsHeld, facts, policy] = await parallelReads(db, [() => loadLabDatasetRequirements(db, { labId: opts.labId }), () => loadMemberFacts(db, opts), () => loadLabPolicy(db, opts.labId)] as const);
   return datasetsHeld.map((dataset) => ({ dataset, decision: decideAccess({ dataset, facts, policy, now: opts.now }) }));
 }
 
@@ -30,16 +31,17 @@ export type AccessMatrix = { datasets: DatasetRequirements[]; rows: { member: Ma
 
 /** Every active member of the lab against every dataset version it holds. */
 export async function labAccessMatrix(db: DbOrTx, opts: { labId: string; now: Date }): Promise<AccessMatrix> {
-  const [datasetsHeld, facts, policy, members] = await Promise.all([
-    loadLabDatasetRequirements(db, { labId: opts.labId }),
-    loadMembersFacts(db, { labId: opts.labId }),
-    loadLabPolicy(db, opts.labId),
-    db
-      .select({ id: users.id, name: users.name, email: users.email, role: users.role })
-      .from(users)
-      .where(and(eq(users.labId, opts.labId), eq(users.status, "active")))
-      .orderBy(asc(users.name)),
-  ]);
+  const [datasetsHeld, facts, policy, members] = await parallelReads(db, [
+    () => loadLabDatasetRequirements(db, { labId: opts.labId }),
+    () => loadMembersFacts(db, { labId: opts.labId }),
+    () => loadLabPolicy(db, opts.labId),
+    () =>
+      db
+        .select({ id: users.id, name: users.name, email: users.email, role: users.role })
+        .from(users)
+        .where(and(eq(users.labId, opts.labId), eq(users.status, "active")))
+        .orderBy(asc(users.name)),
+  ] as const);
   const none = { physionetAccount: null, trainings: [], credentialing: null, duaSignatures: [], grants: [], verifications: [] };
   return {
     datasets: datasetsHeld,

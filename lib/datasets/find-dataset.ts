@@ -2,7 +2,8 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { datasets, labDatasets } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
-import { hasDatasetAccess } from "./dataset-access";
+import { now } from "@/lib/clock";
+import { memberChecklist } from "@/lib/credentialing/member-access";
 
 export type DatasetRef = { id: string; slug: string; version: string; title: string; duaName: string; duaVersion: string };
 
@@ -31,9 +32,11 @@ export async function listLabDatasets(opts: { labId: string; userId: string }): 
     left join lateral (select counts, finished_at from mimic_imports where dataset_id = d.id and status = 'succeeded' order by finished_at desc limit 1) i on true
     where ld.lab_id = ${opts.labId}
     order by d.slug, d.version`);
-  // Access is decided by the one rule requireDatasetAccess uses, not re-stated here in SQL.
-  return Promise.all(rows.rows.map(async (r) => ({
+  // Access is decided by the one rule requireDatasetAccess uses (one load of the member's facts for
+  // every dataset), not re-stated here in SQL.
+  const decisions = new Map((await memberChecklist(getDb(), { labId: opts.labId, userId: opts.userId, now: now() })).map((c) => [c.dataset.id, c.decision.access]));
+  return rows.rows.map((r) => ({
     id: r.id, slug: r.slug, version: r.version, title: r.title, duaName: r.dua_name, duaVersion: r.dua_version,
-    hasAccess: await hasDatasetAccess({ userId: opts.userId, labId: opts.labId, datasetId: r.id }), studies: Number(r.studies ?? 0), images: Number(r.images ?? 0), lastImportAt: r.last_import_at ? new Date(r.last_import_at) : null,
-  })));
+    hasAccess: decisions.get(r.id) === true, studies: Number(r.studies ?? 0), images: Number(r.images ?? 0), lastImportAt: r.last_import_at ? new Date(r.last_import_at) : null,
+  }));
 }

@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessGrants, auditLog, datasets, duaSignatures, labAccessPolicies, labDatasets, notifications, physionetVerifications, trainings } from "@/db/schema";
+import { accessGrants, auditLog, datasets, duaSignatures, labAccessPolicies, labDatasets, notifications, physionetAccounts, physionetVerifications, trainings } from "@/db/schema";
 import { setClockOffsetForTests } from "@/lib/clock";
 import { decideMemberAccess, memberChecklist } from "@/lib/credentialing/member-access";
 import { setPhysionetUsername } from "@/lib/credentialing/physionet-account";
@@ -138,6 +138,8 @@ describe("verify with PhysioNet", () => {
     const db = getDb();
     // ALICE holds mimic-cxr 2.0.0 on the upstream; BOB only 2.1.0, so 2.0.0 is a 403 for him.
     const [granted, refused] = [ALICE, BOB];
+    // A PhysioNet account links to one member only; a re-run on the same database takes them back.
+    await db.delete(physionetAccounts).where(inArray(physionetAccounts.username, [granted.username, refused.username]));
     await expect(verifyWithPhysionet({ actor: member, datasetId: dataset.id, password: "x", ip: null })).rejects.toThrow(/username first/);
     await setPhysionetUsername({ actor: member, username: granted.username, ip: null });
     expect(await verifyWithPhysionet({ actor: member, datasetId: dataset.id, password: "wrong-password", ip: null })).toMatchObject({ outcome: "wrong_credentials", httpStatus: 401 });
