@@ -127,3 +127,21 @@ test("a member's CITI report is theirs and the stewards' only", async ({ page, l
     await context.close();
   }
 });
+
+test("an oversized, unreadable or edited upload gets a clear message and stores nothing", async ({ page, login }) => {
+  const member = await login("member");
+  const post = (name: string, buffer: Buffer) => page.request.post("/api/credentialing/trainings", { multipart: { trainingType: "citi-data-or-specimens", file: { name, mimeType: "application/pdf", buffer } } });
+  const big = await post("huge.pdf", Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(6 * 1024 * 1024, 0x20)]));
+  expect(big.status()).toBe(413);
+  expect((await big.json()).error).toMatch(/larger than 5 MB/);
+  const broken = await post("broken.pdf", Buffer.from("%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage"));
+  expect(broken.status()).toBe(400);
+  expect((await broken.json()).error).toMatch(/PDF/);
+  const edited = await post("edited.pdf", Buffer.from(await makeCitiPdf({ name: member.name, recordId: "11112222" , verifyLink: "www.citiprogram.org/verify/?k3f9c2a71-5b0e-4d8a-9c61-2e7f0a4b8d15-99998888" })));
+  expect(edited.status()).toBe(400);
+  expect((await edited.json()).error).toMatch(/does not match its verification link/);
+  const backwards = await post("backwards.pdf", Buffer.from(await makeCitiPdf({ name: member.name, completionDate: "10-Mar-2025", expirationDate: "09-Mar-2025" })));
+  expect((await backwards.json()).error).toMatch(/not after its completion date/);
+  const rows = await testDb().select().from(schema.trainings).where(eq(schema.trainings.userId, member.id));
+  expect(rows).toEqual([]);
+});
