@@ -4,7 +4,7 @@ import nextTs from "eslint-config-next/typescript";
 const config = [
   ...nextVitals,
   ...nextTs,
-  { ignores: [".next/**", ".next-*/**", "node_modules/**", "data/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "bench/results/**"] },
+  { ignores: [".next/**", ".next-*/**", "node_modules/**", "data/**", "test-results/**", "test-results-*/**", "playwright-report/**", "next-env.d.ts", "bench/results/**"] },
   {
     rules: {
       // Internals must never reach a response or log by accident; logging goes through a few known places.

@@ -4,6 +4,7 @@ import "./globals.css";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { SignOutButton } from "@/components/sign-out-button";
+import { countUnread } from "@/lib/notifications/list";
 
 // Every page depends on who is asking; nothing is prerendered at build time (the build needs no
 // database or secrets, and no page can be served from a shared cache).
@@ -14,6 +15,7 @@ export const metadata: Metadata = { title: "labgate", description: "Credentialed
 // The layout only decides what navigation to show; each page still calls the auth chokepoint itself.
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
   const user = await getCurrentUser();
+  const unread = user ? await countUnread({ userId: user.id, labId: user.labId }) : 0;
   return (
     <html lang="en">
       <body>
@@ -21,9 +23,17 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           <Link href="/" className="brand">labgate</Link>
           <nav>
             {user && <Link href="/">Home</Link>}
+            {user && <Link href="/credentialing">Checklist</Link>}
             {user && <Link href="/datasets">Datasets</Link>}
+            {user && roleAtLeast(user.role, "steward") && <Link href="/stewardship">Stewardship</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link href="/members">Members</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link href="/audit">Audit log</Link>}
+            {user && roleAtLeast(user.role, "steward") && <Link href="/settings">Settings</Link>}
+            {user && (
+              <Link href="/notifications" data-testid="nav-notifications">
+                Notifications{unread > 0 && <> <span className="badge" data-testid="unread-count" aria-label={`${unread} unread`}>{unread}</span></>}
+              </Link>
+            )}
           </nav>
           {user ? (
             <span className="who" data-testid="whoami">

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import * as schema from "@/db/schema";
 import { makeCitiPdf } from "@/tests/support/citi-pdf";
 import { E2E_PHYSIONET } from "./support/physionet-upstream";
@@ -8,7 +8,7 @@ import { expect, loginAs, test } from "./support/fixtures";
 const today = () => new Date().toISOString().slice(0, 10);
 const target = `${E2E_PHYSIONET.slug} ${E2E_PHYSIONET.version}`;
 
-test("a new member works through the checklist and gets access once a steward approves", async ({ page, lab, login, allowConsoleErrors }) => {
+test("a new member works through the checklist and gets access once a steward approves", async ({ page, lab, login, browser, allowConsoleErrors }) => {
   // Refused input comes back as 400 with a message; the browser logs each such response.
   allowConsoleErrors(/status of 400/);
   const member = await login("member");
@@ -84,13 +84,24 @@ test("a new member works through the checklist and gets access once a steward ap
   await expect(card.getByTestId("access")).toHaveText("no access");
   expect((await page.request.get(datasetPath)).status()).toBe(403);
 
-  // The steward's review and approval.
-  const [dataset] = await db.select().from(schema.datasets).where(and(eq(schema.datasets.slug, E2E_PHYSIONET.slug), eq(schema.datasets.version, E2E_PHYSIONET.version)));
-  await db.update(schema.trainings).set({ status: "accepted", acceptedAt: new Date(), reviewedBy: lab.steward.id, reviewedAt: new Date() }).where(eq(schema.trainings.userId, member.id));
-  await db.update(schema.duaSignatures).set({ status: "accepted", reviewedBy: lab.steward.id, reviewedAt: new Date() }).where(eq(schema.duaSignatures.userId, member.id));
+  // The steward reviews the report and the signature in the queue, then approves in the matrix.
+  const sctx = await browser.newContext();
+  const steward = await sctx.newPage();
+  await loginAs(steward, lab.steward);
+  await steward.goto("/stewardship/queue");
+  for (const table of ["queue-trainings", "queue-duas"]) {
+    const row = steward.getByTestId(table).locator(`tr[data-email="${member.email}"]`);
+    await row.getByRole("button", { name: /^Accept / }).click();
+    await steward.getByRole("dialog").getByRole("button", { name: "Accept" }).click();
+    await expect(row).toHaveCount(0);
+  }
   await page.reload();
   await expect(card.getByTestId("reason")).toHaveText("Waiting for a steward to approve your access");
-  await db.insert(schema.accessGrants).values({ labId: lab.lab.id, userId: member.id, datasetId: dataset!.id, status: "approved", decidedBy: lab.steward.id, decidedAt: new Date() });
+  await steward.goto("/stewardship/access");
+  await steward.getByRole("button", { name: `Approve access of ${member.email} to ${target}` }).click();
+  await steward.getByRole("dialog", { name: "Approve access" }).getByRole("button", { name: "Approve" }).click();
+  await expect(steward.getByRole("status")).toContainText("approved");
+  await sctx.close();
 
   await page.reload();
   await expect(card.getByTestId("access")).toHaveText("access");

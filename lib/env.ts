@@ -12,6 +12,24 @@ const schema = z.object({
   OIDC_NAME: z.string().default("Institution sign-in"),
   // Lab storage: where dataset copies live; stewards import directories from under it.
   LABGATE_STORAGE_DIR: z.string().min(1).default("data/storage"),
+  // Lab storage backend for downloaded files: the directory above, or S3-compatible object storage.
+  LABGATE_STORAGE_BACKEND: z.enum(["local", "s3"]).default("local"),
+  LABGATE_S3_ENDPOINT: z.string().url().optional(),
+  LABGATE_S3_REGION: z.string().min(1).default("us-east-1"),
+  LABGATE_S3_BUCKET: z.string().min(1).optional(),
+  LABGATE_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  LABGATE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  // Where unverified, partial downloads wait (default: LABGATE_STORAGE_DIR/.staging, which the read route never serves).
+  LABGATE_DOWNLOAD_STAGING_DIR: z.string().min(1).optional(),
+  // Encrypts stored PhysioNet passwords (AES-256-GCM); ≥ 32 characters. Unset: derived from NEXTAUTH_SECRET.
+  LABGATE_SECRET_KEY: z.string().min(32, "LABGATE_SECRET_KEY must be at least 32 characters").optional(),
+  // Where "Verify with PhysioNet" sends its authenticated HEAD; tests point it at the test upstream,
+  // whose self-signed certificate PHYSIONET_CA_FILE names.
+  PHYSIONET_BASE_URL: z.string().url().default("https://physionet.org"),
+  PHYSIONET_CA_FILE: z.string().min(1).optional(),
+  // Outgoing mail: smtp://user:pass@host:port (smtps:// for implicit TLS). Unset = in-app only.
+  SMTP_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^smtps?:\/\/[^\s/]+/, "SMTP_URL must be an smtp:// or smtps:// URL").optional()),
+  MAIL_FROM: z.string().min(3).default("labgate <labgate@localhost>"),
   INVITE_TTL_HOURS: z.coerce.number().int().positive().max(24 * 30).default(72),
   // Lets end-to-end tests move time forward; refused outside test runs (see lib/clock.ts).
   LABGATE_TEST_CLOCK: z.enum(["0", "1"]).default("0"),

@@ -34,12 +34,27 @@ async function main() {
     }
   }
   const app = spawn(process.execPath, [nextBin, "start", "-p", String(port)], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
+  // Background jobs (daily credentialing sweep, notification mail) run in their own process.
+  const worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
+  const workerExited = new Promise<void>((resolve) => worker.on("exit", () => resolve()));
+  let stopping = false;
+  worker.on("exit", (code) => {
+    if (!stopping) console.error(`labgate: the background worker exited (code ${code}); expiry checks and mail stop until restart`);
+  });
   console.log(`\nlabgate: serving on http://localhost:${port}\nDemo logins (lab "Demo Imaging Lab"):`);
   for (const u of DEMO_USERS) console.log(`  ${u.role.padEnd(8)} ${u.email}  /  ${u.password}`);
-  const shutdown = () => app.kill("SIGTERM");
+  const shutdown = () => {
+    stopping = true;
+    app.kill("SIGTERM");
+    worker.kill("SIGTERM");
+  };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
   app.on("exit", async (code) => {
+    // The app stopping (however) stops the worker too; the worker finishes its running job first.
+    stopping = true;
+    if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGTERM");
+    await workerExited;
     await server.stop();
     process.exit(code ?? 0);
   });

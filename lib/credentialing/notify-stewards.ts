@@ -10,5 +10,5 @@ export async function notifyStewards(tx: DbOrTx, opts: { labId: string; title: s
     .select({ id: users.id })
     .from(users)
     .where(and(eq(users.labId, opts.labId), eq(users.status, "active"), inArray(users.role, ["steward", "admin"])));
-  for (const s of stewards) await notify(tx, { labId: opts.labId, userId: s.id, kind: "review_requested", title: opts.title, body: opts.body, link: opts.link ?? "/stewardship/reviews" });
+  for (const s of stewards) await notify(tx, { labId: opts.labId, userId: s.id, kind: "review_requested", title: opts.title, body: opts.body, link: opts.link ?? "/stewardship/queue" });
 }

@@ -1,44 +1,80 @@
 import "server-only";
 import PgBoss from "pg-boss";
 
-// labgate's background work (daily credentialing sweeps, downloads) runs on pg-boss: jobs live in
-// PostgreSQL next to the data they change, survive restarts, retry with backoff, and any number of
-// worker processes sharing the database can take them. Each concern registers its queues in
-// lib/jobs/registry.ts; scripts/worker.ts runs them.
+// labgate's background work (daily credentialing sweeps, notification mail, downloads) runs on
+// pg-boss: jobs live in PostgreSQL next to the data they change, survive restarts, retry with
+// backoff, and any number of worker processes sharing the database can take them. Every job is
+// listed in lib/jobs/registry.ts; scripts/worker.ts runs them.
 
 export type JobDefinition<T extends object = object> = {
   name: string;
-  /** Cron (UTC) for recurring jobs; omit for jobs that are only sent. */
+  /** Cron (UTC) for recurring jobs; omit for jobs that are only sent (a stale schedule is removed). */
   cron?: string;
   /** pg-boss queue options: retries, backoff, expiry. */
   queue?: Omit<PgBoss.Queue, "name">;
   work?: PgBoss.WorkOptions;
+  /** Returns a small summary for the worker's log line. */
   handle: (data: T, job: PgBoss.Job<T>) => Promise<unknown>;
 };
+
+/** One finished run of one job, for the worker's log. */
+export type JobRun = { name: string; id: string; ms: number } & ({ ok: true; result: unknown } | { ok: false; error: Error });
 
 export function defineJob<T extends object>(def: JobDefinition<T>): JobDefinition<T> {
   return def;
 }
 
-export async function startJobRunner(opts: { connectionString: string; jobs: readonly JobDefinition[]; onError?: (e: Error) => void }): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString: opts.connectionString, schema: "pgboss", max: 4 });
+const SCHEMA = "pgboss";
+
+export async function startJobRunner(opts: {
+  connectionString: string;
+  jobs: readonly JobDefinition[];
+  onError?: (e: Error) => void;
+  /** Called after every job run, successful or not (the worker logs one line from it). */
+  onRun?: (run: JobRun) => void;
+  /** How often idle workers look for new jobs; pg-boss's default is 2 s. */
+  pollingIntervalSeconds?: number;
+}): Promise<PgBoss> {
+  const boss = new PgBoss({ connectionString: opts.connectionString, schema: SCHEMA, max: 4 });
   boss.on("error", opts.onError ?? ((e) => console.error(`labgate worker: ${e.message}`)));
   await boss.start();
   for (const job of opts.jobs) {
+    // createQueue is a no-op for an existing queue; updateQueue applies changed options on restart.
     await boss.createQueue(job.name, { name: job.name, ...job.queue });
+    if (job.queue) await boss.updateQueue(job.name, { name: job.name, ...job.queue });
     if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: "UTC" });
-    await boss.work<object>(job.name, job.work ?? {}, async (batch) => {
-      for (const j of batch) await job.handle(j.data, j);
+    else await boss.unschedule(job.name);
+    const work = { ...(opts.pollingIntervalSeconds ? { pollingIntervalSeconds: opts.pollingIntervalSeconds } : {}), ...job.work };
+    await boss.work<object>(job.name, work, async (batch) => {
+      for (const j of batch) {
+        const started = performance.now();
+        const ms = () => Math.round(performance.now() - started);
+        try {
+          const result = await job.handle(j.data, j);
+          opts.onRun?.({ name: job.name, id: j.id, ms: ms(), ok: true, result });
+        } catch (e) {
+          const error = e instanceof Error ? e : new Error(String(e));
+          opts.onRun?.({ name: job.name, id: j.id, ms: ms(), ok: false, error });
+          // Rethrown so pg-boss marks the job failed and retries it per the queue's options.
+          throw error;
+        }
+      }
     });
   }
   return boss;
+}
+
+/** Stops taking jobs, lets running ones finish (up to timeoutMs), then closes the connections. */
+export async function stopJobRunner(boss: PgBoss, opts: { timeoutMs?: number } = {}): Promise<void> {
+  // wait: resolves once running jobs ended (or the timeout failed them) and the pool is closed.
+  await boss.stop({ graceful: true, wait: true, timeout: opts.timeoutMs ?? 30_000 });
 }
 
 /** A sender for web requests: enqueue without working (the worker process does the work). */
 let sender: Promise<PgBoss> | undefined;
 export function jobSender(connectionString: string): Promise<PgBoss> {
   sender ??= (async () => {
-    const boss = new PgBoss({ connectionString, schema: "pgboss", max: 2, supervise: false, schedule: false });
+    const boss = new PgBoss({ connectionString, schema: SCHEMA, max: 2, supervise: false, schedule: false });
     boss.on("error", (e) => console.error(`labgate jobs: ${e.message}`));
     await boss.start();
     return boss;

@@ -23,8 +23,19 @@ export type NewNotification = {
  * never inside a request's transaction.
  */
 export async function notify(tx: DbOrTx, n: NewNotification): Promise<void> {
-  await tx
+  await notifyOnce(tx, n);
+}
+
+/**
+ * notify() that says whether the row was new: false when a notification with the same dedupe key
+ * already exists for the user. Jobs use it to do what goes with a warning (an audit row) only once;
+ * a concurrent duplicate waits on the unique index and then reports false.
+ */
+export async function notifyOnce(tx: DbOrTx, n: NewNotification): Promise<boolean> {
+  const rows = await tx
     .insert(notifications)
     .values({ labId: n.labId, userId: n.userId, kind: n.kind, title: n.title, body: n.body, link: n.link ?? null, dedupeKey: n.dedupeKey ?? null, createdAt: now() })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ id: notifications.id });
+  return rows.length > 0;
 }

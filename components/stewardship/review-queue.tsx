@@ -1,0 +1,137 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { postJson } from "@/components/post-json";
+import { ReasonDialog, type ReasonRequest } from "./reason-dialog";
+import styles from "./stewardship.module.css";
+
+export type QueueTraining = {
+  id: string;
+  memberName: string;
+  memberEmail: string;
+  kind: "report" | "certificate";
+  learnerName: string;
+  course: string;
+  completionDate: string;
+  expirationDate: string | null;
+  recordId: string;
+  verificationUrl: string;
+  pdfUrl: string;
+  submittedAt: string;
+};
+export type QueueDua = {
+  id: string;
+  memberName: string;
+  memberEmail: string;
+  dataset: string;
+  duaName: string;
+  duaVersion: string;
+  matchesCurrentDua: boolean;
+  signedOn: string;
+  initials: string;
+  submittedAt: string;
+};
+
+type Decision = "accept" | "reject";
+const day = (iso: string) => iso.slice(0, 10);
+
+export function ReviewQueue({ trainings, duas }: { trainings: QueueTraining[]; duas: QueueDua[] }) {
+  const router = useRouter();
+  const [request, setRequest] = useState<ReasonRequest | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  function ask(url: string, what: string, decision: Decision) {
+    setNotice(null);
+    setRequest({
+      title: decision === "accept" ? `Accept ${what}` : `Reject ${what}`,
+      label: decision === "accept" ? "Comment" : "Comment (the member is told what to fix)",
+      required: decision === "reject",
+      confirmLabel: decision === "accept" ? "Accept" : "Reject",
+      danger: decision === "reject",
+      onConfirm: async (comment) => {
+        const res = await postJson(url, { decision, comment: comment || undefined });
+        if (!res.ok) {
+          // Someone else decided first: show the queue as it is now.
+          router.refresh();
+          return res.error;
+        }
+        setNotice(`${what.charAt(0).toUpperCase()}${what.slice(1)} ${decision === "accept" ? "accepted" : "rejected"}.`);
+        router.refresh();
+        return null;
+      },
+    });
+  }
+
+  const buttons = (url: string, what: string, canAccept = true) => (
+    <span className={styles.actions}>
+      {canAccept && (
+        <button type="button" aria-label={`Accept ${what}`} onClick={() => ask(url, what, "accept")}>Accept</button>
+      )}
+      <button type="button" className="danger" aria-label={`Reject ${what}`} onClick={() => ask(url, what, "reject")}>Reject</button>
+    </span>
+  );
+
+  return (
+    <>
+      {notice && <p className="ok" role="status">{notice}</p>}
+      <div className="card">
+        <h2>CITI training reports ({trainings.length})</h2>
+        {trainings.length === 0 ? (
+          <p className="muted">No training awaits review.</p>
+        ) : (
+          <table data-testid="queue-trainings">
+            <thead>
+              <tr><th>Member</th><th>Learner on report</th><th>Course</th><th>Completed</th><th>Expires (printed)</th><th>Record</th><th>Evidence</th><th>Submitted</th><th /></tr>
+            </thead>
+            <tbody>
+              {trainings.map((t) => (
+                <tr key={t.id} data-email={t.memberEmail}>
+                  <td>{t.memberName}<div className="muted small">{t.memberEmail}</div></td>
+                  <td>{t.learnerName}</td>
+                  <td>{t.course}{t.kind === "certificate" && <div className="error small">Completion Certificate, not a report</div>}</td>
+                  <td>{t.completionDate}</td>
+                  <td>{t.expirationDate ?? "—"}</td>
+                  <td>{t.recordId}</td>
+                  <td>
+                    <a href={t.pdfUrl} target="_blank" rel="noreferrer">PDF</a> · {/^https:\/\//.test(t.verificationUrl) ? <a href={t.verificationUrl} target="_blank" rel="noreferrer noopener">verify on CITI</a> : <code>{t.verificationUrl}</code>}
+                  </td>
+                  <td>{day(t.submittedAt)}</td>
+                  <td>{buttons(`/api/stewardship/trainings/${t.id}/review`, `the training of ${t.memberEmail}`, t.kind === "report")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      <div className="card">
+        <h2>DUA signatures ({duas.length})</h2>
+        {duas.length === 0 ? (
+          <p className="muted">No DUA signature awaits review.</p>
+        ) : (
+          <table data-testid="queue-duas">
+            <thead>
+              <tr><th>Member</th><th>Dataset</th><th>Agreement</th><th>Signed on</th><th>Initials</th><th>Submitted</th><th /></tr>
+            </thead>
+            <tbody>
+              {duas.map((d) => (
+                <tr key={d.id} data-email={d.memberEmail}>
+                  <td>{d.memberName}<div className="muted small">{d.memberEmail}</div></td>
+                  <td>{d.dataset}</td>
+                  <td>
+                    {d.duaName} {d.duaVersion}
+                    {!d.matchesCurrentDua && <div className="error small">The dataset now requires another agreement</div>}
+                  </td>
+                  <td>{d.signedOn}</td>
+                  <td>{d.initials}</td>
+                  <td>{day(d.submittedAt)}</td>
+                  <td>{buttons(`/api/stewardship/duas/${d.id}/review`, `the DUA signature of ${d.memberEmail} for ${d.dataset}`)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      {request && <ReasonDialog request={request} onClose={() => setRequest(null)} />}
+    </>
+  );
+}

@@ -1,0 +1,43 @@
+import "server-only";
+import { now } from "@/lib/clock";
+import { runDailyCredentialingSweep } from "@/lib/credentialing/daily-sweep";
+import { getDb } from "@/lib/db/client";
+import { downloadJobs } from "@/lib/downloads/jobs";
+import { getEnv, type Env } from "@/lib/env";
+import { mailerFromEnv } from "@/lib/notifications/mailer";
+import { sendPendingEmails } from "@/lib/notifications/send-pending";
+import { defineJob, type JobDefinition } from "./job-runner";
+
+// Every background job labgate runs, in one list; scripts/worker.ts starts them all. Times are UTC.
+
+/** Training and access expiry, access review deadlines, reminders: once a day at 05:30 UTC. */
+export const dailyCredentialingSweepJob = defineJob<object>({
+  name: "credentialing-daily-sweep",
+  cron: "30 5 * * *",
+  // Idempotent, so a retry after a crash half-way only finishes what is left.
+  queue: { retryLimit: 3, retryDelay: 600, retryBackoff: true, expireInSeconds: 3600 },
+  handle: () => runDailyCredentialingSweep(getDb(), { now: now() }),
+});
+
+/** Mails notifications not mailed yet, every minute; scheduled only when SMTP_URL is set. */
+export function notificationEmailJob(env: Env = getEnv()): JobDefinition {
+  return defineJob<object>({
+    name: "notification-emails",
+    cron: env.SMTP_URL ? "* * * * *" : undefined,
+    // The next minute's run is the retry; failed messages carry their own backoff (send-pending.ts).
+    queue: { retryLimit: 0, expireInSeconds: 300 },
+    handle: async () => {
+      const mailer = mailerFromEnv(env);
+      if (!mailer) return { skipped: "SMTP_URL is not set" };
+      try {
+        return await sendPendingEmails(getDb(), { now: now(), mailer, appUrl: env.NEXTAUTH_URL });
+      } finally {
+        mailer.close();
+      }
+    },
+  });
+}
+
+export function jobRegistry(env: Env = getEnv()): JobDefinition[] {
+  return [dailyCredentialingSweepJob, notificationEmailJob(env), ...downloadJobs];
+}
