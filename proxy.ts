@@ -1,5 +1,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 
+// Image bytes and thumbnails: every answer, refusals included, must stay out of every cache. The
+// route handlers set this on what they send; 401/403/404 answers raised by the auth chokepoint
+// (unauthorized(), forbidden(), notFound()) are rendered by Next and would otherwise carry none.
+const IMAGE_ROUTES = /^\/api\/datasets\/[^/]+\/[^/]+\/(images|thumbnails)\//;
+
 // Sets a per-request nonce CSP. This is not an access guard: every page and route handler calls
 // the auth chokepoint itself.
 export function proxy(request: NextRequest) {
@@ -7,7 +12,9 @@ export function proxy(request: NextRequest) {
   const dev = process.env.NODE_ENV === "development";
   const csp = [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
+    // 'wasm-unsafe-eval' lets the viewer compile its WASM codecs (JPEG-LS, JPEG 2000); unlike
+    // 'unsafe-eval' it allows no JavaScript eval. Next's dev server needs eval itself.
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic' 'wasm-unsafe-eval'${dev ? " 'unsafe-eval'" : ""}`,
     // React sets style attributes; inline styles cannot run code, so they are allowed.
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' blob: data:",
@@ -24,6 +31,10 @@ export function proxy(request: NextRequest) {
   requestHeaders.set("Content-Security-Policy", csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("Content-Security-Policy", csp);
+  if (IMAGE_ROUTES.test(request.nextUrl.pathname)) {
+    response.headers.set("Cache-Control", "no-store, private");
+    response.headers.set("Pragma", "no-cache");
+  }
   return response;
 }
 

@@ -20,17 +20,17 @@ export default async function RootLayout({ children }: { children: React.ReactNo
     <html lang="en">
       <body>
         <header className="top">
-          <Link href="/" className="brand">labgate</Link>
+          <Link prefetch={false} href="/" className="brand">labgate</Link>
           <nav>
-            {user && <Link href="/">Home</Link>}
-            {user && <Link href="/credentialing">Checklist</Link>}
-            {user && <Link href="/datasets">Datasets</Link>}
-            {user && roleAtLeast(user.role, "steward") && <Link href="/stewardship">Stewardship</Link>}
-            {user && roleAtLeast(user.role, "steward") && <Link href="/members">Members</Link>}
-            {user && roleAtLeast(user.role, "steward") && <Link href="/audit">Audit log</Link>}
-            {user && roleAtLeast(user.role, "steward") && <Link href="/settings">Settings</Link>}
+            {user && <Link prefetch={false} href="/">Home</Link>}
+            {user && <Link prefetch={false} href="/credentialing">Checklist</Link>}
+            {user && <Link prefetch={false} href="/datasets">Datasets</Link>}
+            {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/stewardship">Stewardship</Link>}
+            {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/members">Members</Link>}
+            {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/audit">Audit log</Link>}
+            {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/settings">Settings</Link>}
             {user && (
-              <Link href="/notifications" data-testid="nav-notifications">
+              <Link prefetch={false} href="/notifications" data-testid="nav-notifications">
                 Notifications{unread > 0 && <> <span className="badge" data-testid="unread-count" aria-label={`${unread} unread`}>{unread}</span></>}
               </Link>
             )}

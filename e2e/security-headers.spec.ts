@@ -1,11 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { expect, test } from "./support/fixtures";
+import { E2E_CXR } from "./support/mimic-data";
 
 test("pages carry the security headers and a nonce CSP", async ({ request }) => {
   const res = await request.get("/login");
   const h = res.headers();
   expect(h["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
-  expect(h["content-security-policy"]).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
-  expect(h["content-security-policy"]).not.toMatch(/unsafe-eval/);
+  // 'wasm-unsafe-eval' lets the viewer's WASM codecs compile; JavaScript eval stays refused.
+  expect(h["content-security-policy"]).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic' 'wasm-unsafe-eval'(;|$)/);
+  expect(h["content-security-policy"]).not.toMatch(/'unsafe-eval'/);
   expect(h["x-content-type-options"]).toBe("nosniff");
   expect(h["referrer-policy"]).toBe("no-referrer");
   expect(h["x-frame-options"]).toBe("DENY");
@@ -40,4 +43,26 @@ test("errors never show internals", async ({ request }) => {
   const unknownPage = await request.get("/no/such/page");
   expect(unknownPage.status()).toBe(404);
   expect(await unknownPage.text()).not.toMatch(/at \w+ \(|node_modules|\.tsx?:\d+/);
+});
+
+test("image and thumbnail answers are never cacheable, refusals from the auth chokepoint included", async ({ page, login, request }) => {
+  const base = `/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}`;
+  const urls = [`${base}/images/${randomUUID()}`, `${base}/thumbnails/${randomUUID()}`, `${base}/images/not-an-id`, `/api/datasets/no-such-dataset/1.0/thumbnails/${randomUUID()}`];
+  const seen: string[] = [];
+  for (const url of urls) {
+    const res = await request.get(url); // signed out: 401 from unauthorized()
+    seen.push(`${res.status()} ${res.headers()["cache-control"]}`);
+  }
+  await login("member"); // signed in, no access: 403 from forbidden(); an unknown dataset: 404 from notFound()
+  for (const url of urls) {
+    const res = await page.request.get(url);
+    seen.push(`${res.status()} ${res.headers()["cache-control"]}`);
+  }
+  expect(seen).toEqual([
+    ...urls.map(() => "401 no-store, private"),
+    "403 no-store, private",
+    "403 no-store, private",
+    "403 no-store, private",
+    "404 no-store, private",
+  ]);
 });

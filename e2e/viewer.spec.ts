@@ -1,54 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { and, eq, sql } from "drizzle-orm";
-import type { Page } from "@playwright/test";
+import { and, eq } from "drizzle-orm";
 import * as schema from "@/db/schema";
 import { testDb } from "./support/db";
 import { expect, loginAs, test } from "./support/fixtures";
 import { E2E_CXR, E2E_JPG, E2E_VIEWER } from "./support/mimic-data";
-
-// Reference renderings (pydicom + GDCM) of the fixture files at their default window.
-type Reference = { file: string; rows: number; columns: number; display_mean: number };
-const REFERENCES = readFileSync("tests/fixtures/dicom/references.jsonl", "utf8")
-  .trim()
-  .split("\n")
-  .map((l) => JSON.parse(l) as Reference);
-const reference = (file: string) => REFERENCES.find((r) => r.file === file)!;
-
-// The canvas shows the image scaled to fit; a downscaled mean stays within this many gray levels of
-// the full-resolution mean (cornerstone's linear window also rounds slightly differently from pydicom).
-const MEAN_TOLERANCE = 3;
-
-/** Red channel of the image's area on the viewer canvas (fit to window, centred, as cornerstone draws it). */
-async function canvasImagePixels(page: Page, image: { rows: number; columns: number }): Promise<{ pixels: number[]; width: number }> {
-  return page.locator('[data-testid="viewer-image"] canvas').evaluate((canvas: HTMLCanvasElement, { rows, columns }) => {
-    const ctx = canvas.getContext("2d")!;
-    const scale = Math.min(canvas.width / columns, canvas.height / rows);
-    const w = Math.floor(columns * scale) - 6;
-    const h = Math.floor(rows * scale) - 6;
-    const x0 = Math.ceil((canvas.width - columns * scale) / 2) + 3;
-    const y0 = Math.ceil((canvas.height - rows * scale) / 2) + 3;
-    const data = ctx.getImageData(x0, y0, w, h).data;
-    const out: number[] = [];
-    for (let i = 0; i < data.length; i += 4) out.push(data[i]!);
-    return { pixels: out, width: w };
-  }, image);
-}
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-
-/** Waits until cornerstone has drawn more often than `after` times. */
-async function renderedAfter(page: Page, after: number): Promise<number> {
-  const viewer = page.getByTestId("viewer");
-  await expect(viewer).toHaveAttribute("data-state", "ready");
-  await expect.poll(async () => Number(await viewer.getAttribute("data-renders"))).toBeGreaterThan(after);
-  return Number(await viewer.getAttribute("data-renders"));
-}
-
-async function imageViews(userId: string, dicomId: string): Promise<{ outcome: string }[]> {
-  const r = await testDb().execute<{ outcome: string }>(sql`select outcome from audit_log where actor_id = ${userId} and action = 'image.view' and target_id = ${dicomId} order by id`);
-  return r.rows;
-}
+import { canvasImagePixels, imageViews, mean, MEAN_TOLERANCE, reference, renderedAfter } from "./support/viewer";
 
 test("a researcher opens a study's DICOMs in the viewer, with the reference windowing, presets and invert", async ({ page, login }) => {
   const researcher = await login("researcher");
@@ -60,6 +17,8 @@ test("a researcher opens a study's DICOMs in the viewer, with the reference wind
   // MONOCHROME1 CR, 10 bits: header window c=550 w=1024, shown inverted.
   await table.locator(`tr[data-dicom-id="${cr.dicomId}"]`).getByRole("button", { name: "View" }).click();
   let renders = await renderedAfter(page, 0);
+  // Parsed and decoded off the page's thread.
+  await expect(page.getByTestId("viewer")).toHaveAttribute("data-decoded-in", "worker");
   const crRef = reference(cr.fixture);
   const { pixels: initial } = await canvasImagePixels(page, crRef);
   expect(Math.abs(mean(initial) - crRef.display_mean)).toBeLessThan(MEAN_TOLERANCE);
@@ -88,7 +47,10 @@ test("a researcher opens a study's DICOMs in the viewer, with the reference wind
   await page.mouse.move(box.x + 100, box.y + 100);
   await page.mouse.down();
   await page.mouse.move(box.x + 160, box.y + 100, { steps: 4 });
+  // Fitted at under half size, the drag redraws a copy with one pixel in 2×2; release brings back the full image.
+  await expect(page.getByTestId("viewer-image")).toHaveAttribute("data-reduced", "2");
   await page.mouse.up();
+  await expect(page.getByTestId("viewer-image")).not.toHaveAttribute("data-reduced", /./);
   await expect(page.getByTestId("viewer-status")).not.toContainText("W 1024");
   await renderedAfter(page, renders);
   expect((await canvasImagePixels(page, crRef)).pixels.filter((v, i) => v !== before[i]).length).toBeGreaterThan(before.length / 4);
@@ -154,9 +116,11 @@ test("image bytes go only to a granted member, uncached, audited, and stop when 
   const missing = await page.request.get(lateral);
   expect(missing.status()).toBe(404);
   expect(((await missing.json()) as { error: string }).error).toMatch(/not in lab storage/);
-  expect(missing.headers()["cache-control"]).toContain("no-store");
+  expect(missing.headers()["cache-control"]).toBe("no-store, private");
   expect(await imageViews(researcher.id, E2E_VIEWER.dicom[1].dicomId)).toEqual([{ outcome: "failed" }]);
-  expect((await page.request.get(`/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/images/..%2F..%2Fetc%2Fpasswd`)).status()).toBe(400);
+  const traversal = await page.request.get(`/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/images/..%2F..%2Fetc%2Fpasswd`);
+  expect(traversal.status()).toBe(400);
+  expect(traversal.headers()["cache-control"]).toBe("no-store, private");
 
   // A member of the same lab without a grant: 403, a JSON refusal and not one byte of the image.
   const other = await browser.newContext({ baseURL });
@@ -164,6 +128,8 @@ test("image bytes go only to a granted member, uncached, audited, and stop when 
   await loginAs(otherPage, lab.member);
   const denied = await otherPage.request.get(url);
   expect(denied.status()).toBe(403);
+  // The refusal comes from the auth chokepoint (forbidden()), not the handler; it must not be cached either.
+  expect(denied.headers()["cache-control"]).toBe("no-store, private");
   expect(denied.headers()["content-type"] ?? "").not.toContain("dicom");
   const deniedBody = await denied.body();
   expect(deniedBody.length).toBeLessThan(4096);
@@ -178,6 +144,74 @@ test("image bytes go only to a granted member, uncached, audited, and stop when 
     .where(and(eq(schema.accessGrants.userId, researcher.id), eq(schema.accessGrants.datasetId, lab.datasetIds.cxr)));
   const revoked = await page.request.get(url);
   expect(revoked.status()).toBe(403);
+  expect(revoked.headers()["cache-control"]).toBe("no-store, private");
   expect((await revoked.body()).includes(Buffer.from("DICM"))).toBe(false);
   expect(await imageViews(researcher.id, cr.dicomId)).toEqual([{ outcome: "ok" }]);
+});
+
+test("PA and lateral side by side, each with its own tools, its DICOM header beside it and a scale bar that follows the zoom", async ({ page, login }) => {
+  const researcher = await login("researcher");
+  const [cr, mr] = E2E_VIEWER.dicom;
+  await page.goto(`/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/studies/${E2E_VIEWER.study}`);
+  const viewers = page.getByTestId("viewer");
+  // The study page opens its frontal image by itself.
+  await expect(viewers).toHaveCount(1);
+  await expect(viewers.first()).toHaveAttribute("aria-label", new RegExp(cr.dicomId));
+  await renderedAfter(page, 0, viewers.first());
+
+  await page.getByRole("button", { name: "1×2" }).click();
+  await expect(page.getByTestId("viewer-layout")).toHaveAttribute("data-layout", "1x2");
+  await expect(viewers).toHaveCount(2);
+  const [left, right] = [viewers.nth(0), viewers.nth(1)];
+  await expect(right).toHaveAttribute("aria-label", new RegExp(mr.dicomId));
+  const rightRenders = await renderedAfter(page, 0, right);
+  const mrRef = reference(mr.fixture);
+  const crRef = reference(cr.fixture);
+
+  // Each viewport has its own tools: inverting the lateral leaves the PA (MONOCHROME1, shown inverted) as it was.
+  const leftStatus = await left.getByTestId("viewer-status").textContent();
+  await expect(right.getByTestId("viewer-status")).not.toContainText("inverted");
+  await right.getByRole("button", { name: "Invert" }).click();
+  await renderedAfter(page, rightRenders, right);
+  await expect(right.getByTestId("viewer-status")).toContainText("inverted");
+  await expect(left.getByTestId("viewer-status")).toHaveText(leftStatus!);
+  expect(Math.abs(mean((await canvasImagePixels(page, mrRef, right)).pixels) - (255 - mrRef.display_mean))).toBeLessThan(MEAN_TOLERANCE);
+  expect(Math.abs(mean((await canvasImagePixels(page, crRef, left)).pixels) - crRef.display_mean)).toBeLessThan(MEAN_TOLERANCE);
+
+  // The header panel: every element with VR and keyword, searchable, pixel data described only.
+  const header = right.getByTestId("dicom-header");
+  await expect(header.locator('tr[data-tag="(0028,0030)"]')).toContainText("PixelSpacing");
+  await expect(header.locator('tr[data-tag="(0028,0030)"]')).toContainText("0.195313\\0.195313");
+  await right.getByLabel("Search the DICOM header").fill("spacing");
+  await expect(header.locator("tbody tr").first()).toBeVisible();
+  for (const text of await header.locator("tbody tr").allTextContents()) expect(text.toLowerCase()).toContain("spacing");
+  await right.getByLabel("Search the DICOM header").fill("7fe00010");
+  await expect(header.locator("tbody tr")).toHaveCount(1);
+  await expect(header).toContainText("pixel data, not shown");
+  await expect(left.getByTestId("dicom-header").locator('tr[data-tag="(0028,0004)"]')).toContainText("MONOCHROME1");
+
+  // Scale bar from PixelSpacing (0.195313 mm): screen pixels per mm = zoom / spacing, and it follows the wheel.
+  const overlay = right.getByTestId("viewer-overlay");
+  const pxPerMm = async () => Number(await overlay.getAttribute("data-scale-px")) / Number(await overlay.getAttribute("data-scale-mm"));
+  const zoom = async () => Number(/zoom (\d+)%/.exec((await right.getByTestId("viewer-status").textContent())!)![1]) / 100;
+  await expect(overlay).toHaveAttribute("data-scale-mm", /^\d/);
+  const before = await pxPerMm();
+  expect(Math.abs(before / ((await zoom()) / 0.195313) - 1)).toBeLessThan(0.03);
+  const box = (await right.getByTestId("viewer-image").boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -100);
+  await page.mouse.wheel(0, -100);
+  await expect.poll(pxPerMm).toBeGreaterThan(before * 1.15);
+  expect(Math.abs((await pxPerMm()) / ((await zoom()) / 0.195313) - 1)).toBeLessThan(0.03);
+  // The CR has no pixel spacing, so it gets no bar rather than a made-up one.
+  await expect(left.getByTestId("viewer-overlay")).not.toHaveAttribute("data-scale-mm", /./);
+
+  // Each image fetched (and audited) once, although both were shown in turn.
+  expect(await imageViews(researcher.id, cr.dicomId)).toEqual([{ outcome: "ok" }]);
+  expect(await imageViews(researcher.id, mr.dicomId)).toEqual([{ outcome: "ok" }]);
+
+  // Back to one viewport: the one last worked in stays.
+  await page.getByRole("button", { name: "1×1" }).click();
+  await expect(viewers).toHaveCount(1);
+  await expect(viewers.first()).toHaveAttribute("aria-label", new RegExp(mr.dicomId));
 });

@@ -30,6 +30,11 @@ declare module "cornerstone-core" {
     fitToWindow(element: HTMLElement): void;
     resize(element: HTMLElement, fitToWindow?: boolean): void;
     pageToPixel(element: HTMLElement, pageX: number, pageY: number): { x: number; y: number };
+    pixelToCanvas(element: HTMLElement, point: { x: number; y: number }): { x: number; y: number };
+    imageCache: {
+      setMaximumSizeBytes(bytes: number): void;
+      getCacheInfo(): { maximumSizeInBytes: number; cacheSizeInBytes: number; numberOfImagesCached: number };
+    };
     EVENTS: { IMAGE_RENDERED: string };
   };
   export default cornerstone;

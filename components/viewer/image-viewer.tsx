@@ -2,12 +2,15 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Viewport } from "cornerstone-core";
-import { DicomError } from "@/lib/dicom/errors";
-import { modalityValue, windowPresets } from "@/lib/dicom/voi";
+import { loadCornerstone, type Cornerstone } from "./cornerstone-setup";
+import { startDecoders } from "./decode-client";
+import { DicomHeaderPanel } from "./dicom-header-panel";
+import { cancelImageFetch, startImageFetch } from "./image-fetch";
 import type { LabgateImage } from "./labgate-image-loader";
+import { reducedImage, reductionFor } from "./reduced-image";
+import { chooseScaleBar, drawScaleBar, screenPixelsPerMm } from "./scale-bar";
+import { clampScale, describeFailure, presetsOf, probeText, round, windowStep } from "./viewer-helpers";
 import { ViewerToolbar, type DragTool, type Preset } from "./viewer-toolbar";
-
-type Cornerstone = (typeof import("cornerstone-core"))["default"];
 
 type Props = {
   /** Same-origin image route, e.g. /api/datasets/mimic-cxr/2.0.0/images/<dicom_id>. */
@@ -15,46 +18,89 @@ type Props = {
   title: string;
   /** Drawn over the image so that any screenshot names who took it, and when. */
   watermark: { name: string; email: string };
+  /** Side by side: the viewport that the study's "View" buttons fill. */
+  active?: boolean;
+  onActivate?: () => void;
 };
 
 type Shown = { center: number; width: number; invert: boolean; scale: number; rotation: number; hflip: boolean };
 type Loaded = { image: LabgateImage; presets: Preset[] };
 type State = { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready"; loaded: Loaded };
 
-let loaderRegistered = false;
-
-async function loadCornerstone(): Promise<{ cs: Cornerstone; loader: typeof import("./labgate-image-loader") }> {
-  const [csModule, loader] = await Promise.all([import("cornerstone-core"), import("./labgate-image-loader")]);
-  const cs = csModule.default;
-  if (!loaderRegistered) {
-    cs.registerImageLoader(loader.LABGATE_SCHEME, loader.loadLabgateImage);
-    loaderRegistered = true;
-  }
-  return { cs, loader };
-}
-
 /** Pan/zoom/window-level viewer for one image, drawn by cornerstone-core from our own loader. */
-export function ImageViewer({ src, title, watermark }: Props) {
+export function ImageViewer({ src, title, watermark, active, onActivate }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
+  const overlayRef = useRef<HTMLCanvasElement>(null);
   const csRef = useRef<Cornerstone | null>(null);
+  const imageRef = useRef<LabgateImage | null>(null);
+  // The reduced copy shown during a window/level drag (reduced-image.ts), and how many pixels it skips.
+  const reducedRef = useRef<{ factor: number; image: LabgateImage } | null>(null);
   const [state, setState] = useState<State>({ kind: "loading" });
   const [shown, setShown] = useState<Shown | null>(null);
   const [renders, setRenders] = useState(0);
+  const [firstRenderMs, setFirstRenderMs] = useState<number | null>(null);
   const [tool, setTool] = useState<DragTool>("window");
   const [probe, setProbe] = useState<string | null>(null);
-  const [openedAt] = useState(() => new Date());
+  // When the image bytes arrived: set on the client only, so the server's HTML never carries a time of its own.
+  const [openedAt, setOpenedAt] = useState<Date | null>(null);
+
+  /** The scale bar, redrawn after every render so it follows zoom, rotation and resizing. */
+  const drawOverlay = useCallback(() => {
+    const canvas = overlayRef.current;
+    const element = hostRef.current;
+    const cs = csRef.current;
+    if (!canvas || !element || !cs) return;
+    const dpr = window.devicePixelRatio || 1;
+    const [w, h] = [element.clientWidth, element.clientHeight];
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+    const ctx = canvas.getContext("2d")!;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const info = imageRef.current?.labgate.info;
+    const spacing = info?.pixelSpacing ?? info?.imagerPixelSpacing;
+    const vp = cs.getViewport(element);
+    if (!info || !spacing || !vp) return void delete canvas.dataset.scaleMm;
+    const factor = reducedRef.current?.factor ?? 1;
+    const step = (x: number, y: number) => {
+      const a = cs.pixelToCanvas(element, { x: 0, y: 0 });
+      const b = cs.pixelToCanvas(element, { x, y });
+      return Math.hypot(b.x - a.x, b.y - a.y) / factor;
+    };
+    const bar = chooseScaleBar(screenPixelsPerMm({ columnStep: step(1, 0), rowStep: step(0, 1), rotation: vp.rotation, spacing }));
+    if (!bar) return void delete canvas.dataset.scaleMm;
+    drawScaleBar(ctx, bar, { height: h, dpr, atDetector: !info.pixelSpacing });
+    canvas.dataset.scaleMm = String(bar.mm);
+    canvas.dataset.scalePx = bar.px.toFixed(2);
+  }, []);
 
   useEffect(() => {
     const element = hostRef.current;
     if (!element) return;
     let cancelled = false;
     let enabled = false;
+    let first = true;
     const onRendered = () => {
+      if (first) {
+        first = false;
+        // Milliseconds since navigation start: what the benchmark reports as time to first pixel.
+        setFirstRenderMs(Math.round(performance.now()));
+      }
       const vp = csRef.current?.getViewport(element);
-      if (vp) setShown({ center: vp.voi.windowCenter, width: vp.voi.windowWidth, invert: vp.invert, scale: vp.scale, rotation: vp.rotation, hflip: vp.hflip });
+      const factor = reducedRef.current?.factor ?? 1;
+      if (vp) setShown({ center: vp.voi.windowCenter, width: vp.voi.windowWidth, invert: vp.invert, scale: vp.scale / factor, rotation: vp.rotation, hflip: vp.hflip });
       setRenders((n) => n + 1);
+      drawOverlay();
     };
+    const resizeObserver = new ResizeObserver(() => {
+      // Keeps "fit" when the image was fitted, else keeps the zoom relative to the new size.
+      if (enabled && imageRef.current) csRef.current?.resize(element);
+    });
     setState({ kind: "loading" });
+    // The image's bytes and the decoding workers get going while cornerstone's code still loads.
+    startImageFetch(src);
+    startDecoders();
     (async () => {
       try {
         const { cs, loader } = await loadCornerstone();
@@ -63,29 +109,31 @@ export function ImageViewer({ src, title, watermark }: Props) {
         cs.enable(element);
         enabled = true;
         element.addEventListener(cs.EVENTS.IMAGE_RENDERED, onRendered);
+        resizeObserver.observe(element);
         // loadImage, not loadAndCacheImage: nothing goes into cornerstone's shared image cache.
         const image = (await cs.loadImage(loader.imageIdFor(src))) as LabgateImage;
         if (cancelled) return;
+        imageRef.current = image;
+        setOpenedAt(new Date());
         cs.displayImage(element, image);
         setState({ kind: "ready", loaded: { image, presets: presetsOf(image) } });
       } catch (e) {
         if (!cancelled) setState({ kind: "error", message: describeFailure(e) });
       }
     })();
-    const onResize = () => {
-      if (enabled) csRef.current?.resize(element, true);
-    };
-    window.addEventListener("resize", onResize);
     return () => {
       cancelled = true;
-      window.removeEventListener("resize", onResize);
+      reducedRef.current = null;
+      cancelImageFetch(src);
+      resizeObserver.disconnect();
+      imageRef.current = null;
       const cs = csRef.current;
       if (cs && enabled) {
         element.removeEventListener(cs.EVENTS.IMAGE_RENDERED, onRendered);
         cs.disable(element);
       }
     };
-  }, [src]);
+  }, [src, drawOverlay]);
 
   const update = useCallback((change: (vp: Viewport) => Partial<Viewport>) => {
     const element = hostRef.current;
@@ -117,16 +165,46 @@ export function ImageViewer({ src, title, watermark }: Props) {
   const drag = useRef<{ x: number; y: number; vp: Viewport; tool: DragTool } | null>(null);
 
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
+    onActivate?.();
     const vp = hostRef.current && csRef.current?.getViewport(hostRef.current);
     if (!vp || !ready) return;
     // Middle button or shift pans, ctrl zooms, whatever the selected tool.
     const t: DragTool = e.button === 1 || e.shiftKey ? "pan" : e.ctrlKey ? "zoom" : tool;
     drag.current = { x: e.clientX, y: e.clientY, vp: structuredClone(vp), tool: t };
     e.currentTarget.setPointerCapture(e.pointerId);
+    if (t === "window") showReduced(vp);
   };
 
+  /** Swaps in the reduced copy for a window/level drag when the zoom leaves it nothing to lose. */
+  function showReduced(vp: Viewport) {
+    const element = hostRef.current;
+    const factor = reductionFor(vp.scale);
+    if (!element || !csRef.current || !ready || reducedRef.current || factor < 2) return;
+    const image = reducedImage(ready.image, factor);
+    if (!image) return;
+    reducedRef.current = { factor, image };
+    element.dataset.reduced = String(factor);
+    csRef.current.displayImage(element, image, { ...vp, scale: vp.scale * factor, translation: { x: vp.translation.x / factor, y: vp.translation.y / factor } });
+  }
+
+  function showFull() {
+    const element = hostRef.current;
+    const reduced = reducedRef.current;
+    const vp = element && csRef.current?.getViewport(element);
+    if (!element || !reduced || !ready || !vp) return;
+    reducedRef.current = null;
+    delete element.dataset.reduced;
+    const { factor } = reduced;
+    csRef.current!.displayImage(element, ready.image, { ...vp, scale: vp.scale / factor, translation: { x: vp.translation.x * factor, y: vp.translation.y * factor } });
+  }
+
   const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
-    showValueAt(e.pageX, e.pageY);
+    const element = hostRef.current;
+    if (element && ready && csRef.current) {
+      const { x, y } = csRef.current.pageToPixel(element, e.pageX, e.pageY);
+      const factor = reducedRef.current?.factor ?? 1;
+      setProbe(probeText(ready.image, Math.floor(x * factor), Math.floor(y * factor)));
+    }
     const d = drag.current;
     if (!d || !ready) return;
     const dx = e.clientX - d.x;
@@ -143,23 +221,8 @@ export function ImageViewer({ src, title, watermark }: Props) {
 
   const endDrag = () => {
     drag.current = null;
+    showFull();
   };
-
-  function showValueAt(pageX: number, pageY: number) {
-    const element = hostRef.current;
-    if (!element || !ready || !csRef.current) return;
-    const { x, y } = csRef.current.pageToPixel(element, pageX, pageY);
-    const { info, frame } = ready.image.labgate;
-    const col = Math.floor(x);
-    const row = Math.floor(y);
-    if (col < 0 || row < 0 || col >= frame.columns || row >= frame.rows) return setProbe(null);
-    const i = row * frame.columns + col;
-    if (frame.kind === "rgb") return setProbe(`(${col}, ${row}) RGB ${frame.pixels[i * 3]}, ${frame.pixels[i * 3 + 1]}, ${frame.pixels[i * 3 + 2]}`);
-    const stored = frame.pixels[i]!;
-    const value = modalityValue(info, stored);
-    const unit = info.rescaleType ?? (info.modality === "CT" ? "HU" : null);
-    setProbe(`(${col}, ${row}) raw ${stored}${value !== stored || unit ? ` → ${round(value)}${unit ? ` ${unit}` : ""}` : ""}`);
-  }
 
   const onKeyDown = (e: React.KeyboardEvent<HTMLDivElement>) => {
     const actions: Record<string, () => void> = {
@@ -189,7 +252,18 @@ export function ImageViewer({ src, title, watermark }: Props) {
   const spacing = ready ? (ready.image.labgate.info.pixelSpacing ?? ready.image.labgate.info.imagerPixelSpacing) : null;
 
   return (
-    <section className="card" data-testid="viewer" data-state={state.kind} data-renders={renders} aria-label={`Image viewer: ${title}`}>
+    <section
+      className="card"
+      data-testid="viewer"
+      data-state={state.kind}
+      data-renders={renders}
+      data-first-render-ms={firstRenderMs ?? undefined}
+      data-decoded-in={ready?.image.labgate.decodedIn}
+      data-active={active ? "true" : undefined}
+      aria-label={`Image viewer: ${title}`}
+      onFocus={onActivate}
+      style={{ minWidth: 0, marginBottom: 0, ...(active ? { borderColor: "var(--accent)", boxShadow: "0 0 0 1px var(--accent)" } : {}) }}
+    >
       <h2 style={{ marginTop: 0 }}>{title}</h2>
       <ViewerToolbar
         disabled={!ready}
@@ -206,70 +280,44 @@ export function ImageViewer({ src, title, watermark }: Props) {
         onFlip={() => update((vp) => ({ hflip: !vp.hflip }))}
         onReset={reset}
       />
-      <div style={{ position: "relative", width: "100%", maxWidth: 768, height: 512, background: "#000", userSelect: "none" }}>
-        <div
-          ref={hostRef}
-          data-testid="viewer-image"
-          tabIndex={0}
-          aria-label="Image: drag to adjust the window (or pan/zoom with the selected tool), wheel to zoom; keys i, r, f, 1, +, −, [, ], h, v, w, p, z"
-          style={{ position: "absolute", inset: 0, touchAction: "none", cursor: tool === "pan" ? "move" : tool === "zoom" ? "zoom-in" : "crosshair", outline: "none" }}
-          // Saving is discouraged, not prevented (it cannot be); the watermark is what matters.
-          onContextMenu={(e) => e.preventDefault()}
-          onDragStart={(e) => e.preventDefault()}
-          onPointerDown={onPointerDown}
-          onPointerMove={onPointerMove}
-          onPointerUp={endDrag}
-          onPointerCancel={endDrag}
-          onPointerLeave={() => setProbe(null)}
-          onKeyDown={onKeyDown}
-        />
-        <div aria-hidden style={{ position: "absolute", right: 8, bottom: 8, color: "rgba(255,255,255,.55)", font: "12px/1.3 system-ui, sans-serif", pointerEvents: "none", textAlign: "right", textShadow: "0 0 2px #000" }} data-testid="viewer-watermark">
-          {watermark.name} · {watermark.email}
-          <br />
-          viewed {openedAt.toISOString().replace("T", " ").slice(0, 19)} UTC — DUA: do not copy or share
+      <div style={{ display: "flex", flexWrap: "wrap", gap: "1rem", alignItems: "flex-start" }}>
+        <div style={{ position: "relative", flex: "2 1 420px", maxWidth: 768, height: 512, background: "#000", userSelect: "none" }}>
+          <div
+            ref={hostRef}
+            data-testid="viewer-image"
+            tabIndex={0}
+            aria-label="Image: drag to adjust the window (or pan/zoom with the selected tool), wheel to zoom; keys i, r, f, 1, +, −, [, ], h, v, w, p, z"
+            style={{ position: "absolute", inset: 0, touchAction: "none", cursor: tool === "pan" ? "move" : tool === "zoom" ? "zoom-in" : "crosshair", outline: "none" }}
+            // Saving is discouraged, not prevented (it cannot be); the watermark is what matters.
+            onContextMenu={(e) => e.preventDefault()}
+            onDragStart={(e) => e.preventDefault()}
+            onPointerDown={onPointerDown}
+            onPointerMove={onPointerMove}
+            onPointerUp={endDrag}
+            onPointerCancel={endDrag}
+            onPointerLeave={() => setProbe(null)}
+            onKeyDown={onKeyDown}
+          />
+          <canvas ref={overlayRef} aria-hidden data-testid="viewer-overlay" style={{ position: "absolute", inset: 0, width: "100%", height: "100%", pointerEvents: "none" }} />
+          <div aria-hidden style={{ position: "absolute", right: 8, bottom: 8, color: "rgba(255,255,255,.55)", font: "12px/1.3 system-ui, sans-serif", pointerEvents: "none", textAlign: "right", textShadow: "0 0 2px #000" }} data-testid="viewer-watermark">
+            {watermark.name} · {watermark.email}
+            <br />
+            {openedAt ? `viewed ${openedAt.toISOString().replace("T", " ").slice(0, 19)} UTC — ` : ""}DUA: do not copy or share
+          </div>
+          {state.kind === "loading" && <p style={{ position: "absolute", top: 8, left: 8, color: "#ddd", margin: 0 }}>Loading image…</p>}
+          {state.kind === "error" && (
+            <p role="alert" data-testid="viewer-error" style={{ position: "absolute", inset: 0, margin: 0, padding: "1rem", color: "#fff", background: "#5a1f1f" }}>
+              {state.message}
+            </p>
+          )}
         </div>
-        {state.kind === "loading" && <p style={{ position: "absolute", top: 8, left: 8, color: "#ddd", margin: 0 }}>Loading image…</p>}
-        {state.kind === "error" && (
-          <p role="alert" data-testid="viewer-error" style={{ position: "absolute", inset: 0, margin: 0, padding: "1rem", color: "#fff", background: "#5a1f1f" }}>
-            {state.message}
-          </p>
-        )}
+        <DicomHeaderPanel header={ready ? ready.image.labgate.header : undefined} failed={state.kind === "error"} />
       </div>
-      <p className="muted" data-testid="viewer-status" style={{ fontVariantNumeric: "tabular-nums", minHeight: "1.4em" }}>
+      <p className="muted" data-testid="viewer-status" style={{ fontVariantNumeric: "tabular-nums", minHeight: "1.4em", marginBottom: 0 }}>
         {shown && `Window C ${round(shown.center)} / W ${round(shown.width)}${shown.invert ? " · inverted" : ""} · zoom ${Math.round(shown.scale * 100)}%${shown.rotation ? ` · ${shown.rotation}°` : ""}${shown.hflip ? " · flipped" : ""}`}
         {spacing && ` · pixel ${round(spacing.column)}×${round(spacing.row)} mm`}
         {probe && ` · ${probe}`}
       </p>
     </section>
   );
-}
-
-function presetsOf(image: LabgateImage): Preset[] {
-  const { info, frame } = image.labgate;
-  if (frame.kind !== "grayscale") return [];
-  return windowPresets(info, frame).map((w, i) => ({
-    label: `${w.explanation ?? (i < info.windows.length ? `Header window ${i + 1}` : "Full range")} (C ${round(w.center)} / W ${round(w.width)})`,
-    center: w.center,
-    width: w.width,
-  }));
-}
-
-/** One screen pixel of drag moves the window by about 1/500 of the image's value range. */
-function windowStep(image: LabgateImage): number {
-  const range = Math.abs((image.maxPixelValue - image.minPixelValue) * image.slope);
-  return Math.max(range / 500, image.labgate.frame.kind === "rgb" ? 0.5 : 0.1);
-}
-
-function clampScale(s: number): number {
-  return Math.min(40, Math.max(0.02, s));
-}
-
-function round(n: number): string {
-  return String(Math.round(n * 100) / 100);
-}
-
-function describeFailure(e: unknown): string {
-  if (e instanceof DicomError) return e.message;
-  if (e instanceof Error && (e.name === "ImageFetchError" || e.message.startsWith("This JPG"))) return e.message;
-  return `The image could not be shown (${e instanceof Error ? e.message : String(e)}).`;
 }

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import type { StudyImage } from "@/lib/mimic/browse/get-study";
+import { pickImage } from "./first-image";
 import { ImageViewer } from "./image-viewer";
 
 type Props = {
@@ -11,10 +12,34 @@ type Props = {
   watermark: { name: string; email: string };
 };
 
-/** The study's image list; a "View" button opens an image that is in lab storage in the viewer below. */
+type Layout = 1 | 2;
+
+/**
+ * The study's image list and its viewers: one viewport, or two side by side (PA + lateral), each
+ * with its own tools. A "View" button puts its image into the active viewport.
+ */
 export function StudyImages({ images, imageRoute, watermark }: Props) {
-  const [open, setOpen] = useState<string | null>(null);
-  const current = images.find((i) => i.dicomId === open && i.presentLocally);
+  const local = images.filter((i) => i.presentLocally);
+  const [layout, setLayout] = useState<Layout>(1);
+  const [slots, setSlots] = useState<(string | null)[]>(() => [pickImage(local, null), null]);
+  const [activeSlot, setActiveSlot] = useState(0);
+  const visible = slots.slice(0, layout);
+
+  const show = (dicomId: string) => setSlots((s) => s.map((id, i) => (i === (layout === 1 ? 0 : activeSlot) ? dicomId : id)));
+
+  const changeLayout = (next: Layout) => {
+    if (next === layout) return;
+    if (next === 2) {
+      setSlots(([first, second]) => [first ?? null, second ?? pickImage(local, first ?? null)]);
+      setActiveSlot(1);
+    } else {
+      // Back to one viewport: the one last worked in stays.
+      setSlots(([first, second]) => (activeSlot === 1 ? [second ?? null, first ?? null] : [first ?? null, second ?? null]));
+      setActiveSlot(0);
+    }
+    setLayout(next);
+  };
+
   return (
     <>
       <div className="card">
@@ -37,7 +62,7 @@ export function StudyImages({ images, imageRoute, watermark }: Props) {
                 <td><code>{i.path}</code></td>
                 <td>
                   {i.presentLocally ? (
-                    <button type="button" className={open === i.dicomId ? undefined : "secondary"} aria-pressed={open === i.dicomId} aria-label={`View image ${i.dicomId}`} onClick={() => setOpen(i.dicomId)}>
+                    <button type="button" className={visible.includes(i.dicomId) ? undefined : "secondary"} aria-pressed={visible.includes(i.dicomId)} aria-label={`View image ${i.dicomId}`} onClick={() => show(i.dicomId)}>
                       View
                     </button>
                   ) : (
@@ -48,14 +73,42 @@ export function StudyImages({ images, imageRoute, watermark }: Props) {
             ))}
           </tbody>
         </table>
+        {local.length > 0 && (
+          <div role="group" aria-label="Viewer layout" className="inline" style={{ marginTop: ".8rem" }}>
+            <span className="muted">Layout</span>
+            {([1, 2] as const).map((n) => (
+              <button
+                key={n}
+                type="button"
+                className={layout === n ? undefined : "secondary"}
+                aria-pressed={layout === n}
+                disabled={n === 2 && local.length < 2}
+                title={n === 1 ? "One image" : local.length < 2 ? "Only one image of this study is in lab storage" : "Two images side by side, each with its own tools"}
+                onClick={() => changeLayout(n)}
+              >
+                {n === 1 ? "1×1" : "1×2"}
+              </button>
+            ))}
+          </div>
+        )}
       </div>
-      {current && (
-        <ImageViewer
-          key={current.dicomId}
-          src={`${imageRoute}/${encodeURIComponent(current.dicomId)}`}
-          title={`${current.viewPosition ?? "Image"} ${current.dicomId}`}
-          watermark={watermark}
-        />
+      {visible.some(Boolean) && (
+        <div data-testid="viewer-layout" data-layout={`1x${layout}`} style={{ display: "grid", gridTemplateColumns: `repeat(${layout}, minmax(0, 1fr))`, gap: "1rem", marginBottom: "1.25rem" }}>
+          {visible.map((dicomId, slot) => {
+            const image = local.find((i) => i.dicomId === dicomId);
+            if (!image) return <div key={`empty-${slot}`} className="card muted">Choose an image with its View button.</div>;
+            return (
+              <ImageViewer
+                key={`${slot}:${image.dicomId}`}
+                src={`${imageRoute}/${encodeURIComponent(image.dicomId)}`}
+                title={`${image.viewPosition ?? "Image"} ${image.dicomId}`}
+                watermark={watermark}
+                active={layout > 1 && slot === activeSlot}
+                onActivate={() => setActiveSlot(slot)}
+              />
+            );
+          })}
+        </div>
       )}
     </>
   );

@@ -4,6 +4,7 @@
 import * as dicomParser from "dicom-parser";
 import type { DataSet, Element } from "dicom-parser";
 import { DicomParseError, UnsupportedImageError, describeThrown } from "./errors";
+import { listHeaderElements, type HeaderElement } from "./header";
 import { inflateRawWithStreams, type InflateRaw } from "./inflate";
 import { readLookupTable, readLookupTableSequence } from "./read-lut";
 import { DEFLATED_EXPLICIT_LE, lookupTransferSyntax } from "./transfer-syntax";
@@ -19,29 +20,41 @@ const PIXEL_DATA = "x7fe00010";
 
 /** Synchronous parse. Deflated files need `options.inflateRaw` (e.g. inflateRawNode on the server). */
 export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): DicomImageInfo {
-  let dataSet: DataSet;
+  return readImageInfo(parseDataSet(bytes, options));
+}
+
+/** Parses any file, inflating deflated ones with DecompressionStream (browser, worker and Node). */
+export async function parseDicomAsync(bytes: Uint8Array): Promise<DicomImageInfo> {
+  return readImageInfo(await parseDataSetAsync(bytes));
+}
+
+/** parseDicomAsync plus the header's element list for the viewer's header panel. */
+export async function parseDicomWithHeader(bytes: Uint8Array): Promise<{ info: DicomImageInfo; header: HeaderElement[] }> {
+  const dataSet = await parseDataSetAsync(bytes);
+  return { info: readImageInfo(dataSet), header: listHeaderElements(dataSet) };
+}
+
+function parseDataSet(bytes: Uint8Array, options: ParseOptions): DataSet {
   try {
-    dataSet = dicomParser.parseDicom(bytes, { inflater: makeInflater(options.inflateRaw) as never });
+    return dicomParser.parseDicom(bytes, { inflater: makeInflater(options.inflateRaw) as never });
   } catch (e) {
     if (e instanceof DicomParseError) throw e;
     // dicom-parser says "buffer overrun" when an element's length runs past the last byte.
     if (/overrun/i.test(describeThrown(e))) throw truncated();
     throw new DicomParseError(`This is not a readable DICOM file (${describeThrown(e)}).`, { cause: e });
   }
-  return readImageInfo(dataSet);
 }
 
-/** Parses any file, inflating deflated ones with DecompressionStream (browser, worker and Node). */
-export async function parseDicomAsync(bytes: Uint8Array): Promise<DicomImageInfo> {
+async function parseDataSetAsync(bytes: Uint8Array): Promise<DataSet> {
   const headerEnd = findDeflatedDataSetStart(bytes);
-  if (headerEnd === null) return parseDicom(bytes);
+  if (headerEnd === null) return parseDataSet(bytes, {});
   let inflated: Uint8Array;
   try {
     inflated = await inflateRawWithStreams(bytes.subarray(headerEnd));
   } catch (e) {
     throw new DicomParseError(`The deflated data set of this DICOM file is corrupt (${describeThrown(e)}).`, { cause: e });
   }
-  return parseDicom(bytes, { inflateRaw: () => inflated });
+  return parseDataSet(bytes, { inflateRaw: () => inflated });
 }
 
 /** Where the deflated data set starts, or null when the file is not deflated. */

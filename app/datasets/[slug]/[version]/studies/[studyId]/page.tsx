@@ -1,8 +1,11 @@
+import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { recordAudit } from "@/lib/audit/record";
 import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import { getDb } from "@/lib/db/client";
+import { EarlyImageFetch } from "@/components/viewer/early-image-fetch";
+import { pickImage } from "@/components/viewer/first-image";
 import { StudyImages } from "@/components/viewer/study-images";
 import { getStudy } from "@/lib/mimic/browse/get-study";
 import { LABELS } from "@/lib/mimic/import/file-specs";
@@ -27,6 +30,10 @@ export default async function StudyPage({ params }: Props) {
     details: { dataset: `${dataset.slug}/${dataset.version}`, subjectId: study.subjectId },
   });
   const base = `/datasets/${dataset.slug}/${dataset.version}`;
+  const imageRoute = `/api${base}/images`;
+  // The viewer opens this image by itself; its download starts before the page's scripts run.
+  const firstImage = pickImage(study.images, null);
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   const labelSets = ([["CheXpert", study.labels.chexpert], ["NegBio", study.labels.negbio], ["Test set (radiologists)", study.labels.test]] as const).filter(([, v]) => v !== null);
 
   return (
@@ -39,7 +46,8 @@ export default async function StudyPage({ params }: Props) {
         <dt>Study time</dt><dd>{study.studyTime ?? "—"}</dd>
         <dt>Images</dt><dd>{study.images.length}</dd>
       </dl>
-      <StudyImages images={study.images} imageRoute={`/api${base}/images`} watermark={{ name: user.name, email: user.email }} />
+      {firstImage && <EarlyImageFetch url={`${imageRoute}/${encodeURIComponent(firstImage)}`} nonce={nonce} />}
+      <StudyImages images={study.images} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} />
       {labelSets.length > 0 && (
         <div className="card">
           <h2>Labels</h2>

@@ -28,7 +28,7 @@ export const GET = route<"dataset", undefined, { slug: string; version: string; 
   if (!image) {
     return NextResponse.json({ error: "This image is not in lab storage: only its metadata was imported, so it cannot be shown." }, { status: 404, headers: NO_STORE });
   }
-  const body = Readable.toWeb(createReadStream(/*turbopackIgnore: true*/ image.filePath)) as ReadableStream<Uint8Array>;
+  const body = Readable.toWeb(createReadStream(/*turbopackIgnore: true*/ image.filePath, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>;
   return new Response(body, {
     headers: {
       "content-type": image.contentType,

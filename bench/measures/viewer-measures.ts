@@ -1,0 +1,182 @@
+/**
+ * The DICOM viewer in headless Chromium against the production build on loopback:
+ * - viewer.first_pixel: opening a study page → cornerstone's first drawn frame of a ~15 MB 16-bit
+ *   DICOM (navigation start to the first IMAGE_RENDERED, read in the page), next to dcmtk's
+ *   dcm2pnm decoding the same file to a PGM (a native reference, process start included).
+ * - viewer.window_level: frames drawn per second while the mouse drags the window on that image.
+ * - viewer.memory: the tab's memory after opening 10 and 50 images in a row, and the image cache's cap.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { percentile, round, type Measure } from "../harness";
+import { withViewerApp } from "./viewer-app";
+
+const DCM2PNM = "/usr/bin/dcm2pnm";
+const LOADS = 12;
+
+type Load = { first: number; html: number; requested: number; responded: number; fetched: number; decoded: number };
+
+async function openStudy(page: Page, url: string): Promise<Load> {
+  await page.goto(url, { waitUntil: "commit" });
+  const viewer = page.locator('[data-testid="viewer"][data-first-render-ms]');
+  await viewer.waitFor({ timeout: 60_000 });
+  // Drawn means drawn: the canvas holds image pixels, not the black it starts with.
+  const lit = await page.locator('[data-testid="viewer-image"] canvas').evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) if (d[i]! > 0) return true;
+    return false;
+  });
+  if (!lit) throw new Error("bench: the viewer reported a render but its canvas is black");
+  const first = Number(await viewer.getAttribute("data-first-render-ms"));
+  // The page's HTML, the image request (resource timing) and the loader's marks: image bytes in
+  // hand, image decoded. All in ms since navigation start.
+  const marks = (await page.evaluate(`(() => {
+    const at = (name) => performance.getEntriesByName(name, "mark").at(-1)?.startTime ?? NaN;
+    const image = performance.getEntriesByType("resource").find((e) => e.name.includes("/images/"));
+    return {
+      html: performance.getEntriesByType("navigation")[0].responseEnd,
+      requested: image ? image.startTime : NaN,
+      responded: image ? image.responseStart : NaN,
+      fetched: at("labgate:image-fetched"),
+      decoded: at("labgate:image-decoded"),
+    };
+  })()`)) as Omit<Load, "first">;
+  return { first, ...marks };
+}
+
+function dcm2pnmMs(file: string, runs: number): number {
+  const out = mkdtempSync(path.join(tmpdir(), "labgate-dcm2pnm-"));
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(DCM2PNM, [file, path.join(out, "out.pgm")], { stdio: "pipe" });
+      const t1 = performance.now();
+      if (r.status !== 0) throw new Error(`bench: dcm2pnm failed: ${r.stderr.toString()}`);
+      times.push(t1 - t0);
+    }
+    return percentile(times, 50);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+export const viewerFirstPixel: Measure = {
+  name: "viewer.first_pixel",
+  description: "study page opened → first drawn frame of a 16-bit 2544×3056 (~15 MB) uncompressed DICOM in headless Chromium (median of warm loads) vs dcmtk dcm2pnm decoding the same file",
+  async run(ctx) {
+    if (!existsSync(DCM2PNM)) throw new Error(`bench: ${DCM2PNM} missing (apt-get install dcmtk)`);
+    return withViewerApp(ctx, async ({ page, studyUrl, largeFile }) => {
+      const cold = (await openStudy(page, studyUrl)).first;
+      const loads: Load[] = [];
+      for (let i = 0; i < LOADS; i++) loads.push(await openStudy(page, studyUrl));
+      const warm = loads.map((l) => l.first);
+      const ms = percentile(warm, 50);
+      const p50 = (f: (l: Load) => number) => round(percentile(loads.map(f), 50), 1);
+      const breakdown = {
+        html_ms: p50((l) => l.html),
+        image_requested_ms: p50((l) => l.requested),
+        image_first_byte_ms: p50((l) => l.responded),
+        bytes_in_ms: p50((l) => l.fetched),
+        decode_ms: p50((l) => l.decoded - l.fetched),
+        draw_ms: p50((l) => l.first - l.decoded),
+      };
+      const native = dcm2pnmMs(largeFile, 9);
+      const decodedIn = await page.getByTestId("viewer").getAttribute("data-decoded-in");
+      ctx.log(`first pixel: cold ${round(cold)} ms, warm p50 ${round(ms)} ms, p95 ${round(percentile(warm, 95))} ms; p50 breakdown ${JSON.stringify(breakdown)} (decoded in the ${decodedIn}); dcm2pnm ${round(native)} ms`);
+      return {
+        ms: round(ms, 1),
+        p95_ms: round(percentile(warm, 95), 1),
+        cold_ms: round(cold, 1),
+        ...breakdown,
+        dcm2pnm_ms: round(native, 1),
+        ratio: round(ms / native),
+        loads: LOADS,
+      };
+    });
+  },
+};
+
+const DRAG_MS = 4000;
+
+export const viewerWindowLevel: Measure = {
+  name: "viewer.window_level",
+  description: "frames drawn per second while dragging window/level on the 2544×3056 DICOM (counted in the page), vs the page's requestAnimationFrame rate",
+  async run(ctx) {
+    return withViewerApp(ctx, async ({ page, studyUrl }) => {
+      await openStudy(page, studyUrl);
+      const box = (await page.getByTestId("viewer-image").boundingBox())!;
+      const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+      await page.mouse.move(cx, cy);
+      await page.mouse.down();
+      // Count in the page: cornerstone's IMAGE_RENDERED events and animation frames over the same span.
+      // (A string, so the bundler's helpers never end up in code that runs in the page.)
+      await page.evaluate(`(() => {
+        const host = document.querySelector('[data-testid="viewer-image"]');
+        const wl = (window.wl = { renders: 0, frames: 0, t0: performance.now(), on: true });
+        host.addEventListener("cornerstoneimagerendered", () => { if (wl.on) wl.renders++; });
+        const tick = () => { if (!wl.on) return; wl.frames++; requestAnimationFrame(tick); };
+        requestAnimationFrame(tick);
+      })()`);
+      const until = Date.now() + DRAG_MS;
+      for (let i = 0; Date.now() < until; i++) {
+        // A zigzag, so both width and centre keep changing.
+        const phase = (i % 80) / 80;
+        await page.mouse.move(cx + 150 * Math.sin(phase * 2 * Math.PI), cy + 100 * Math.cos(phase * 2 * Math.PI));
+      }
+      const r = (await page.evaluate(`(() => {
+        window.wl.on = false;
+        return { renders: window.wl.renders, frames: window.wl.frames, seconds: (performance.now() - window.wl.t0) / 1000 };
+      })()`)) as { renders: number; frames: number; seconds: number };
+      await page.mouse.up();
+      const fps = r.renders / r.seconds;
+      const rafFps = r.frames / r.seconds;
+      ctx.log(`window/level: ${r.renders} frames drawn in ${round(r.seconds)} s = ${round(fps, 1)} fps (animation frames: ${round(rafFps, 1)}/s)`);
+      return { fps: round(fps, 1), raf_fps: round(rafFps, 1), ratio: round(fps / rafFps), seconds: round(r.seconds, 1) };
+    });
+  },
+};
+
+const OPENS = 50;
+
+export const viewerMemory: Measure = {
+  name: "viewer.memory",
+  description: "tab memory (JS heap + ArrayBuffers, after GC) having opened 10 and 50 images in a row (the 15 MB DICOM and a 6 MB CR by turns); cornerstone image cache cap",
+  async run(ctx) {
+    return withViewerApp(ctx, async ({ page, context, studyUrl, images }) => {
+      await openStudy(page, studyUrl);
+      const cdp = await context.newCDPSession(page);
+      const memoryMb = async () => {
+        await cdp.send("HeapProfiler.collectGarbage");
+        const usage = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number; backingStorageSize?: number };
+        return (usage.usedSize + (usage.backingStorageSize ?? 0)) / 2 ** 20;
+      };
+      const figures: number[] = [];
+      for (let i = 1; i <= OPENS; i++) {
+        const id = i % 2 ? images.lateral : images.large;
+        await page.locator(`tr[data-dicom-id="${id}"]`).getByRole("button", { name: "View" }).click();
+        const viewer = page.locator(`[data-testid="viewer"][aria-label*="${id}"][data-state="ready"]`);
+        await viewer.waitFor({ timeout: 60_000 });
+        if (i === 10 || i === OPENS) figures.push(await memoryMb());
+      }
+      const cache = (await page.evaluate(() => (window as unknown as { labgateImageCacheInfo: () => { maximumSizeInBytes: number; cacheSizeInBytes: number; numberOfImagesCached: number } }).labgateImageCacheInfo())) as {
+        maximumSizeInBytes: number;
+        cacheSizeInBytes: number;
+        numberOfImagesCached: number;
+      };
+      const [after10, after50] = figures as [number, number];
+      ctx.log(`memory after 10 opens ${round(after10, 1)} MB, after ${OPENS} ${round(after50, 1)} MB; image cache ${cache.numberOfImagesCached} images / ${round(cache.cacheSizeInBytes / 2 ** 20, 1)} MB, cap ${cache.maximumSizeInBytes / 2 ** 20} MB`);
+      return {
+        mb_after_10: round(after10, 1),
+        mb_after_50: round(after50, 1),
+        ratio: round(after50 / after10),
+        cache_cap_mb: cache.maximumSizeInBytes / 2 ** 20,
+        cache_mb: round(cache.cacheSizeInBytes / 2 ** 20, 1),
+        opens: OPENS,
+      };
+    });
+  },
+};
