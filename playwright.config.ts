@@ -1,6 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { E2E_PHYSIONET } from "./e2e/support/physionet-upstream";
 
 // Parallel runs on one machine (several developers' builds) each set E2E_RESULTS_DIR, E2E_PORT and
 // E2E_OIDC_PORT, and LABGATE_NEXT_DIST_DIR for their own build; `npm test` uses the defaults.
@@ -17,6 +18,13 @@ const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3199);
 const baseURL = `http://localhost:${port}`;
 if (!process.env.DATABASE_URL) throw new Error("e2e: run the end-to-end suite through `npm test` (it creates the test database), or set DATABASE_URL to a migrated database");
 
+// The PhysioNet-like test upstream "Verify with PhysioNet" asks (e2e/credentialing.spec.ts): one
+// version directory and two accounts, one holding that version and one holding nothing.
+const upstreamPort = Number(process.env.E2E_UPSTREAM_PORT ?? oidcPort + 2);
+const upstreamRoot = path.join(resultsDir, "e2e-upstream");
+mkdirSync(upstreamRoot, { recursive: true });
+writeFileSync(path.join(upstreamRoot, "LICENSE.txt"), "PhysioNet Credentialed Health Data License 1.5.0\n");
+
 const oidc = { OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`, OIDC_CLIENT_ID: "labgate-e2e", OIDC_CLIENT_SECRET: "labgate-e2e-secret", OIDC_NAME: "Test University" };
 const appEnv = {
   ...(process.env as Record<string, string>),
@@ -27,6 +35,7 @@ const appEnv = {
   NEXT_TELEMETRY_DISABLED: "1",
   // Lab storage for the steward's import test (e2e/import.spec.ts writes its directories there).
   LABGATE_STORAGE_DIR: E2E_STORAGE_DIR,
+  PHYSIONET_BASE_URL: `http://127.0.0.1:${upstreamPort}`,
 };
 
 export default defineConfig({
@@ -51,6 +60,19 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { browserName: "chromium" } }],
   webServer: [
+    {
+      command: [
+        "node node_modules/tsx/dist/cli.mjs scripts/upstream.ts --quiet --write-sums",
+        `--root ${upstreamRoot} --slug ${E2E_PHYSIONET.slug} --version ${E2E_PHYSIONET.version} --port ${upstreamPort}`,
+        `--user '${E2E_PHYSIONET.credentialed.username}:${E2E_PHYSIONET.credentialed.password}:credentialed'`,
+        `--user '${E2E_PHYSIONET.uncredentialed.username}:${E2E_PHYSIONET.uncredentialed.password}:none'`,
+      ].join(" "),
+      url: `http://127.0.0.1:${upstreamPort}/files/${E2E_PHYSIONET.slug}/${E2E_PHYSIONET.version}/LICENSE.txt`,
+      // Any HTTP answer (a 401 here) means the server is up.
+      ignoreHTTPSErrors: true,
+      reuseExistingServer: false,
+      stdout: "ignore",
+    },
     {
       command: "node node_modules/tsx/dist/cli.mjs e2e/support/oidc-provider.ts",
       url: `${oidc.OIDC_ISSUER}/.well-known/openid-configuration`,
