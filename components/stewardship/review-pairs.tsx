@@ -1,4 +1,5 @@
 "use client";
+import type { AccessReviewPair } from "@/lib/credentialing/access-reviews";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -6,17 +7,7 @@ import { postJson } from "@/components/post-json";
 import { ReasonDialog, type ReasonRequest } from "./reason-dialog";
 import styles from "./stewardship.module.css";
 
-export type ReviewPair = {
-  userId: string;
-  name: string;
-  email: string;
-  datasetId: string;
-  dataset: string;
-  decision: "certified" | "revoked" | "expired" | null;
-  comment: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-};
+export type ReviewPair = Omit<AccessReviewPair, "decidedAt"> & { decidedAt: string | null };
 
 export function ReviewPairs({ reviewId, pairs, open }: { reviewId: string; pairs: ReviewPair[]; open: boolean }) {
   const router = useRouter();

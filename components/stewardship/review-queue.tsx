@@ -1,36 +1,14 @@
 "use client";
+import type { PendingDua, PendingTraining } from "@/lib/credentialing/review-queue";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
 import { ReasonDialog, type ReasonRequest } from "./reason-dialog";
 import styles from "./stewardship.module.css";
 
-export type QueueTraining = {
-  id: string;
-  memberName: string;
-  memberEmail: string;
-  kind: "report" | "certificate";
-  learnerName: string;
-  course: string;
-  completionDate: string;
-  expirationDate: string | null;
-  recordId: string;
-  verificationUrl: string;
-  pdfUrl: string;
-  submittedAt: string;
-};
-export type QueueDua = {
-  id: string;
-  memberName: string;
-  memberEmail: string;
-  dataset: string;
-  duaName: string;
-  duaVersion: string;
-  matchesCurrentDua: boolean;
-  signedOn: string;
-  initials: string;
-  submittedAt: string;
-};
+// What the page hands over: the lib's rows, with dates as ISO strings across the server/client line.
+export type QueueTraining = Omit<PendingTraining, "userId" | "submittedAt"> & { submittedAt: string };
+export type QueueDua = Omit<PendingDua, "userId" | "datasetId" | "submittedAt"> & { submittedAt: string };
 
 type Decision = "accept" | "reject";
 const day = (iso: string) => iso.slice(0, 10);
