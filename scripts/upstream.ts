@@ -31,6 +31,8 @@ Serves <dir> at /files/<slug>/<version>/ the way PhysioNet's file server does.
   --https                   serve HTTPS with a fresh self-signed certificate
   --ca-out <file>           where to write that certificate (default <tmp>/labgate-upstream-ca.pem)
   --strict-https            refuse Basic auth over plain HTTP, as production PhysioNet does
+  --open                    serve the project as open access: any client, no account (PhysioNet's open
+                            projects; the benchmark's curl baseline needs it)
   --write-sums              write <root>/${SHA256SUMS_FILE} first if it is missing
   --throttle <rate>         per-connection limit in bytes/s; k and m suffixes mean KiB and MiB (e.g. 350k)
   --max-connections <n>     drop connections beyond n
@@ -64,6 +66,7 @@ async function main() {
       https: { type: "boolean", default: false },
       "ca-out": { type: "string" },
       "strict-https": { type: "boolean", default: false },
+      open: { type: "boolean", default: false },
       "write-sums": { type: "boolean", default: false },
       throttle: { type: "string" },
       "max-connections": { type: "string" },
@@ -93,7 +96,7 @@ async function main() {
   const faults = values.faults ? parseFaultSpec({ spec: values.faults }) : {};
 
   const upstream = await startUpstream({
-    projects: [{ slug: values.slug, version: values.version, root }],
+    projects: [{ slug: values.slug, version: values.version, root, open: values.open }],
     accounts,
     host: values.host,
     port: number("port", values.port),

@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
@@ -37,7 +38,7 @@ export function CohortPanel(props: { apiBase: string; explorerBase: string; quer
       ) : (
         <table>
           <thead>
-            <tr><th>Name</th><th>Studies</th><th>Saved by</th><th>Filter</th><th /></tr>
+            <tr><th>Name</th><th>Studies</th><th>Saved by</th><th>Filter</th><th /><th /></tr>
           </thead>
           <tbody>
             {props.cohorts.map((c) => (
@@ -47,6 +48,7 @@ export function CohortPanel(props: { apiBase: string; explorerBase: string; quer
                 <td>{c.createdByName ?? "—"} · {c.createdAt.slice(0, 10)}</td>
                 <td><a href={`${props.explorerBase}?${c.query}`}>{c.query || "(all studies)"}</a></td>
                 <td><a href={`${props.apiBase}/cohorts/${c.id}/export`} download>Export CSV</a></td>
+                <td><Link prefetch={false} href={`/downloads/new?dataset=${props.explorerBase.replace(/^\/datasets\//, "")}&cohort=${c.id}`}>Download these images</Link></td>
               </tr>
             ))}
           </tbody>

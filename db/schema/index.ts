@@ -4,3 +4,4 @@ export * from "./invites";
 export * from "./audit";
 export * from "./credentialing";
 export * from "./mimic";
+export * from "./downloads";

@@ -9,7 +9,7 @@ import { physionetLinks } from "@/lib/credentialing/physionet-links";
 import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { credentialMember } from "@/lib/factories";
-import { isolatedDatabaseForFile } from "../jobs/isolated-database";
+import { isolatedDatabaseForFile } from "../support/isolated-database";
 import { labWithRoles } from "../support/db";
 
 // The sweep acts on every lab (and closes every due access review), so it runs on a database of

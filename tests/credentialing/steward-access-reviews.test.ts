@@ -7,7 +7,7 @@ import { changeAccessGrant } from "@/lib/credentialing/grants";
 import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { credentialMember } from "@/lib/factories";
-import { isolatedDatabaseForFile } from "../jobs/isolated-database";
+import { isolatedDatabaseForFile } from "../support/isolated-database";
 import { auditOf, notificationsOf, stewardLab } from "./steward-fixtures";
 
 // closeDueAccessReviews acts on every lab's reviews: this file gets a database of its own, so

@@ -11,7 +11,7 @@ import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runne
 import { dailyCredentialingSweepJob, jobRegistry, notificationEmailJob } from "@/lib/jobs/registry";
 import { startSmtpSink, type SmtpSink } from "../notifications/smtp-sink";
 import { labWithRoles } from "../support/db";
-import { isolatedDatabaseForFile } from "./isolated-database";
+import { isolatedDatabaseForFile } from "../support/isolated-database";
 
 // The jobs run for real on pg-boss against PostgreSQL, in a database of their own (the sweep acts
 // on every lab, the sender on every pending notification).

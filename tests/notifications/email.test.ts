@@ -7,7 +7,7 @@ import { createMailer, mailerFromEnv } from "@/lib/notifications/mailer";
 import { notify } from "@/lib/notifications/notify";
 import { FIRST_RETRY_MINUTES, sendPendingEmails } from "@/lib/notifications/send-pending";
 import { getEnv } from "@/lib/env";
-import { isolatedDatabaseForFile } from "../jobs/isolated-database";
+import { isolatedDatabaseForFile } from "../support/isolated-database";
 import { labWithRoles } from "../support/db";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink";
 

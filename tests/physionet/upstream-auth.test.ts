@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { startUpstream } from "@/lib/physionet/upstream/start-upstream";
 import { finalStatus, runWget } from "@/lib/physionet/wget/run-wget";
 import { rawRequest } from "./raw-request";
 import { ALICE, basic, BOB, PREFIX, startTestUpstream, servedUpstreamFixture } from "./served-version";
@@ -115,6 +116,21 @@ describe("over HTTPS", () => {
     } finally {
       await secure.close();
       await strictHttp.close();
+    }
+  });
+});
+
+describe("an open-access project", () => {
+  it("serves any client without an account, and still 404s unknown files", async () => {
+    const open = await startUpstream({ projects: [{ slug: "open-data", version: "1.0.0", root: fixture.served.root, open: true }], accounts: [], port: 0 });
+    try {
+      const { stdout } = await execFileAsync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `${open.url}/files/open-data/1.0.0/SHA256SUMS.txt`]);
+      expect(stdout).toBe("200");
+      expect((await fetch(`${open.url}/files/open-data/1.0.0/nothing-here.txt`)).status).toBe(404);
+      // The credentialed project of the fixture's upstream is still closed to the same client.
+      expect((await fetch(sums())).status).toBe(403);
+    } finally {
+      await open.close();
     }
   });
 });

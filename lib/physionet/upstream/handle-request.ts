@@ -63,7 +63,7 @@ export async function handleRequest({ req, res, ctx }: { req: IncomingMessage; r
   if (auth.via === "session") ctx.stats.sessionLogins += 1;
   if (auth.setCookie) res.setHeader("Set-Cookie", auth.setCookie);
 
-  if (auth.account && hasAccess({ account: auth.account, slug: target.project.slug, version: target.project.version })) {
+  if (target.project.open || (auth.account && hasAccess({ account: auth.account, slug: target.project.slug, version: target.project.version }))) {
     return servePath({
       req,
       res,

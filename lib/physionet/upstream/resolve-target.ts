@@ -1,6 +1,12 @@
 import path from "node:path";
 
-export type UpstreamProject = { slug: string; version: string; root: string };
+export type UpstreamProject = {
+  slug: string;
+  version: string;
+  root: string;
+  /** Served to any client without an account, as PhysioNet serves its open-access projects. */
+  open?: boolean;
+};
 
 export type RequestTarget = {
   project: UpstreamProject;

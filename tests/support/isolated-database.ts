@@ -7,7 +7,7 @@ import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/datab
 
 /**
  * Points this test file's getDb() at a database of its own, migrated before the tests and dropped
- * after them. For what acts on every lab at once (the daily sweep, the mail sender): in the shared
+ * after them. For what acts on every lab at once (the daily sweep, the mail sender, download workers that take every queued job): in the shared
  * test database it would act on other files' rows, and other files' rows would disturb its counts.
  * Call it at the top of the file, before any other hook touches the database.
  */

@@ -1,0 +1,282 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { and, eq } from "drizzle-orm";
+import { datasets, downloadJobs, labDatasets, storedFiles } from "@/db/schema";
+import type { CurrentUser } from "@/lib/auth/current-user";
+import { getDb } from "@/lib/db/client";
+import { controlJob } from "@/lib/downloads/control";
+import { createDownloadJob } from "@/lib/downloads/create";
+import type { Selection } from "@/lib/downloads/selection";
+import { createLab, createUser, credentialMember } from "@/lib/factories";
+import { writeSyntheticVersion } from "@/lib/mimic/synth/write-version";
+import { parseSha256Sums, writeSha256Sums, type Sha256Entry } from "@/lib/physionet/sha256-sums";
+import { runWget } from "@/lib/physionet/wget/run-wget";
+import { round, type Measure } from "../harness";
+
+const STUDIES = Number(process.env.BENCH_DL_STUDIES ?? 1_500);
+const LARGE_MIB = Number(process.env.BENCH_DL_LARGE_MIB ?? 2_048);
+// Per connection, as PhysioNet throttles (users report ~0.35 MiB/s); small files make per-request
+// latency and index-page crawling matter as much as bandwidth.
+const THROTTLE = 512 * 1024;
+const USERNAME = "benchuser";
+const PASSWORD = "bench-physionet-password";
+const MIB = 1024 * 1024;
+
+// Peak resident memory of every download worker this run started, for download.memory.
+const workerPeaks: { measure: string; mib: number; idleMib: number; largestFileMib: number }[] = [];
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** Every manifest file present under `dir` with its SHA-256; returns how many were wrong or missing. */
+async function verifyTree(dir: string, manifest: Sha256Entry[]): Promise<number> {
+  let bad = 0;
+  for (const e of manifest) if ((await sha256(path.join(dir, e.path)).catch(() => null)) !== e.sha256) bad++;
+  return bad;
+}
+
+async function totalSize(root: string, manifest: Sha256Entry[]): Promise<number> {
+  let total = 0;
+  for (const e of manifest) total += (await stat(path.join(root, e.path))).size;
+  return total;
+}
+
+/** `npm run upstream` in its own process, as PhysioNet is another machine: it must not share the downloader's event loop. */
+async function startUpstreamProcess({ root, throttle, open }: { root: string; throttle?: number; open?: boolean }): Promise<{ url: string; child: ChildProcess }> {
+  const args = ["--import", "tsx", "scripts/upstream.ts", "--root", root, "--slug", "mimic-cxr", "--version", "2.0.0", "--port", "0", "--user", `${USERNAME}:${PASSWORD}:credentialed`, "--quiet"];
+  if (throttle) args.push("--throttle", String(throttle));
+  if (open) args.push("--open");
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = / at (http\S+?)\/files\//.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`bench: the upstream exited (${code}): ${out}`)));
+  });
+  return { url, child };
+}
+
+async function kibOf(pid: number, field: "VmHWM" | "VmRSS"): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+}
+
+type BenchLab = { user: CurrentUser; datasetId: string; labId: string };
+
+/** A lab holding mimic-cxr 2.0.0 and a member who passes the access rule for it. */
+async function benchLab(): Promise<BenchLab> {
+  const db = getDb();
+  const lab = await createLab(db);
+  const [dataset] = await db.select({ id: datasets.id }).from(datasets).where(and(eq(datasets.slug, "mimic-cxr"), eq(datasets.version, "2.0.0")));
+  if (!dataset) throw new Error("bench: the reference dataset mimic-cxr 2.0.0 is missing (migrations not applied?)");
+  await db.insert(labDatasets).values({ labId: lab.id, datasetId: dataset.id });
+  const steward = await createUser(db, { labId: lab.id, role: "steward" });
+  const member = await createUser(db, { labId: lab.id, role: "member" });
+  await credentialMember(db, { labId: lab.id, userId: member.id, stewardId: steward.id, datasetIds: [dataset.id], username: USERNAME });
+  return { user: { id: member.id, email: member.email, name: member.name, role: "member", labId: lab.id }, datasetId: dataset.id, labId: lab.id };
+}
+
+async function waitForJob(jobId: string, states: string[]): Promise<string> {
+  for (;;) {
+    const [job] = await getDb().select({ state: downloadJobs.state, error: downloadJobs.error }).from(downloadJobs).where(eq(downloadJobs.id, jobId));
+    if (job && states.includes(job.state)) return job.state;
+    if (job && ["failed", "cancelled", "stopped"].includes(job.state)) throw new Error(`bench: the download ended ${job.state}: ${job.error}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * labgate as a member uses it: a worker process (pg-boss) prepares the job (SHA256SUMS.txt, listing,
+ * HEAD samples), the member starts it, lanes of GNU wget fetch, every file is verified and moved
+ * into lab storage. Timed from "start" to the last verified file, so the preparation (which a member
+ * reviews before starting) is reported apart.
+ */
+async function labgateDownload({ lab, baseUrl, storageRoot, selection, concurrency }: { lab: BenchLab; baseUrl: string; storageRoot: string; selection: Selection; concurrency: number }) {
+  const worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/downloads/worker-main.ts"], {
+    env: { ...process.env, LABGATE_STORAGE_DIR: storageRoot, PHYSIONET_BASE_URL: baseUrl, TEST_SLICE_MS: "600000" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let workerOut = "";
+  worker.stdout!.on("data", (c: Buffer) => (workerOut += c.toString()));
+  try {
+    while (!workerOut.includes("test worker: running")) {
+      if (worker.exitCode !== null) throw new Error(`bench: the download worker exited: ${workerOut}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const idleKib = await kibOf(worker.pid!, "VmRSS");
+    const t0 = performance.now();
+    const { id } = await createDownloadJob({ user: lab.user, ip: null, input: { datasetId: lab.datasetId, selection, password: PASSWORD, keepPassword: false, concurrency } });
+    await waitForJob(id, ["ready"]);
+    const prepareSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    await controlJob({ user: lab.user, jobId: id, input: { action: "start", keepPassword: false }, ip: null });
+    const state = await waitForJob(id, ["completed", "incomplete", "failed"]);
+    const transferSeconds = (performance.now() - t1) / 1000;
+    if (state !== "completed") throw new Error(`bench: the download ended ${state}`);
+    // The kernel's high-water mark over the worker's whole life.
+    const peakKib = await kibOf(worker.pid!, "VmHWM");
+    const stored = await getDb().select({ path: storedFiles.path }).from(storedFiles).where(eq(storedFiles.labId, lab.labId));
+    return { prepareSeconds, transferSeconds, seconds: prepareSeconds + transferSeconds, storedCount: stored.length, peakMib: peakKib / 1024, idleMib: idleKib / 1024 };
+  } finally {
+    worker.kill("SIGTERM");
+  }
+}
+
+/**
+ * A MIMIC-like tree (1,500 studies: reports and DICOMs, ~4,000 files) served by the test upstream
+ * (its own process) with a per-connection throttle, fetched by labgate (four wget lanes fed with
+ * -i, every file verified and moved into lab storage) and by `wget -r -N -c -np` (what users run
+ * today, crawling the index pages), one after the other from the same upstream in the same run.
+ * Both results are checked against SHA256SUMS.txt afterwards.
+ */
+export const downloadTree: Measure = {
+  name: "download.tree",
+  description: "MIMIC-like tree (~4,000 files, 512 KiB/s per connection): labgate job (prepare + transfer, verified) vs `wget -r -N -c -np` (verified after)",
+  async run({ log }) {
+    const work = await mkdtemp(path.join(os.tmpdir(), "labgate-bench-dl-"));
+    try {
+      const root = path.join(work, "upstream");
+      await writeSyntheticVersion({ out: root, project: "mimic-cxr", version: "2.0.0", studies: STUDIES, images: STUDIES, seed: 1 });
+      const manifest = parseSha256Sums({ text: await readFile(path.join(root, "SHA256SUMS.txt"), "utf8") });
+      const totalBytes = await totalSize(root, manifest);
+      log(`tree: ${manifest.length} files, ${round(totalBytes / MIB)} MiB`);
+      const lab = await benchLab();
+      const upstream = await startUpstreamProcess({ root, throttle: THROTTLE });
+      try {
+        const storageRoot = path.join(work, "lab-storage");
+        const everything: Selection = { mode: "filter", metadata: true, reports: true, images: "any", other: true, studies: { kind: "all" } };
+        const ours = await labgateDownload({ lab, baseUrl: upstream.url, storageRoot, selection: everything, concurrency: 4 });
+        const labgateBad = (await verifyTree(path.join(storageRoot, "downloads", "mimic-cxr", "2.0.0"), manifest)) + (manifest.length - ours.storedCount);
+        log(`labgate: prepare ${round(ours.prepareSeconds)} s + transfer ${round(ours.transferSeconds)} s, ${ours.storedCount} files verified, ${labgateBad} wrong or missing, worker peak RSS ${round(ours.peakMib)} MiB`);
+        workerPeaks.push({ measure: "download.tree", mib: ours.peakMib, idleMib: ours.idleMib, largestFileMib: 0 });
+
+        // Baseline: the recursive crawl users run today (password in a private wgetrc, as labgate does).
+        const out = path.join(work, "wget-r");
+        const t1 = performance.now();
+        const run = await runWget({
+          args: ["-r", "-N", "-c", "-np", "-nH", "--cut-dirs=3", "-e", "robots=off", `--directory-prefix=${out}`, `${upstream.url}/files/mimic-cxr/2.0.0/`],
+          credentials: { username: USERNAME, password: PASSWORD },
+          timeoutMs: 3_600_000,
+        });
+        const wgetSeconds = (performance.now() - t1) / 1000;
+        const wgetBad = await verifyTree(out, manifest);
+        log(`wget -r -N -c -np: ${round(wgetSeconds)} s (exit ${run.exitCode}), ${wgetBad} wrong or missing`);
+        if (labgateBad > 0 || wgetBad > 0) throw new Error(`bench: verification failed (labgate ${labgateBad}, wget -r ${wgetBad} files wrong or missing)`);
+        return {
+          ratio_vs_wget_r: round(wgetSeconds / ours.seconds),
+          seconds: round(ours.seconds),
+          prepare_seconds: round(ours.prepareSeconds),
+          wget_r_seconds: round(wgetSeconds),
+          files: manifest.length,
+          mib: round(totalBytes / MIB),
+        };
+      } finally {
+        upstream.child.kill("SIGTERM");
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  },
+};
+
+/** A version directory holding one large file of incompressible bytes, and its SHA256SUMS.txt. */
+async function largeFileVersion(root: string, mib: number): Promise<string> {
+  const rel = "files/p10/p10000032/s50414267/large.dcm";
+  await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+  const block = randomBytes(4 * MIB);
+  const out = createWriteStream(path.join(root, rel));
+  for (let written = 0; written < mib * MIB; written += block.length) {
+    if (!out.write(block)) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  await writeSha256Sums({ root });
+  return rel;
+}
+
+async function timeCommand(command: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"] });
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bench: ${command} exited ${code}`))));
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * One large file (2 GiB), no throttle, from the test upstream serving it as an open-access project
+ * so that curl may fetch it at all (PhysioNet ignores curl's credentials). labgate's transfer (from
+ * "start" to verified in lab storage) against curl alone and curl followed by `sha256sum`.
+ */
+export const downloadLarge: Measure = {
+  name: "download.large",
+  description: `one ${LARGE_MIB} MiB file, no throttle: labgate transfer (verified, moved into lab storage) vs curl`,
+  async run({ log }) {
+    const work = await mkdtemp(path.join(os.tmpdir(), "labgate-bench-dl-large-"));
+    try {
+      const root = path.join(work, "upstream");
+      const rel = await largeFileVersion(root, LARGE_MIB);
+      const expected = parseSha256Sums({ text: await readFile(path.join(root, "SHA256SUMS.txt"), "utf8") }).find((e) => e.path === rel)!.sha256;
+      const lab = await benchLab();
+      const upstream = await startUpstreamProcess({ root, open: true });
+      try {
+        const url = `${upstream.url}/files/mimic-cxr/2.0.0/${rel}`;
+        const curlOut = path.join(work, "curl.dcm");
+        const curlSeconds = await timeCommand("curl", ["-sS", "--fail", "-o", curlOut, url]);
+        const hashSeconds = await timeCommand("sha256sum", [curlOut]);
+        if ((await sha256(curlOut)) !== expected) throw new Error("bench: curl's copy does not match SHA256SUMS.txt");
+        await rm(curlOut);
+        log(`curl: ${round(curlSeconds)} s (${round(LARGE_MIB / curlSeconds)} MiB/s), sha256sum after it ${round(hashSeconds)} s`);
+
+        const storageRoot = path.join(work, "lab-storage");
+        const ours = await labgateDownload({ lab, baseUrl: upstream.url, storageRoot, selection: { mode: "paths", paths: [rel] }, concurrency: 1 });
+        const bad = await verifyTree(path.join(storageRoot, "downloads", "mimic-cxr", "2.0.0"), [{ path: rel, sha256: expected }]);
+        if (bad > 0 || ours.storedCount !== 1) throw new Error("bench: labgate's copy is missing or wrong");
+        log(`labgate: transfer ${round(ours.transferSeconds)} s (${round(LARGE_MIB / ours.transferSeconds)} MiB/s, verified), worker peak RSS ${round(ours.peakMib)} MiB`);
+        workerPeaks.push({ measure: "download.large", mib: ours.peakMib, idleMib: ours.idleMib, largestFileMib: LARGE_MIB });
+        return {
+          ratio_vs_curl: round(curlSeconds / ours.transferSeconds),
+          ratio_vs_curl_sha256sum: round((curlSeconds + hashSeconds) / ours.transferSeconds),
+          seconds: round(ours.transferSeconds),
+          curl_seconds: round(curlSeconds),
+          sha256sum_seconds: round(hashSeconds),
+          mib: LARGE_MIB,
+        };
+      } finally {
+        upstream.child.kill("SIGTERM");
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  },
+};
+
+/**
+ * The download worker's peak resident memory (the kernel's VmHWM) in the runs above — the tree of
+ * thousands of files and the single 2 GiB file — next to its resident memory when idle. Runs the
+ * large-file download itself when neither ran in this invocation.
+ */
+export const downloadMemory: Measure = {
+  name: "download.memory",
+  description: "download worker's peak RSS over the tree and the large file, vs its idle RSS",
+  async run(ctx) {
+    if (workerPeaks.length === 0) await downloadLarge.run(ctx);
+    const peak = workerPeaks.reduce((a, b) => (b.mib > a.mib ? b : a));
+    return {
+      rss_mb: round(peak.mib),
+      idle_rss_mb: round(peak.idleMib),
+      largest_file_mib: Math.max(...workerPeaks.map((p) => p.largestFileMib)),
+      runs: workerPeaks.map((p) => `${p.measure} ${round(p.mib)}`).join("; "),
+    };
+  },
+};

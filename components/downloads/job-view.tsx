@@ -1,0 +1,128 @@
+"use client";
+import { useEffect, useState } from "react";
+import { postJson } from "@/components/post-json";
+import { formatBytes, formatDuration, STATE_LABELS } from "@/lib/downloads/format";
+import type { JobProgress } from "@/lib/downloads/queries";
+
+type LiveEvent = { job: JobProgress; rate: number | null; etaSeconds: number | null };
+const LIVE = new Set(["preparing", "running", "paused"]);
+
+/** A download's live progress, streamed from the server (server-sent events), with its controls. */
+export function JobView({ initial }: { initial: JobProgress }) {
+  const [job, setJob] = useState(initial);
+  const [rate, setRate] = useState<number | null>(null);
+  const [eta, setEta] = useState<number | null>(null);
+  const [stream, setStream] = useState(0);
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const live = LIVE.has(job.state);
+
+  useEffect(() => {
+    if (!live) return;
+    const source = new EventSource(`/api/downloads/${initial.id}/events`);
+    source.onmessage = (e) => {
+      const data = JSON.parse(e.data as string) as Partial<LiveEvent>;
+      if (!data.job) return;
+      setJob(data.job);
+      setRate(data.rate ?? null);
+      setEta(data.etaSeconds ?? null);
+    };
+    // The server ends each stream after a while (or at the end of the job); open a new one while it is live.
+    source.addEventListener("end", () => {
+      source.close();
+      setTimeout(() => setStream((n) => n + 1), 500);
+    });
+    source.onerror = () => source.close();
+    return () => source.close();
+  }, [initial.id, live, stream]);
+
+  async function act(action: "start" | "pause" | "resume" | "cancel") {
+    setBusy(true);
+    setError(null);
+    const r = await postJson<{ job: JobProgress }>(`/api/downloads/${job.id}/actions`, { action, password: password || undefined, keepPassword: false });
+    setPassword("");
+    setBusy(false);
+    if (!r.ok) return setError(r.fieldErrors?.password?.[0] ?? r.error);
+    setJob(r.data.job);
+    setStream((n) => n + 1);
+  }
+
+  const handled = job.filesDone + job.filesSkipped;
+  const inFlight = job.lanes.reduce((n, l) => n + l.bytesInFlight, 0);
+  const badge = job.state === "completed" ? "ok" : ["failed", "incomplete", "stopped", "cancelled"].includes(job.state) ? "denied" : "";
+  const canResume = job.isOwner && ["paused", "failed", "incomplete", "stopped"].includes(job.state);
+  return (
+    <div data-testid="download-job">
+      <p>
+        <span className={`badge ${badge}`} data-testid="job-state">{STATE_LABELS[job.state] ?? job.state}</span> {job.description} · {job.dataset.title} {job.dataset.version} · by {job.owner.name}
+      </p>
+      {job.state === "preparing" && <p className="muted">A worker is fetching SHA256SUMS.txt and asking PhysioNet for sizes…</p>}
+      {job.filesTotal > 0 && (
+        <>
+          <progress max={job.filesTotal} value={handled + job.filesFailed} aria-label="Files done" />
+          <p data-testid="job-files">
+            {handled.toLocaleString("en-US")} of {job.filesTotal.toLocaleString("en-US")} files verified
+            {job.filesSkipped > 0 ? ` (${job.filesSkipped.toLocaleString("en-US")} already in lab storage)` : ""}
+            {job.filesFailed > 0 ? ` · ${job.filesFailed.toLocaleString("en-US")} failed` : ""}
+          </p>
+          <p data-testid="job-bytes">
+            {formatBytes(job.bytesDone)} of {job.estimateExact ? "" : "about "}
+            {formatBytes(job.bytesEstimate)}
+            {inFlight > 0 ? ` · ${formatBytes(inFlight)} in transfer` : ""}
+            {job.state === "running" && rate !== null ? <span data-testid="job-rate"> · {formatBytes(Math.round(rate))}/s</span> : null}
+            {job.state === "running" && eta !== null ? <span data-testid="job-eta"> · about {formatDuration(eta)} left</span> : null}
+          </p>
+        </>
+      )}
+      {job.state === "ready" && (
+        <p data-testid="job-estimate">
+          Ready: {job.filesTotal.toLocaleString("en-US")} files, {job.estimateExact ? "" : "estimated "}
+          {formatBytes(job.bytesEstimate)}
+          {job.storageFreeAtPrepare !== null ? `; lab storage has ${formatBytes(job.storageFreeAtPrepare)} free` : ""}.
+        </p>
+      )}
+      {job.notice && <p className="muted">{job.notice}</p>}
+      {job.error && <p className="error" role="alert" data-testid="job-error">{job.error}</p>}
+      {job.lanes.length > 0 && (
+        <ul className="muted small" data-testid="job-lanes">
+          {job.lanes.map((l) => (
+            <li key={l.lane}>connection {l.lane + 1}: {l.currentPath ?? "between files"}</li>
+          ))}
+        </ul>
+      )}
+      {job.canControl && (
+        <div className="row">
+          {canResume && (
+            <label>
+              PhysioNet password (if not saved)
+              <input type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} />
+            </label>
+          )}
+          {job.state === "ready" && job.isOwner && <button type="button" disabled={busy} onClick={() => act("start")}>Start download</button>}
+          {job.state === "running" && <button type="button" disabled={busy} onClick={() => act("pause")}>Pause</button>}
+          {canResume && <button type="button" disabled={busy} onClick={() => act("resume")}>Resume</button>}
+          {!["completed", "cancelled"].includes(job.state) && <button type="button" className="linklike" disabled={busy} onClick={() => act("cancel")}>Cancel</button>}
+        </div>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+      {job.problems.length > 0 && (
+        <table data-testid="job-problems">
+          <thead>
+            <tr><th>File</th><th>State</th><th>Attempts</th><th>Problem</th></tr>
+          </thead>
+          <tbody>
+            {job.problems.map((p) => (
+              <tr key={p.path}>
+                <td><code>{p.path}</code></td>
+                <td>{p.state === "failed" ? "failed" : "retrying"}</td>
+                <td>{p.attempts}</td>
+                <td>{p.error}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import "server-only";
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import { datasets, downloadJobs, labDatasets, physionetAccounts } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
+import type { CurrentUser } from "@/lib/auth/current-user";
+import { now } from "@/lib/clock";
+import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/http/errors";
+import { assertWgetrcSafe } from "@/lib/physionet/wget/private-wgetrc";
+import { findLabCohort } from "./cohort-studies";
+import { hasSavedCredentials, saveCredentials } from "./credentials/store";
+import { enqueuePrepare } from "./queue";
+import { describeSelection, selectionSchema } from "./selection";
+
+export const passwordField = z.string().max(256, "That password is too long").optional();
+
+export const createDownloadSchema = z.object({
+  datasetId: z.uuid("Choose a dataset version"),
+  selection: selectionSchema,
+  // Omitted when a saved password should be used.
+  password: passwordField,
+  keepPassword: z.boolean().default(false),
+  concurrency: z.number().int().min(1, "At least 1 connection").max(8, "At most 8 connections: PhysioNet throttles and times out beyond that").default(4),
+});
+export type CreateDownloadInput = z.infer<typeof createDownloadSchema>;
+
+/**
+ * Creates a job in "preparing" and queues the worker's preparation (file list and estimate). Only a
+ * member who holds access to the dataset version by the access rule may; a refusal is audited. The
+ * password is encrypted before it reaches the database and appears in no response or audit row.
+ */
+export async function createDownloadJob(opts: { user: CurrentUser; input: CreateDownloadInput; ip: string | null }): Promise<{ id: string }> {
+  const { user, input } = opts;
+  const db = getDb();
+  const [dataset] = await db
+    .select({ id: datasets.id, slug: datasets.slug, version: datasets.version })
+    .from(datasets)
+    .innerJoin(labDatasets, and(eq(labDatasets.datasetId, datasets.id), eq(labDatasets.labId, user.labId)))
+    .where(eq(datasets.id, input.datasetId));
+  if (!dataset) throw new AppError("not_found", "Your lab holds no such dataset version");
+  await requireAccess({ user, datasetId: dataset.id, label: `${dataset.slug}/${dataset.version}`, ip: opts.ip, action: "download.create" });
+
+  let cohortName: string | null = null;
+  if (input.selection.mode === "filter" && input.selection.studies.kind === "cohort") {
+    const cohort = await findLabCohort(db, { labId: user.labId, cohortId: input.selection.studies.cohortId });
+    if (!cohort) throw new AppError("bad_request", "That saved cohort does not exist", { cohort: ["That saved cohort does not exist"] });
+    // The cohort's studies come from its dataset's data: the member must be allowed to see that too.
+    if (cohort.datasetId !== dataset.id) await requireAccess({ user, datasetId: cohort.datasetId, label: "the cohort's dataset", ip: opts.ip, action: "download.create" });
+    cohortName = cohort.name;
+  }
+
+  const [account] = await db.select({ username: physionetAccounts.username }).from(physionetAccounts).where(eq(physionetAccounts.userId, user.id));
+  if (!account) throw new AppError("bad_request", "Record your PhysioNet username on your checklist first");
+  const password = input.password?.trim() ? input.password : null;
+  if (password) {
+    try {
+      assertWgetrcSafe({ username: account.username, password });
+    } catch (e) {
+      throw new AppError("bad_request", (e as Error).message, { password: [(e as Error).message] });
+    }
+  } else if (!(await hasSavedCredentials(db, user.id)).saved) {
+    throw new AppError("bad_request", "Enter your PhysioNet password", { password: ["Enter your PhysioNet password"] });
+  }
+
+  const at = now();
+  const description = describeSelection(input.selection, cohortName);
+  const id = await db.transaction(async (tx) => {
+    if (password) await saveCredentials(tx, { userId: user.id, labId: user.labId, username: account.username, password, keep: input.keepPassword });
+    const [row] = await tx
+      .insert(downloadJobs)
+      .values({ labId: user.labId, userId: user.id, datasetId: dataset.id, selection: input.selection, description, concurrency: input.concurrency, createdAt: at, updatedAt: at })
+      .returning({ id: downloadJobs.id });
+    await recordAudit(tx, {
+      action: "download.create",
+      labId: user.labId,
+      actor: user,
+      ip: opts.ip,
+      target: { type: "download_job", id: row!.id },
+      details: { dataset: `${dataset.slug}/${dataset.version}`, selection: description, concurrency: input.concurrency, physionetUsername: account.username },
+    });
+    return row!.id;
+  });
+  await enqueuePrepare(id);
+  return { id };
+}
+
+export async function requireAccess(opts: { user: CurrentUser; datasetId: string; label: string; ip: string | null; action: string }): Promise<void> {
+  if (await hasDatasetAccess({ userId: opts.user.id, labId: opts.user.labId, datasetId: opts.datasetId })) return;
+  await recordAudit(getDb(), {
+    action: opts.action,
+    outcome: "denied",
+    labId: opts.user.labId,
+    actor: opts.user,
+    ip: opts.ip,
+    target: { type: "dataset", id: opts.datasetId },
+    details: { dataset: opts.label, reason: "no access by the access rule" },
+  });
+  throw new AppError("forbidden", "You do not hold access to this dataset version, so you cannot download it");
+}

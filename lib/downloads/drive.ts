@@ -1,0 +1,193 @@
+import "server-only";
+import { hostname } from "node:os";
+import { stat } from "node:fs/promises";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { downloadJobs, downloadLanes } from "@/db/schema";
+import { now } from "@/lib/clock";
+import { getDb } from "@/lib/db/client";
+import { getStorage } from "@/lib/storage/get-storage";
+import type { FileStorage } from "@/lib/storage/file-storage";
+import { nextRetryDelay, releaseLanes } from "./claims";
+import { CredentialUnreadableError } from "./credentials/cipher";
+import { loadCredentials } from "./credentials/store";
+import { endJob, finishJobIfDone } from "./finish";
+import { checkGate, type GateProblem } from "./gate";
+import { loadWorkJob } from "./job-record";
+import { openLockClient } from "./locks";
+import { cutDirs, type PhysionetSource } from "./source";
+import { jobStagingDir, stagingRoot } from "./staging";
+import { runLane, type LaneContext } from "./transfer/lane";
+
+export type DriveOptions = {
+  jobId: string;
+  source: PhysionetSource;
+  /** Most lanes this call takes (of the job's concurrency); other workers may take the rest. */
+  maxLanes?: number;
+  /** How long this call works before handing over (the pg-boss handler then queues a continuation). */
+  sliceMs?: number;
+  retryBaseMs?: number;
+  waitRetrySeconds?: number;
+  storage?: FileStorage;
+  /** Staging root (default: from the environment, lib/downloads/staging.ts). */
+  staging?: string;
+  workerId?: string;
+  signal?: AbortSignal;
+  onSpawn?: LaneContext["onSpawn"];
+};
+
+export type DriveResult =
+  | { outcome: "not_running" | "no_free_lane" }
+  | { outcome: "ended"; state: string }
+  | { outcome: "continue"; notBefore: Date | null };
+
+const POLL_MS = 1_000;
+const MAX_BATCH = 64;
+// Besides before every batch, the gate (access, quota, disk) is asked this often while a batch runs.
+const GATE_DURING_BATCH_MS = 2_000;
+
+/**
+ * Works one download job for one slice: takes free lanes (advisory locks), runs them until the
+ * files run out, the slice ends, or the job is paused, cancelled or stopped, and reports whether
+ * the job needs another slice. Crash-safe at any point: verified files are committed one by one,
+ * partial ones resume with Range, and a dead worker's lanes are free the moment its connection drops.
+ */
+export async function driveDownloadJob(opts: DriveOptions): Promise<DriveResult> {
+  const db = getDb();
+  const job = await loadWorkJob(db, opts.jobId);
+  if (!job || job.state !== "running") return { outcome: "not_running" };
+
+  let credentials;
+  try {
+    credentials = await loadCredentials(db, job.userId);
+  } catch (e) {
+    if (!(e instanceof CredentialUnreadableError)) throw e;
+    await endJob(db, { jobId: job.id, state: "failed", message: `${e.message} Resume the download to enter it.` });
+    return { outcome: "ended", state: "failed" };
+  }
+  if (!credentials) {
+    await endJob(db, { jobId: job.id, state: "failed", message: "Your PhysioNet password is no longer stored. Resume the download and enter it again." });
+    return { outcome: "ended", state: "failed" };
+  }
+
+  const storage = opts.storage ?? getStorage();
+  const stagingDir = jobStagingDir(opts.staging ?? stagingRoot(), job.id);
+  const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
+  const locks = await openLockClient();
+  const lanes: number[] = [];
+  try {
+    for (let lane = 0; lane < job.concurrency && lanes.length < (opts.maxLanes ?? job.concurrency); lane++) {
+      if (await locks.tryLock(job.id, lane)) lanes.push(lane);
+    }
+    if (lanes.length === 0) return { outcome: "no_free_lane" };
+    // Whoever held these lanes before is gone: what they had claimed is ours to redo.
+    await releaseLanes(db, { jobId: job.id, lanes });
+
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    const failure: { problem: GateProblem | null } = { problem: null };
+    const deadline = Date.now() + (opts.sliceMs ?? 300_000);
+    const tracked = new Map<number, { stagedPath: string; lastSize: number }>();
+    let received = 0;
+    const sample = async () => {
+      for (const t of tracked.values()) {
+        const size = (await stat(t.stagedPath).catch(() => null))?.size ?? 0;
+        if (size > t.lastSize) received += size - t.lastSize;
+        t.lastSize = size;
+      }
+    };
+
+    const averageFileBytes = job.filesTotal > 0 ? job.bytesEstimate / job.filesTotal : 0;
+    let remaining = job.filesTotal;
+    let gateAsked: { at: number; answer: Promise<GateProblem | null> } | null = null;
+    const ctx: LaneContext = {
+      db,
+      job,
+      source: opts.source,
+      storage,
+      credentials,
+      stagingDir,
+      cutDirs: cutDirs(opts.source),
+      signal: controller.signal,
+      deadline,
+      retryBaseMs: opts.retryBaseMs ?? 2_000,
+      waitRetrySeconds: opts.waitRetrySeconds ?? 2,
+      // Large batches keep wget's connection busy; near the end they shrink so all lanes finish together.
+      batchSize: () => Math.max(1, Math.min(MAX_BATCH, Math.ceil(remaining / (lanes.length * 2)))),
+      // Lanes ask before every batch; answers are shared for a moment so four lanes cost one check.
+      gate: () => {
+        if (!gateAsked || Date.now() - gateAsked.at > 500) {
+          gateAsked = { at: Date.now(), answer: checkGate(db, { job, storage, stagingDir, nextBatchBytes: Math.round(averageFileBytes * ctx.batchSize() * lanes.length) }) };
+        }
+        return gateAsked.answer;
+      },
+      fail: (p) => {
+        failure.problem ??= p;
+        stop();
+      },
+      track: (lane, file) => {
+        const previous = tracked.get(lane);
+        if (previous) void sample();
+        if (file) {
+          tracked.set(lane, { stagedPath: file.stagedPath, lastSize: Number.MAX_SAFE_INTEGER });
+          // The bytes already there (a resumed partial) were counted when they arrived.
+          void stat(file.stagedPath).then(
+            (s) => tracked.get(lane) && (tracked.get(lane)!.lastSize = s.size),
+            () => tracked.get(lane) && (tracked.get(lane)!.lastSize = 0),
+          );
+        } else tracked.delete(lane);
+      },
+      onSpawn: opts.onSpawn,
+    };
+
+    // Progress for the live view, and the job's state: a pause or cancel stops the lanes within a second.
+    let lastGate = Date.now();
+    const poll = async () => {
+      await sample();
+      const delta = received;
+      received = 0;
+      const at = now();
+      const [row] = await db
+        .update(downloadJobs)
+        .set({ bytesReceived: sql`${downloadJobs.bytesReceived} + ${delta}`, updatedAt: at })
+        .where(eq(downloadJobs.id, job.id))
+        .returning({ state: downloadJobs.state, total: downloadJobs.filesTotal, done: downloadJobs.filesDone, skipped: downloadJobs.filesSkipped, failed: downloadJobs.filesFailed });
+      if (row) remaining = row.total - row.done - row.skipped - row.failed;
+      if (!row || row.state !== "running") stop();
+      if (Date.now() >= deadline) stop();
+      if (Date.now() - lastGate >= GATE_DURING_BATCH_MS) {
+        lastGate = Date.now();
+        const found = await ctx.gate();
+        if (found) ctx.fail(found);
+      }
+      for (const lane of lanes) {
+        const t = tracked.get(lane);
+        const values = { jobId: job.id, lane, worker: workerId, currentPath: t ? t.stagedPath.slice(stagingDir.length + 1) : null, bytesInFlight: t ? t.lastSize : 0, updatedAt: at };
+        await db.insert(downloadLanes).values(values).onConflictDoUpdate({ target: [downloadLanes.jobId, downloadLanes.lane], set: values });
+      }
+    };
+    const timer = setInterval(() => void poll().catch(() => {}), POLL_MS);
+    try {
+      await Promise.all(lanes.map((lane) => runLane(ctx, lane)));
+    } finally {
+      clearInterval(timer);
+      opts.signal?.removeEventListener("abort", stop);
+      await poll().catch(() => {});
+      await releaseLanes(db, { jobId: job.id, lanes });
+      await db.delete(downloadLanes).where(and(eq(downloadLanes.jobId, job.id), inArray(downloadLanes.lane, lanes)));
+    }
+    if (failure.problem) {
+      await endJob(db, { jobId: job.id, state: failure.problem.state, message: failure.problem.message, from: ["running"] });
+      return { outcome: "ended", state: failure.problem.state };
+    }
+  } finally {
+    await locks.close();
+  }
+
+  const ended = await finishJobIfDone(db, job.id);
+  if (ended) return { outcome: "ended", state: ended };
+  const after = await loadWorkJob(db, job.id);
+  if (!after || after.state !== "running") return { outcome: "ended", state: after?.state ?? "gone" };
+  const wait = await nextRetryDelay(db, job.id);
+  return { outcome: "continue", notBefore: wait && wait > 1000 ? new Date(Date.now() + wait) : null };
+}

@@ -1,0 +1,168 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Db } from "@/lib/db/client";
+import { sha256OfFile } from "@/lib/physionet/sha256-sums";
+import type { WgetCredentials } from "@/lib/physionet/wget/private-wgetrc";
+import type { FileStorage } from "@/lib/storage/file-storage";
+import { claimBatch, nextRetryDelay, recordAttemptFailure, releaseFile, type ClaimedFile } from "../claims";
+import type { GateProblem } from "../gate";
+import type { WorkJob } from "../job-record";
+import { fileUrl, type PhysionetSource } from "../source";
+import { withLaneDir, type LaneDir } from "./private-dir";
+import { createVerifier } from "./verifier";
+import { runWgetList } from "./wget-list";
+import type { UrlOutcome } from "./wget-log";
+
+// One lane: one wget process at a time, fed batches of claimed files with `-i`. Each file wget
+// finishes goes to the verifier (./verifier.ts) while wget already fetches the next one. Partial
+// files stay in the job's staging folder for `-c`.
+
+export const MAX_ATTEMPTS = 8;
+
+export type LaneContext = {
+  db: Db;
+  job: WorkJob;
+  source: PhysionetSource;
+  storage: FileStorage;
+  credentials: WgetCredentials;
+  /** The job's staging folder: files land at <dir>/<path>. */
+  stagingDir: string;
+  cutDirs: number;
+  /** Aborted when the slice ends, the job is paused or cancelled, or a job-level problem appeared. */
+  signal: AbortSignal;
+  deadline: number;
+  retryBaseMs: number;
+  /** wget's own pause between its retries of one file (it waits 1 s, 2 s, … up to this). */
+  waitRetrySeconds: number;
+  batchSize(): number;
+  gate(): Promise<GateProblem | null>;
+  fail(problem: GateProblem): void;
+  track(lane: number, file: { stagedPath: string } | null): void;
+  onSpawn?: (info: { pid: number; args: readonly string[]; env: Readonly<Record<string, string>> }) => void;
+};
+
+const REFUSED: Record<number, (job: WorkJob) => GateProblem> = {
+  401: () => ({ state: "failed", message: "PhysioNet did not accept the username or password (HTTP 401). Resume the download with the right password." }),
+  403: (job) => ({ state: "failed", message: `PhysioNet refused access to ${job.slug} ${job.version} (HTTP 403): the account's credentialing, training or DUA for this version is missing there.` }),
+};
+
+export async function runLane(ctx: LaneContext, lane: number): Promise<void> {
+  await withLaneDir({ credentials: ctx.credentials, caCertificate: ctx.source.caCertificate }, async (dir) => {
+    const token = randomUUID();
+    while (!ctx.signal.aborted) {
+      const problem = await ctx.gate();
+      if (problem) return ctx.fail(problem);
+      if (ctx.signal.aborted) return;
+      const batch = await claimBatch(ctx.db, { jobId: ctx.job.id, lane, token, limit: ctx.batchSize() });
+      if (batch.length === 0) {
+        const wait = await nextRetryDelay(ctx.db, ctx.job.id);
+        // Nothing pending at all (other lanes hold the rest), or the next retry falls after this slice.
+        if (wait === null || Date.now() + wait >= ctx.deadline) return;
+        await sleep(Math.max(50, wait), undefined, { signal: ctx.signal }).catch(() => {});
+        continue;
+      }
+      await transferBatch(ctx, { lane, token, dir, batch });
+    }
+  });
+}
+
+async function transferBatch(ctx: LaneContext, { lane, token, dir, batch }: { lane: number; token: string; dir: LaneDir; batch: ClaimedFile[] }): Promise<void> {
+  const staged = (p: string) => path.join(ctx.stagingDir, ...p.split("/"));
+  const settled = new Set<string>();
+  const verifier = createVerifier(ctx, { token, backoff: (attempts) => backoff(ctx, attempts) });
+
+  try {
+    // A file may already be whole in staging (a worker died between wget and the move): verify it
+    // without asking PhysioNet again. A partial one is left for wget -c.
+    const toFetch: ClaimedFile[] = [];
+    for (const file of batch) {
+      // Only a file some lane worked on before can have bytes in staging.
+      const size = file.touched ? ((await stat(staged(file.path)).catch(() => null))?.size ?? 0) : 0;
+      if (size > 0 && (await sha256OfFile({ filePath: staged(file.path) })) === file.sha256) {
+        settled.add(file.path);
+        await verifier.submit(file, staged(file.path));
+      } else {
+        toFetch.push(file);
+      }
+    }
+    if (toFetch.length === 0) return;
+
+    await mkdir(ctx.stagingDir, { recursive: true, mode: 0o700 });
+    const byUrl = new Map(toFetch.map((f) => [fileUrl(ctx.source, ctx.job, f.path), f]));
+    let submitting: Promise<void> = Promise.resolve();
+    const run = await runWgetList({
+      privateDir: dir,
+      urls: [...byUrl.keys()],
+      args: [
+        "--continue",
+        "--force-directories",
+        "--no-host-directories",
+        `--cut-dirs=${ctx.cutDirs}`,
+        `--directory-prefix=${ctx.stagingDir}`,
+        "--progress=dot:mega",
+        "--tries=3",
+        `--waitretry=${ctx.waitRetrySeconds}`,
+        "--read-timeout=60",
+        "--retry-connrefused",
+        "--retry-on-http-error=429,500,502,503,504",
+      ],
+      signal: ctx.signal,
+      timeoutMs: Math.max(60_000, ctx.deadline - Date.now() + 60_000),
+      onSpawn: ctx.onSpawn,
+      onUrlStart: (url) => {
+        const file = byUrl.get(url);
+        if (file) ctx.track(lane, { stagedPath: staged(file.path) });
+      },
+      onUrlEnd: (url, outcome) => {
+        ctx.track(lane, null);
+        const file = byUrl.get(url);
+        if (!file || !outcome.complete) return;
+        settled.add(file.path);
+        submitting = submitting.then(() => verifier.submit(file, staged(file.path)));
+      },
+    });
+    await submitting;
+
+    for (const file of toFetch) {
+      if (settled.has(file.path)) continue;
+      const url = fileUrl(ctx.source, ctx.job, file.path);
+      await settleUnfinished(ctx, { file, token, outcome: run.outcomes.get(url) ?? null, interrupted: run.aborted });
+    }
+  } finally {
+    await verifier.drain();
+  }
+}
+
+async function settleUnfinished(ctx: LaneContext, { file, token, outcome, interrupted }: { file: ClaimedFile; token: string; outcome: UrlOutcome | null; interrupted: boolean }): Promise<void> {
+  const refused = outcome?.status ? REFUSED[outcome.status] : undefined;
+  if (outcome?.enospc) {
+    ctx.fail({ state: "failed", message: `Lab storage is full: wget could not write ${file.path} (No space left on device). Free some space, then resume. Verified files are kept.` });
+    return releaseFile(ctx.db, { jobId: ctx.job.id, path: file.path, token });
+  }
+  if (refused) {
+    ctx.fail(refused(ctx.job));
+    return releaseFile(ctx.db, { jobId: ctx.job.id, path: file.path, token });
+  }
+  // Never reached, or cut off by a pause, a cancel or the end of the slice: not a failed attempt.
+  if (!outcome || (interrupted && ctx.signal.aborted)) return releaseFile(ctx.db, { jobId: ctx.job.id, path: file.path, token });
+  if (outcome.status === 404) {
+    return recordAttemptFailure(ctx.db, { jobId: ctx.job.id, path: file.path, token, checksum: false, retryInMs: null, error: "PhysioNet has no such file (HTTP 404), although SHA256SUMS.txt lists it" });
+  }
+  const attempts = file.attempts + 1;
+  const reason = outcome.ioError ? `could not be written: ${outcome.ioError}` : outcome.status && outcome.status >= 400 ? `PhysioNet answered ${outcome.status}` : (outcome.message ?? "the transfer did not finish");
+  await recordAttemptFailure(ctx.db, {
+    jobId: ctx.job.id,
+    path: file.path,
+    token,
+    checksum: false,
+    retryInMs: attempts >= MAX_ATTEMPTS ? null : backoff(ctx, attempts),
+    error: attempts >= MAX_ATTEMPTS ? `gave up after ${attempts} attempts: ${reason}` : `attempt ${attempts}: ${reason}; will resume`,
+  });
+}
+
+function backoff(ctx: LaneContext, attempts: number): number {
+  return Math.min(300_000, ctx.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+}

@@ -1,0 +1,132 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { copyFile, mkdir, open, readFile, rename, rm, stat, statfs } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import path from "node:path";
+import { assertStorageKey, type FileStorage } from "./file-storage";
+
+export type { FileStorage } from "./file-storage";
+// Existing callers (CITI reports) import getStorage from here.
+export { getStorage } from "./get-storage";
+
+function resolveKey(root: string, key: string): string {
+  assertStorageKey(key);
+  return path.join(root, ...key.split("/"));
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+export function createLocalStorage(opts: { root: string }): FileStorage {
+  const root = path.resolve(opts.root);
+  // Folders this process made or found: a download puts thousands of files into few folders.
+  const knownDirs = new Set<string>();
+  const ensureDir = async (dir: string) => {
+    if (knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    if (knownDirs.size > 10_000) knownDirs.clear();
+    knownDirs.add(dir);
+  };
+  // A temporary name in the target's own directory: same file system, so the rename is atomic,
+  // and dot-prefixed, so no storage key can ever name it.
+  const tempBeside = (target: string) => path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`);
+
+  async function renameIntoPlace(temp: string, target: string): Promise<void> {
+    try {
+      await rename(temp, target);
+    } catch (e) {
+      await rm(temp, { force: true });
+      throw e;
+    }
+  }
+
+  return {
+    kind: "local",
+    // Written to a temporary file in the same directory, flushed, then renamed into place: a reader
+    // sees either no file or the whole file, never a half-written one.
+    async put(key, bytes) {
+      const target = resolveKey(root, key);
+      await mkdir(path.dirname(target), { recursive: true });
+      const temp = tempBeside(target);
+      const handle = await open(temp, "wx", 0o600);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await renameIntoPlace(temp, target);
+    },
+    async get(key) {
+      try {
+        return await readFile(resolveKey(root, key));
+      } catch (e) {
+        if (isMissing(e)) return null;
+        throw e;
+      }
+    },
+    async delete(key) {
+      await rm(resolveKey(root, key), { force: true });
+    },
+    async putFile(key, sourcePath) {
+      const target = resolveKey(root, key);
+      await ensureDir(path.dirname(target));
+      // Flush the verified bytes before they become visible, so a power cut cannot leave a short file.
+      const handle = await open(sourcePath, "r");
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      try {
+        await rename(sourcePath, target).catch(async (e: NodeJS.ErrnoException) => {
+          // The folder was removed since we made it: make it again and retry once.
+          if (e.code !== "ENOENT" || !knownDirs.delete(path.dirname(target))) throw e;
+          await ensureDir(path.dirname(target));
+          await rename(sourcePath, target);
+        });
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+      }
+      // Staging on another file system: copy beside the target, flush, rename, then drop the source.
+      const temp = tempBeside(target);
+      await copyFile(sourcePath, temp);
+      const copy = await open(temp, "r");
+      try {
+        await copy.sync();
+      } finally {
+        await copy.close();
+      }
+      await renameIntoPlace(temp, target);
+      await rm(sourcePath, { force: true });
+    },
+    async stat(key) {
+      try {
+        const info = await stat(resolveKey(root, key));
+        return info.isFile() ? { size: info.size } : null;
+      } catch (e) {
+        if (isMissing(e)) return null;
+        throw e;
+      }
+    },
+    async openRead(key, range) {
+      const filePath = resolveKey(root, key);
+      try {
+        const info = await stat(filePath);
+        if (!info.isFile()) return null;
+      } catch (e) {
+        if (isMissing(e)) return null;
+        throw e;
+      }
+      return createReadStream(/*turbopackIgnore: true*/ filePath, range ? { start: range.start, end: range.end } : {});
+    },
+    async freeBytes() {
+      await mkdir(root, { recursive: true });
+      const info = await statfs(root);
+      return Number(info.bavail) * Number(info.bsize);
+    },
+  };
+}

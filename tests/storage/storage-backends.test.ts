@@ -1,0 +1,76 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { text } from "node:stream/consumers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FileStorage } from "@/lib/storage/file-storage";
+import { createLocalStorage } from "@/lib/storage/local-storage";
+import { createS3Storage } from "@/lib/storage/s3-storage";
+
+// The same contract for both backends: the local directory and S3-compatible object storage,
+// the latter against @20minutes/s3rver on loopback.
+
+let tmp: string;
+let s3rver: { close(): Promise<void> } | null = null;
+const backends: Record<string, () => FileStorage> = {};
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "labgate-storage-"));
+  const { default: S3rver } = await import("@20minutes/s3rver");
+  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: path.join(tmp, "s3rver"), configureBuckets: [{ name: "labgate-test" }] });
+  const address = await server.run();
+  s3rver = server;
+  backends.local = () => createLocalStorage({ root: path.join(tmp, "local") });
+  backends.s3 = () =>
+    createS3Storage({ endpoint: `http://127.0.0.1:${address.port}`, region: "us-east-1", bucket: "labgate-test", accessKeyId: "S3RVER", secretAccessKey: "S3RVER", prefix: "lab/" });
+});
+afterAll(async () => {
+  await s3rver?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe.each(["local", "s3"])("%s storage", (name) => {
+  it("puts, reads whole and by range, stats and deletes", async () => {
+    const storage = backends[name]!();
+    const key = `downloads/mimic-cxr/2.0.0/files/p10/p10000032/s50414267/${name}.dcm`;
+    const bytes = Buffer.from("0123456789abcdefghij");
+    await storage.put(key, bytes);
+    expect(await storage.get(key)).toEqual(bytes);
+    expect(await storage.stat(key)).toEqual({ size: 20 });
+    expect(await text((await storage.openRead(key, { start: 5, end: 9 }))!)).toBe("56789");
+    expect(await text((await storage.openRead(key))!)).toBe("0123456789abcdefghij");
+    await storage.delete(key);
+    expect(await storage.get(key)).toBeNull();
+    expect(await storage.stat(key)).toBeNull();
+    expect(await storage.openRead(key)).toBeNull();
+    await storage.delete(key); // deleting a missing key is fine
+  });
+
+  it("moves a finished file in (consuming the source) and accepts MIMIC's upper-case names", async () => {
+    const storage = backends[name]!();
+    const source = path.join(tmp, `${name}-staged.bin`);
+    await writeFile(source, "verified bytes");
+    await storage.putFile("downloads/mimic-cxr-jpg/2.1.0/IMAGE_FILENAMES", source);
+    expect((await storage.get("downloads/mimic-cxr-jpg/2.1.0/IMAGE_FILENAMES"))?.toString()).toBe("verified bytes");
+    await expect(readFile(source)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("refuses keys that could leave the storage", async () => {
+    const storage = backends[name]!();
+    for (const key of ["../etc/passwd", "a/../../b", "/abs", ".staging/x", "a//b", "a b"]) await expect(storage.put(key, Buffer.from("x"))).rejects.toThrow(/invalid storage key/);
+  });
+});
+
+describe("local storage", () => {
+  it("never shows a half-written file: put writes beside the target and renames", async () => {
+    const root = path.join(tmp, "atomic");
+    const storage = createLocalStorage({ root });
+    await storage.put("a/b.txt", Buffer.alloc(1_000_000, 1));
+    expect(await readdir(path.join(root, "a"))).toEqual(["b.txt"]);
+    expect(await storage.freeBytes()).toBeGreaterThan(0);
+  });
+
+  it("object storage cannot tell free space", async () => {
+    expect(await backends.s3!().freeBytes()).toBeNull();
+  });
+});
