@@ -12,6 +12,7 @@ import type { GateProblem } from "../gate";
 import type { WorkJob } from "../job-record";
 import { fileUrl, type PhysionetSource } from "../source";
 import { withLaneDir, type LaneDir } from "./private-dir";
+import { followHash } from "./follow-hash";
 import { createVerifier } from "./verifier";
 import { runWgetList } from "./wget-list";
 import type { UrlOutcome } from "./wget-log";
@@ -21,6 +22,9 @@ import type { UrlOutcome } from "./wget-log";
 // files stay in the job's staging folder for `-c`.
 
 export const MAX_ATTEMPTS = 8;
+// Files this large, or of unknown size, are hashed while wget writes them (./follow-hash.ts); for
+// small ones a second read from the page cache costs less than following.
+const FOLLOW_MIN_BYTES = 16 * 1024 * 1024;
 
 export type LaneContext = {
   db: Db;
@@ -93,6 +97,7 @@ async function transferBatch(ctx: LaneContext, { lane, token, dir, batch }: { la
     await mkdir(ctx.stagingDir, { recursive: true, mode: 0o700 });
     const byUrl = new Map(toFetch.map((f) => [fileUrl(ctx.source, ctx.job, f.path), f]));
     let submitting: Promise<void> = Promise.resolve();
+    const followers = new Map<string, ReturnType<typeof followHash>>();
     const run = await runWgetList({
       privateDir: dir,
       urls: [...byUrl.keys()],
@@ -114,16 +119,23 @@ async function transferBatch(ctx: LaneContext, { lane, token, dir, batch }: { la
       onSpawn: ctx.onSpawn,
       onUrlStart: (url) => {
         const file = byUrl.get(url);
-        if (file) ctx.track(lane, { stagedPath: staged(file.path) });
+        if (!file) return;
+        ctx.track(lane, { stagedPath: staged(file.path) });
+        if ((file.size ?? FOLLOW_MIN_BYTES) >= FOLLOW_MIN_BYTES) followers.set(file.path, followHash(staged(file.path)));
       },
       onUrlEnd: (url, outcome) => {
         ctx.track(lane, null);
         const file = byUrl.get(url);
-        if (!file || !outcome.complete) return;
+        if (!file) return;
+        const follower = followers.get(file.path);
+        followers.delete(file.path);
+        if (!outcome.complete) return follower?.stop();
         settled.add(file.path);
-        submitting = submitting.then(() => verifier.submit(file, staged(file.path)));
+        const followed = follower ? { hash: follower.finish(), okResponses: outcome.okResponses } : undefined;
+        submitting = submitting.then(() => verifier.submit(file, staged(file.path), followed));
       },
     });
+    for (const follower of followers.values()) follower.stop();
     await submitting;
 
     for (const file of toFetch) {

@@ -4,7 +4,11 @@ import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { recordAttemptFailure, recordVerified, type ClaimedFile, type VerifiedFile } from "../claims";
 import { storageKeyFor } from "../paths";
+import type { FollowedHash } from "./follow-hash";
 import type { LaneContext } from "./lane";
+
+/** A hash taken while wget wrote the file, and how many 200s wget got for it (each may have truncated it). */
+export type Followed = { hash: Promise<FollowedHash | null>; okResponses: number };
 
 export const MAX_CHECKSUM_FAILURES = 3;
 const PARALLEL = 4;
@@ -33,8 +37,8 @@ export function createVerifier(ctx: LaneContext, opts: { token: string; backoff:
     return flushing;
   };
 
-  async function check(file: ClaimedFile, stagedPath: string): Promise<void> {
-    const { size, sha256 } = (await hashFile(stagedPath)) ?? { size: undefined, sha256: null };
+  async function check(file: ClaimedFile, stagedPath: string, followed?: Followed): Promise<void> {
+    const { size, sha256 } = (await followedMatch(file, followed)) ?? (await hashFile(stagedPath)) ?? { size: undefined, sha256: null };
     if (size !== undefined && sha256 === file.sha256) {
       const storageKey = storageKeyFor(ctx.job, file.path);
       await ctx.storage.putFile(storageKey, stagedPath);
@@ -61,9 +65,9 @@ export function createVerifier(ctx: LaneContext, opts: { token: string; backoff:
 
   return {
     /** Starts checking one file (at most four at a time per lane); resolves when there is room for the next. */
-    async submit(file: ClaimedFile, stagedPath: string): Promise<void> {
+    async submit(file: ClaimedFile, stagedPath: string, followed?: Followed): Promise<void> {
       while (running.size >= PARALLEL) await Promise.race(running);
-      const task: Promise<void> = check(file, stagedPath).finally(() => running.delete(task));
+      const task: Promise<void> = check(file, stagedPath, followed).finally(() => running.delete(task));
       running.add(task);
     },
     /** Waits for every check and records what is still unrecorded. */
@@ -74,6 +78,20 @@ export function createVerifier(ctx: LaneContext, opts: { token: string; backoff:
       if (failed) throw (failed as PromiseRejectedResult).reason;
     },
   };
+}
+
+/**
+ * The hash taken while wget wrote, when it covers exactly the bytes on disk: wget only appended
+ * (no 200, or a single 200 into a file that was empty when following began) and it matches. Anything
+ * else — including a mismatch, which must never be reported from a partial view — is null, and the
+ * file is read again in full.
+ */
+export async function followedMatch(file: ClaimedFile, followed: Followed | undefined): Promise<{ size: number; sha256: string } | null> {
+  if (!followed) return null;
+  const result = await followed.hash.catch(() => null);
+  if (!result) return null;
+  const appendedOnly = followed.okResponses === 0 || (followed.okResponses === 1 && result.sizeAtStart === 0);
+  return appendedOnly && result.sha256 === file.sha256 ? { size: result.size, sha256: result.sha256 } : null;
 }
 
 /** SHA-256 and size in one streamed read (memory stays flat whatever the size); null if the file is gone. */

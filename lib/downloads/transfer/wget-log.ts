@@ -15,6 +15,8 @@ export type UrlOutcome = {
   enospc: boolean;
   /** wget's last error-looking line for this URL (never contains credentials: wget does not print them). */
   message: string | null;
+  /** How many 200 answers this URL got: with -c, wget truncates a non-empty file on a 200 and starts over. */
+  okResponses: number;
 };
 
 const REQUEST_START = /^--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d--\s+(\S+)\s*$/;
@@ -29,7 +31,7 @@ const AUTH_FAILED = /Username\/Password Authentication Failed/;
 const PROBLEM = /(error|fail|refused|unable|reset|closed|timed out|giving up|not resolve|retrying)/i;
 
 export function emptyOutcome(): UrlOutcome {
-  return { status: null, totalBytes: null, complete: false, ioError: null, enospc: false, message: null };
+  return { status: null, totalBytes: null, complete: false, ioError: null, enospc: false, message: null, okResponses: 0 };
 }
 
 export function createWgetLogParser({
@@ -71,6 +73,7 @@ export function createWgetLogParser({
     if (status?.[1]) {
       lastStatus = Number(status[1]);
       outcome.status = lastStatus;
+      if (lastStatus === 200) outcome.okResponses += 1;
       return;
     }
     const length = CONTENT_LENGTH.exec(text);
