@@ -2,13 +2,12 @@ import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { awaitExit } from "@/lib/physionet/wget/await-exit";
 import { findWget } from "@/lib/physionet/wget/find-wget";
 import type { PrivateWgetDir } from "@/lib/physionet/wget/private-wgetrc";
 import { createWgetLogParser, type UrlOutcome } from "./wget-log";
 
 export type WgetListRun = { exitCode: number | null; aborted: boolean; timedOut: boolean; outcomes: Map<string, UrlOutcome> };
-
-const KILL_GRACE_MS = 2_000;
 
 /**
  * One GNU wget process over a list of URLs (`--input-file`): one keep-alive connection, and the
@@ -66,31 +65,7 @@ export async function runWgetList({
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (text: string) => parser.push(text));
 
-  let timedOut = false;
-  let aborted = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const stop = () => {
-    child.kill("SIGTERM");
-    killTimer ??= setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, timeoutMs);
-  const onAbort = () => {
-    aborted = true;
-    stop();
-  };
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener("abort", onAbort, { once: true });
-
-  const exitCode = await new Promise<number | null>((resolve) => {
-    child.once("error", () => resolve(null));
-    child.once("close", (code) => resolve(code));
-  });
-  clearTimeout(timer);
-  clearTimeout(killTimer);
-  signal?.removeEventListener("abort", onAbort);
+  const { exitCode, timedOut, aborted } = await awaitExit({ child, timeoutMs, signal });
   parser.end({ interrupted: aborted || timedOut });
   return { exitCode, aborted, timedOut, outcomes: parser.outcomes };
 }

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { awaitExit } from "./await-exit";
 import { findWget } from "./find-wget";
 import { withPrivateWgetrc, type WgetCredentials } from "./private-wgetrc";
 import { parseServerResponses, type ServerResponse } from "./server-response";
@@ -26,8 +27,6 @@ export const WGET_EXIT: Record<number, string> = {
   7: "protocol error",
   8: "the server answered with an error",
 };
-
-const KILL_GRACE_MS = 2_000;
 
 /**
  * Runs GNU wget without a shell. Credentials reach it only through a private wgetrc (--config), so
@@ -70,31 +69,7 @@ export async function runWget({
       onStderr?.(text);
     });
 
-    let timedOut = false;
-    let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      child.kill("SIGTERM");
-      killTimer ??= setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      stop();
-    };
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-
-    const exitCode = await new Promise<number | null>((resolve) => {
-      child.once("error", () => resolve(null));
-      child.once("close", (code) => resolve(code));
-    });
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    signal?.removeEventListener("abort", onAbort);
+    const { exitCode, timedOut, aborted } = await awaitExit({ child, timeoutMs, signal });
 
     const lines = stderr.split(/\r?\n|\r/);
     const secret = credentials?.password ?? "";
