@@ -25,6 +25,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             {user && <Link prefetch={false} href="/">Home</Link>}
             {user && <Link prefetch={false} href="/credentialing">Checklist</Link>}
             {user && <Link prefetch={false} href="/datasets">Datasets</Link>}
+            {user && <Link prefetch={false} href="/downloads">Downloads</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/stewardship">Stewardship</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/members">Members</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/audit">Audit log</Link>}

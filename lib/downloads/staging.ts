@@ -9,7 +9,8 @@ import { getEnv } from "@/lib/env";
 
 export function stagingRoot(): string {
   const env = getEnv();
-  return path.resolve(env.LABGATE_DOWNLOAD_STAGING_DIR ?? path.join(env.LABGATE_STORAGE_DIR, ".staging"));
+  // A runtime setting, not a project file: nothing for the build to trace.
+  return path.resolve(/*turbopackIgnore: true*/ env.LABGATE_DOWNLOAD_STAGING_DIR ?? path.join(env.LABGATE_STORAGE_DIR, ".staging"));
 }
 
 export function jobStagingDir(root: string, jobId: string): string {
