@@ -7,7 +7,8 @@ import path from "node:path";
 import { ensureDatabase, runMigrations } from "./lib/database";
 import { resolveDatabaseServer, redact } from "./lib/database-server";
 import { ensureDemoData } from "./lib/demo-data";
-import { DEMO_USERS, seedDemo } from "./lib/demo-seed";
+import { DEMO_PHYSIONET_USERNAME, DEMO_USERS, seedDemo } from "./lib/demo-seed";
+import { DEMO_PHYSIONET_PASSWORD, startDemoUpstream } from "./lib/demo-upstream";
 import { buildIsStale } from "./lib/build-freshness";
 import { ensureAuthSecret, loadDotEnv } from "./lib/runtime-env";
 
@@ -21,14 +22,18 @@ async function main() {
   await runMigrations(url);
   const seeded = await seedDemo(url);
   console.log(`labgate: database ${redact(url)} migrated${seeded.created ? ", demo lab seeded" : ""}`);
-  if (process.env.LABGATE_DEMO_DATA !== "0") await ensureDemoData(url);
+  const demoData = process.env.LABGATE_DEMO_DATA !== "0";
+  if (demoData) await ensureDemoData(url);
+  // Without a PhysioNet to talk to, the demo talks to its own PhysioNet-like server.
+  const demoUpstream = demoData && !process.env.PHYSIONET_BASE_URL ? await startDemoUpstream({ port: Number(process.env.DEMO_UPSTREAM_PORT ?? 0) }) : null;
 
-  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}` };
+  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`, ...(demoUpstream ? { PHYSIONET_BASE_URL: demoUpstream.url } : {}) };
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
   if (process.env.LABGATE_SKIP_BUILD !== "1" && buildIsStale()) {
     console.log("labgate: building the app (first start or sources changed)…");
     const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
     if (build.status !== 0) {
+      await demoUpstream?.close();
       await server.stop();
       process.exit(build.status ?? 1);
     }
@@ -43,6 +48,7 @@ async function main() {
   });
   console.log(`\nlabgate: serving on http://localhost:${port}\nDemo logins (lab "Demo Imaging Lab"):`);
   for (const u of DEMO_USERS) console.log(`  ${u.role.padEnd(8)} ${u.email}  /  ${u.password}`);
+  if (demoUpstream) console.log(`Demo PhysioNet (synthetic data, for "Verify with PhysioNet" and downloads): ${demoUpstream.url}\n  the researcher's PhysioNet account ${DEMO_PHYSIONET_USERNAME}  /  ${DEMO_PHYSIONET_PASSWORD}`);
   const shutdown = () => {
     stopping = true;
     app.kill("SIGTERM");
@@ -55,6 +61,7 @@ async function main() {
     stopping = true;
     if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGTERM");
     await workerExited;
+    await demoUpstream?.close();
     await server.stop();
     process.exit(code ?? 0);
   });

@@ -21,6 +21,8 @@ export const DEMO_DATASETS = [
   { slug: "mimic-cxr", version: "2.0.0" },
 ] as const;
 const DEMO_GRANTEE = "researcher@demo.labgate.test";
+/** The researcher's PhysioNet account, which the demo's PhysioNet-like upstream knows (scripts/lib/demo-upstream.ts). */
+export const DEMO_PHYSIONET_USERNAME = "rae-researcher";
 
 /** Seeds the demo lab the first time only; later starts leave whatever the lab has become alone. */
 export async function seedDemo(url: string): Promise<{ created: boolean }> {
@@ -41,7 +43,7 @@ export async function seedDemo(url: string): Promise<{ created: boolean }> {
         await tx.insert(schema.labDatasets).values({ labId: lab.id, datasetId: d.id, addedBy: steward });
         held.push(d.id);
       }
-      await credentialMember(tx, { labId: lab.id, userId: made.get(DEMO_GRANTEE)!, stewardId: steward, datasetIds: held, username: "rae-researcher" });
+      await credentialMember(tx, { labId: lab.id, userId: made.get(DEMO_GRANTEE)!, stewardId: steward, datasetIds: held, username: DEMO_PHYSIONET_USERNAME });
     });
     return { created: true };
   } finally {
