@@ -87,7 +87,7 @@ export function JobView({ initial }: { initial: JobProgress }) {
       {job.lanes.length > 0 && (
         <ul className="muted small" data-testid="job-lanes">
           {job.lanes.map((l) => (
-            <li key={l.lane}>connection {l.lane + 1}: {l.currentPath ?? "between files"}</li>
+            <li key={l.lane}>connection {l.lane + 1}: {l.currentPath ?? (job.pathsHidden ? "busy" : "between files")}</li>
           ))}
         </ul>
       )}
@@ -112,9 +112,9 @@ export function JobView({ initial }: { initial: JobProgress }) {
             <tr><th>File</th><th>State</th><th>Attempts</th><th>Problem</th></tr>
           </thead>
           <tbody>
-            {job.problems.map((p) => (
-              <tr key={p.path}>
-                <td><code>{p.path}</code></td>
+            {job.problems.map((p, i) => (
+              <tr key={p.path || i}>
+                <td>{job.pathsHidden ? <span className="muted">hidden: you do not hold access to this dataset</span> : <code>{p.path}</code>}</td>
                 <td>{p.state === "failed" ? "failed" : "retrying"}</td>
                 <td>{p.attempts}</td>
                 <td>{p.error}</td>

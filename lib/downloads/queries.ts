@@ -5,6 +5,7 @@ import { datasets, downloadFiles, downloadJobs, downloadLanes, users } from "@/d
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { getDb } from "@/lib/db/client";
+import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import type { JobState } from "./job-record";
 
 export type JobSummary = {
@@ -39,6 +40,8 @@ export type JobProgress = JobSummary & {
   updatedAt: string;
   canControl: boolean;
   isOwner: boolean;
+  /** File paths name the dataset's subjects and studies: shown only to a viewer who holds access to it now. */
+  pathsHidden: boolean;
 };
 
 const summaryColumns = {
@@ -106,13 +109,13 @@ export async function getJobProgress(opts: { user: CurrentUser; jobId: string })
   const db = getDb();
   const steward = roleAtLeast(opts.user.role, "steward");
   const [row] = await db
-    .select({ ...summaryColumns, concurrency: downloadJobs.concurrency, bytesReceived: downloadJobs.bytesReceived, storageFreeAtPrepare: downloadJobs.storageFreeAtPrepare, notice: downloadJobs.notice, updatedAt: downloadJobs.updatedAt })
+    .select({ ...summaryColumns, datasetId: downloadJobs.datasetId, concurrency: downloadJobs.concurrency, bytesReceived: downloadJobs.bytesReceived, storageFreeAtPrepare: downloadJobs.storageFreeAtPrepare, notice: downloadJobs.notice, updatedAt: downloadJobs.updatedAt })
     .from(downloadJobs)
     .innerJoin(datasets, eq(datasets.id, downloadJobs.datasetId))
     .innerJoin(users, eq(users.id, downloadJobs.userId))
     .where(and(eq(downloadJobs.id, opts.jobId), eq(downloadJobs.labId, opts.user.labId), steward ? undefined : eq(downloadJobs.userId, opts.user.id)));
   if (!row) return null;
-  const [lanes, problems] = await Promise.all([
+  const [lanes, problems, pathsVisible] = await Promise.all([
     db.select({ lane: downloadLanes.lane, worker: downloadLanes.worker, currentPath: downloadLanes.currentPath, bytesInFlight: downloadLanes.bytesInFlight }).from(downloadLanes).where(eq(downloadLanes.jobId, opts.jobId)).orderBy(downloadLanes.lane),
     db
       .select({ path: downloadFiles.path, state: downloadFiles.state, attempts: downloadFiles.attempts, error: downloadFiles.error })
@@ -120,6 +123,7 @@ export async function getJobProgress(opts: { user: CurrentUser; jobId: string })
       .where(and(eq(downloadFiles.jobId, opts.jobId), isNotNull(downloadFiles.error), or(eq(downloadFiles.state, "failed"), inArray(downloadFiles.state, ["pending", "active"]))))
       .orderBy(sql`${downloadFiles.state} = 'failed' desc`, downloadFiles.path)
       .limit(50),
+    hasDatasetAccess({ userId: opts.user.id, labId: opts.user.labId, datasetId: row.datasetId }),
   ]);
   const isOwner = row.ownerId === opts.user.id;
   return {
@@ -129,8 +133,9 @@ export async function getJobProgress(opts: { user: CurrentUser; jobId: string })
     storageFreeAtPrepare: row.storageFreeAtPrepare,
     notice: row.notice,
     updatedAt: row.updatedAt.toISOString(),
-    lanes: lanes.map((l) => ({ ...l, bytesInFlight: Number(l.bytesInFlight) })),
-    problems: problems.map((p) => ({ path: p.path, state: p.state as FileProblem["state"], attempts: p.attempts, error: p.error ?? "" })),
+    lanes: lanes.map((l) => ({ ...l, currentPath: pathsVisible ? l.currentPath : null, bytesInFlight: Number(l.bytesInFlight) })),
+    problems: problems.map((p) => ({ path: pathsVisible ? p.path : "", state: p.state as FileProblem["state"], attempts: p.attempts, error: p.error ?? "" })),
+    pathsHidden: !pathsVisible,
     isOwner,
     canControl: isOwner || steward,
   };

@@ -277,7 +277,7 @@ describe("who may download, and what stops a job", () => {
       const results = await s.driveUntilEnded(id, source);
       expect(results.at(-1)).toEqual({ outcome: "ended", state: "failed" });
       const job = await s.jobRow(id);
-      expect(job.error).toBe(`Lab storage is full: wget could not write ${victim} (No space left on device). Free some space, then resume. Verified files are kept.`);
+      expect(job.error).toBe("Lab storage is full: wget could not write to the staging folder (No space left on device). Free some space, then resume. Verified files are kept.");
       expect(job.filesDone).toBeGreaterThan(0);
       const stored = await getDb().select().from(storedFiles).where(eq(storedFiles.labId, lab.labId));
       expect(stored).toHaveLength(job.filesDone);
@@ -306,6 +306,18 @@ describe("who may download, and what stops a job", () => {
         expect(f.error).toMatch(new RegExp(`^SHA-256 [0-9a-f]{64} does not match SHA256SUMS.txt \\(${f.sha256}\\) after 3 downloads$`));
       }
       expect(await getDb().select().from(storedFiles).where(eq(storedFiles.labId, lab.labId))).toEqual([]);
+
+      // The owner, who holds access, sees which files failed; the steward, who does not hold access
+      // to the dataset, sees the job and its errors but none of the paths (they name subjects and studies).
+      const { getJobProgress } = await import("@/lib/downloads/queries");
+      const owner = await getJobProgress({ user: lab.researcher, jobId: id });
+      expect(owner).toMatchObject({ pathsHidden: false });
+      expect(owner!.problems.map((p) => p.path).sort()).toEqual(files.map((f) => f.path).sort().slice(0, owner!.problems.length));
+      const steward = await getJobProgress({ user: lab.steward, jobId: id });
+      expect(steward).toMatchObject({ pathsHidden: true, filesFailed: 30 });
+      expect(steward!.problems.length).toBeGreaterThan(0);
+      expect(steward!.problems.every((p) => p.path === "" && p.error.startsWith("SHA-256"))).toBe(true);
+      expect(JSON.stringify(steward)).not.toMatch(/files\/p1\d\//);
     } finally {
       await upstream.close();
     }

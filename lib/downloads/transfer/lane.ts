@@ -151,7 +151,7 @@ async function transferBatch(ctx: LaneContext, { lane, token, dir, batch }: { la
 async function settleUnfinished(ctx: LaneContext, { file, token, outcome, interrupted }: { file: ClaimedFile; token: string; outcome: UrlOutcome | null; interrupted: boolean }): Promise<void> {
   const refused = outcome?.status ? REFUSED[outcome.status] : undefined;
   if (outcome?.enospc) {
-    ctx.fail({ state: "failed", message: `Lab storage is full: wget could not write ${file.path} (No space left on device). Free some space, then resume. Verified files are kept.` });
+    ctx.fail({ state: "failed", message: "Lab storage is full: wget could not write to the staging folder (No space left on device). Free some space, then resume. Verified files are kept." });
     return releaseFile(ctx.db, { jobId: ctx.job.id, path: file.path, token });
   }
   if (refused) {
