@@ -94,6 +94,25 @@ test("a JPG image is shown in the same viewer", async ({ page, login }) => {
   const right = pixels.filter((_, i) => i % rowWidth > (rowWidth * 7) / 8);
   expect(mean(left)).toBeLessThan(40);
   expect(mean(right)).toBeGreaterThan(215);
+
+  // Two fingers pinch: spreading them from 100 to 200 px doubles the zoom; lifting them ends it.
+  const image = page.getByTestId("viewer-image");
+  const zoom = async () => Number(/zoom (\d+)%/.exec((await page.getByTestId("viewer-status").textContent())!)![1]);
+  const start = await zoom();
+  const box = (await image.boundingBox())!;
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  const finger = (type: string, pointerId: number, x: number) => image.dispatchEvent(type, { pointerId, pointerType: "touch", isPrimary: pointerId === 1, clientX: x, clientY: cy, bubbles: true });
+  await finger("pointerdown", 1, cx - 50);
+  await finger("pointerdown", 2, cx + 50);
+  await finger("pointermove", 2, cx + 100);
+  await finger("pointermove", 1, cx - 100);
+  await expect.poll(zoom).toBeGreaterThanOrEqual(Math.floor(start * 2) - 1);
+  expect(await zoom()).toBeLessThanOrEqual(Math.ceil(start * 2) + 1);
+  await finger("pointerup", 2, cx + 100);
+  await finger("pointerup", 1, cx - 100);
+  // A finger moving alone afterwards is no pinch: the zoom stays.
+  await finger("pointermove", 3, cx);
+  expect(Math.abs((await zoom()) - start * 2)).toBeLessThanOrEqual(1);
 });
 
 test("image bytes go only to a granted member, uncached, audited, and stop when access is revoked", async ({ page, lab, login, browser, baseURL }) => {

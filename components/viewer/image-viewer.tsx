@@ -163,15 +163,35 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
   }, [ready, update]);
 
   const drag = useRef<{ x: number; y: number; vp: Viewport; tool: DragTool } | null>(null);
+  // Touch: every finger on the image; two of them pinch-zoom from the scale they started at.
+  const pointers = useRef(new Map<number, { x: number; y: number }>());
+  const pinch = useRef<{ distance: number; scale: number } | null>(null);
+  const fingerSpread = () => {
+    const [a, b] = [...pointers.current.values()];
+    return a && b ? Math.hypot(a.x - b.x, a.y - b.y) : 0;
+  };
 
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     onActivate?.();
     const vp = hostRef.current && csRef.current?.getViewport(hostRef.current);
     if (!vp || !ready) return;
+    pointers.current.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (pointers.current.size >= 2) {
+      // A second finger turns whatever the first one started into a pinch.
+      drag.current = null;
+      showFull();
+      const current = csRef.current?.getViewport(hostRef.current!) ?? vp;
+      pinch.current = pointers.current.size === 2 ? { distance: fingerSpread(), scale: current.scale } : null;
+      return;
+    }
     // Middle button or shift pans, ctrl zooms, whatever the selected tool.
     const t: DragTool = e.button === 1 || e.shiftKey ? "pan" : e.ctrlKey ? "zoom" : tool;
     drag.current = { x: e.clientX, y: e.clientY, vp: structuredClone(vp), tool: t };
-    e.currentTarget.setPointerCapture(e.pointerId);
+    try {
+      e.currentTarget.setPointerCapture(e.pointerId);
+    } catch {
+      // The pointer is already gone (lifted between the event and now): the drag ends with it.
+    }
     if (t === "window") showReduced(vp);
   };
 
@@ -205,6 +225,13 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
       const factor = reducedRef.current?.factor ?? 1;
       setProbe(probeText(ready.image, Math.floor(x * factor), Math.floor(y * factor)));
     }
+    if (pointers.current.has(e.pointerId)) pointers.current.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    const p = pinch.current;
+    if (p && ready) {
+      const spread = fingerSpread();
+      if (spread > 0 && p.distance > 0) update(() => ({ scale: clampScale((p.scale * spread) / p.distance) }));
+      return;
+    }
     const d = drag.current;
     if (!d || !ready) return;
     const dx = e.clientX - d.x;
@@ -219,7 +246,9 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
     }
   };
 
-  const endDrag = () => {
+  const endDrag = (e: React.PointerEvent<HTMLDivElement>) => {
+    pointers.current.delete(e.pointerId);
+    if (pointers.current.size < 2) pinch.current = null;
     drag.current = null;
     showFull();
   };
@@ -286,7 +315,7 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
             ref={hostRef}
             data-testid="viewer-image"
             tabIndex={0}
-            aria-label="Image: drag to adjust the window (or pan/zoom with the selected tool), wheel to zoom; keys i, r, f, 1, +, −, [, ], h, v, w, p, z"
+            aria-label="Image: drag to adjust the window (or pan/zoom with the selected tool), wheel or pinch to zoom; keys i, r, f, 1, +, −, [, ], h, v, w, p, z"
             style={{ position: "absolute", inset: 0, touchAction: "none", cursor: tool === "pan" ? "move" : tool === "zoom" ? "zoom-in" : "crosshair", outline: "none" }}
             // Saving is discouraged, not prevented (it cannot be); the watermark is what matters.
             onContextMenu={(e) => e.preventDefault()}
