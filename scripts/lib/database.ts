@@ -3,34 +3,37 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 
-/** Creates the database named in `url` on its server if it does not exist yet. */
-export async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  if (!/^[A-Za-z0-9_\-]+$/.test(name)) throw new Error(`labgate: refusing unusual database name ${JSON.stringify(name)}`);
+/** The name of the database in `url`. */
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+/** Runs `body` on a connection to the same server's `postgres` database (to create, drop or watch others). */
+export async function withAdminClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
   const admin = new URL(url);
   admin.pathname = "/postgres";
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const found = await client.query("select 1 from pg_database where datname = $1", [name]);
-    if (found.rowCount === 0) await client.query(`create database "${name}"`);
+    return await body(client);
   } finally {
     await client.end();
   }
 }
 
+/** Creates the database named in `url` on its server if it does not exist yet. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  if (!/^[A-Za-z0-9_\-]+$/.test(name)) throw new Error(`labgate: refusing unusual database name ${JSON.stringify(name)}`);
+  await withAdminClient(url, async (client) => {
+    const found = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (found.rowCount === 0) await client.query(`create database "${name}"`);
+  });
+}
+
 export async function dropDatabase(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await client.end();
-  }
+  const name = databaseName(url);
+  await withAdminClient(url, (client) => client.query(`drop database if exists "${name}" with (force)`));
 }
 
 export async function runMigrations(url: string): Promise<void> {

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { closeDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/database";
+import { databaseName, dropDatabase, ensureDatabase, runMigrations, withAdminClient } from "@/scripts/lib/database";
 
 /**
  * Points this test file's getDb() at a database of its own, migrated before the tests and dropped
- * after them. For what acts on every lab at once (the daily sweep, the mail sender, download workers that take every queued job): in the shared
- * test database it would act on other files' rows, and other files' rows would disturb its counts.
+ * after them. For what acts on every lab at once (the daily sweep, the mail sender, download workers
+ * that take every queued job): in the shared test database it would act on other files' rows, and
+ * other files' rows would disturb its counts.
  * Call it at the top of the file, before any other hook touches the database.
  */
 export function isolatedDatabaseForFile(): { url: () => string } {
@@ -35,18 +35,12 @@ export function isolatedDatabaseForFile(): { url: () => string } {
 // pg's Pool.end() resolves before its sockets are closed; a forced DROP DATABASE would kill those
 // backends mid-goodbye and the dying clients would throw. Wait until they are gone (up to 10 s).
 async function waitForDisconnects(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
+  const name = databaseName(url);
+  await withAdminClient(url, async (client) => {
     for (let i = 0; i < 100; i++) {
       const r = await client.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = $1", [name]);
       if (r.rows[0]!.n === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
