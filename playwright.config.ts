@@ -81,7 +81,9 @@ export default defineConfig({
       stdout: "ignore",
     },
     {
-      command: `node node_modules/next/dist/bin/next start -p ${port}`,
+      // Tests keep API request contexts idle across long steps; with Node's 5 s keep-alive the server
+      // may close a connection just as the client reuses it (ECONNRESET). Idle sockets stay open here.
+      command: `node node_modules/next/dist/bin/next start -p ${port} --keepAliveTimeout 600000`,
       url: `${baseURL}/api/health`,
       env: appEnv,
       reuseExistingServer: false,
