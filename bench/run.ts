@@ -38,6 +38,9 @@ async function main() {
     }
   } finally {
     const { closeDb } = await import("@/lib/db/client");
+    const { stopJobSender } = await import("@/lib/jobs/job-runner");
+    // The download measures enqueue through pg-boss; its pool must be gone before the database is.
+    await stopJobSender();
     await closeDb();
     await dropDatabase(url).catch(() => {});
     await server.stop();

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import * as schema from "@/db/schema";
 import { writeSha256Sums } from "@/lib/physionet/sha256-sums";
 import { startUpstream, type Upstream } from "@/lib/physionet/upstream/start-upstream";
+import { spawnDownloadWorker } from "@/tests/downloads/spawn-worker";
 import { miniJpgFiles, miniStudies, writeMini } from "@/tests/mimic/mini-mimic";
 import { E2E_STORAGE_DIR } from "../playwright.config";
 import { testDb } from "./support/db";
@@ -33,7 +34,7 @@ test.afterAll(async () => {
 });
 
 async function startWorker(baseUrl: string) {
-  worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/downloads/worker-main.ts"], {
+  worker = await spawnDownloadWorker({
     env: {
       ...process.env,
       NODE_ENV: "production",
@@ -41,11 +42,8 @@ async function startWorker(baseUrl: string) {
       LABGATE_STORAGE_DIR: E2E_STORAGE_DIR,
       PHYSIONET_BASE_URL: baseUrl,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    log: workerLog,
   });
-  worker.stdout!.on("data", (c: Buffer) => workerLog.push(c.toString()));
-  worker.stderr!.on("data", (c: Buffer) => workerLog.push(c.toString()));
-  await expect.poll(() => workerLog.join(""), { timeout: 30_000 }).toContain("test worker: running");
 }
 
 test("a researcher downloads a cohort's images into lab storage, watches it finish and reads a file back", async ({ page, lab, login }) => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -13,8 +13,9 @@ import { createDownloadJob } from "@/lib/downloads/create";
 import type { Selection } from "@/lib/downloads/selection";
 import { createLab, createUser, credentialMember } from "@/lib/factories";
 import { writeSyntheticVersion } from "@/lib/mimic/synth/write-version";
-import { parseSha256Sums, writeSha256Sums, type Sha256Entry } from "@/lib/physionet/sha256-sums";
+import { parseSha256Sums, sha256OfFile, writeSha256Sums, type Sha256Entry } from "@/lib/physionet/sha256-sums";
 import { runWget } from "@/lib/physionet/wget/run-wget";
+import { spawnDownloadWorker } from "@/tests/downloads/spawn-worker";
 import { round, type Measure } from "../harness";
 
 const STUDIES = Number(process.env.BENCH_DL_STUDIES ?? 1_500);
@@ -31,16 +32,10 @@ const MIB = 1024 * 1024;
 // Peak resident memory of every download worker this run started, for download.memory.
 const workerPeaks: { measure: string; mib: number; idleMib: number; largestFileMib: number }[] = [];
 
-async function sha256(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 /** Every manifest file present under `dir` with its SHA-256; returns how many were wrong or missing. */
 async function verifyTree(dir: string, manifest: Sha256Entry[]): Promise<number> {
   let bad = 0;
-  for (const e of manifest) if ((await sha256(path.join(dir, e.path)).catch(() => null)) !== e.sha256) bad++;
+  for (const e of manifest) if ((await sha256OfFile({ filePath: path.join(dir, e.path) }).catch(() => null)) !== e.sha256) bad++;
   return bad;
 }
 
@@ -104,17 +99,8 @@ async function waitForJob(jobId: string, states: string[]): Promise<string> {
  * reviews before starting) is reported apart.
  */
 async function labgateDownload({ lab, baseUrl, storageRoot, selection, concurrency, firstFile }: { lab: BenchLab; baseUrl: string; storageRoot: string; selection: Selection; concurrency: number; firstFile?: string }) {
-  const worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/downloads/worker-main.ts"], {
-    env: { ...process.env, LABGATE_STORAGE_DIR: storageRoot, PHYSIONET_BASE_URL: baseUrl, TEST_SLICE_MS: "600000" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let workerOut = "";
-  worker.stdout!.on("data", (c: Buffer) => (workerOut += c.toString()));
+  const worker = await spawnDownloadWorker({ env: { ...process.env, LABGATE_STORAGE_DIR: storageRoot, PHYSIONET_BASE_URL: baseUrl, TEST_SLICE_MS: "600000" } });
   try {
-    while (!workerOut.includes("test worker: running")) {
-      if (worker.exitCode !== null) throw new Error(`bench: the download worker exited: ${workerOut}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const idleKib = await kibOf(worker.pid!, "VmRSS");
     const t0 = performance.now();
     const { id } = await createDownloadJob({ user: lab.user, ip: null, input: { datasetId: lab.datasetId, selection, password: PASSWORD, keepPassword: false, concurrency } });
@@ -250,7 +236,7 @@ export const downloadLarge: Measure = {
           const curlOut = path.join(work, "curl.dcm");
           t.curl.push(await timeCommand("curl", ["-sS", "--fail", "-o", curlOut, url]));
           t.sha256sum.push(await timeCommand("sha256sum", [curlOut]));
-          if ((await sha256(curlOut)) !== expected) throw new Error("bench: curl's copy does not match SHA256SUMS.txt");
+          if ((await sha256OfFile({ filePath: curlOut })) !== expected) throw new Error("bench: curl's copy does not match SHA256SUMS.txt");
           await rm(curlOut);
           // GNU wget alone, as labgate drives it for PhysioNet: what the transfer itself costs here.
           const wgetOut = path.join(work, "wget.dcm");

@@ -81,3 +81,10 @@ export function jobSender(connectionString: string): Promise<PgBoss> {
   })();
   return sender;
 }
+
+/** Closes the sender's connections, if one was started (scripts and tests that drop their database). */
+export async function stopJobSender(): Promise<void> {
+  const started = sender;
+  sender = undefined;
+  if (started) await (await started).stop({ graceful: false, wait: true }).catch(() => {});
+}

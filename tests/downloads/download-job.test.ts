@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -12,7 +11,7 @@ process.env.LABGATE_STORAGE_DIR = storageDir;
 
 const { auditLog, downloadCredentials, downloadFiles, storedFiles } = await import("@/db/schema");
 const { getDb } = await import("@/lib/db/client");
-const { parseSha256Sums } = await import("@/lib/physionet/sha256-sums");
+const { parseSha256Sums, sha256OfFile } = await import("@/lib/physionet/sha256-sums");
 const { jobStagingDir, stagingRoot } = await import("@/lib/downloads/staging");
 const s = await import("./support");
 
@@ -27,7 +26,7 @@ afterAll(async () => {
   await rm(storageDir, { recursive: true, force: true });
 });
 
-const sha = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
+const sha = (filePath: string) => sha256OfFile({ filePath });
 
 describe("a download job end to end against the test upstream", () => {
   it("lists files from SHA256SUMS.txt, estimates, downloads everything verified into lab storage and cleans up", async () => {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +9,7 @@ process.env.LABGATE_STORAGE_DIR = storageDir;
 
 const { storedFiles } = await import("@/db/schema");
 const { getDb } = await import("@/lib/db/client");
-const { parseSha256Sums } = await import("@/lib/physionet/sha256-sums");
+const { parseSha256Sums, sha256OfFile } = await import("@/lib/physionet/sha256-sums");
 const { prepareDownloadJob } = await import("@/lib/downloads/prepare");
 const { controlJob } = await import("@/lib/downloads/control");
 const s = await import("./support");
@@ -26,7 +25,7 @@ afterAll(async () => {
   await rm(storageDir, { recursive: true, force: true });
 });
 
-const sha = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
+const sha = (filePath: string) => sha256OfFile({ filePath });
 
 async function expectAllVerified(labId: string) {
   const stored = await getDb().select().from(storedFiles).where(eq(storedFiles.labId, labId));

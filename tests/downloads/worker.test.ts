@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedDatabaseForFile } from "../support/isolated-database";
+import { spawnDownloadWorker } from "./spawn-worker";
 
 const db = isolatedDatabaseForFile();
 const storageDir = await mkdtemp(path.join(os.tmpdir(), "labgate-dl-worker-"));
@@ -13,16 +13,15 @@ process.env.LABGATE_STORAGE_DIR = storageDir;
 
 const { downloadFiles, downloadLanes, mimicCohorts, storedFiles } = await import("@/db/schema");
 const { getDb } = await import("@/lib/db/client");
-const { getEnv } = await import("@/lib/env");
-const { jobSender } = await import("@/lib/jobs/job-runner");
-const { parseSha256Sums } = await import("@/lib/physionet/sha256-sums");
+const { stopJobSender } = await import("@/lib/jobs/job-runner");
+const { parseSha256Sums, sha256OfFile } = await import("@/lib/physionet/sha256-sums");
 const { controlJob } = await import("@/lib/downloads/control");
 const s = await import("./support");
 
 const workers = new Set<ChildProcess>();
 afterAll(async () => {
   for (const w of workers) w.kill("SIGKILL");
-  await (await jobSender(getEnv().DATABASE_URL)).stop({ graceful: false, wait: true }).catch(() => {});
+  await stopJobSender();
   await rm(storageDir, { recursive: true, force: true });
 });
 
@@ -33,20 +32,9 @@ async function startWorker(source: { baseUrl: string; caCertificate: string | nu
     env.PHYSIONET_CA_FILE = path.join(storageDir, "upstream-ca.pem");
     await writeFile(env.PHYSIONET_CA_FILE, source.caCertificate);
   }
-  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/downloads/worker-main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = await spawnDownloadWorker({ env, log });
   workers.add(child);
   child.on("exit", () => workers.delete(child));
-  let out = "";
-  child.stdout!.on("data", (c: Buffer) => {
-    out += c.toString();
-    log.push(c.toString());
-  });
-  child.stderr!.on("data", (c: Buffer) => log.push(c.toString()));
-  const until = Date.now() + 30_000;
-  while (!out.includes("test worker: running")) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`worker did not start:\n${log.join("")}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
   return child;
 }
 
@@ -68,7 +56,7 @@ async function* walk(dir: string): AsyncGenerator<string> {
   }
 }
 
-const sha = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
+const sha = (filePath: string) => sha256OfFile({ filePath });
 
 describe("download jobs on pg-boss worker processes", () => {
   let src: Awaited<ReturnType<typeof s.makeVersionDir>>;
