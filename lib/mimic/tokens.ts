@@ -1,8 +1,9 @@
 import { LABELS, type Label } from "./import/file-specs";
 
 /**
- * Study facts as small integers, matching db/migrations/0005_mimic-explorer.sql: every filter is one
- * `tokens @> {…}` against a GIN index and facet counts come from one unnest of the filtered rows.
+ * Study facts as small integers, matching db/migrations/0005 and 0008: every filter is one
+ * `tokens @> {…}` against mimic_study_facet's GIN index, and facet counts are read off the same
+ * table's bit columns (labelBit, SPLIT_FLAGS, LOCAL_IMAGES_FLAG, view codes).
  */
 export const LABELERS = ["chexpert", "negbio", "test"] as const;
 export type Labeler = (typeof LABELERS)[number];
@@ -28,26 +29,26 @@ export function splitToken(split: Split): number {
   return SPLIT_BASE + SPLITS.indexOf(split) + 1;
 }
 
-export type DecodedToken =
-  | { kind: "label"; labeler: Labeler; label: Label; state: LabelState }
-  | { kind: "view"; code: number }
-  | { kind: "split"; split: Split }
-  | { kind: "local" };
-
-export function decodeToken(token: number): DecodedToken | null {
-  if (token === LOCAL_IMAGES_TOKEN) return { kind: "local" };
-  if (token > SPLIT_BASE && token <= SPLIT_BASE + SPLITS.length) return { kind: "split", split: SPLITS[token - SPLIT_BASE - 1]! };
-  if (token > VIEW_BASE && token < SPLIT_BASE) return { kind: "view", code: token - VIEW_BASE };
-  for (const labeler of LABELERS) {
-    const offset = token - LABELER_BASE[labeler] - 1;
-    if (offset >= 0 && offset < LABELS.length * 4) {
-      return { kind: "label", labeler, label: LABELS[Math.floor(offset / 4)]!, state: LABEL_STATES[offset % 4]! };
-    }
-  }
-  return null;
-}
-
 /** The database's label encoding: 1 positive, 0 negative, -1 uncertain, null not mentioned. */
 export function labelStateOf(v: number | null | undefined): LabelState {
   return v === 1 ? "positive" : v === 0 ? "negative" : v === -1 ? "uncertain" : "not-mentioned";
+}
+
+/**
+ * mimic_study_facet's bit columns (db/migrations/0008_mimic-study-facet.sql): label bits are the
+ * label tokens less their base and one, view bits are view codes, flags hold the splits and local.
+ */
+export function labelBit(label: Label, state: LabelState): number {
+  return LABELS.indexOf(label) * 4 + LABEL_STATES.indexOf(state);
+}
+
+export const SPLIT_FLAGS: Record<Split, number> = { train: 1, validate: 2, test: 4 };
+export const LOCAL_IMAGES_FLAG = 8;
+
+/** The positions of the set bits of a bigint column, as PostgreSQL sends it (a decimal string). */
+export function setBits(value: string | number): number[] {
+  const out: number[] = [];
+  let v = BigInt(value);
+  for (let i = 0; v > 0n; i++, v >>= 1n) if (v & 1n) out.push(i);
+  return out;
 }

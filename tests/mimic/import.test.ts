@@ -109,8 +109,8 @@ describe("importing MIMIC-CXR-JPG", () => {
       await expect(importMimicDirectory({ dir, dataset: ds }), name).rejects.toThrow(message);
       expect(await studyRows(ds.id), name).toEqual(before);
     }
-    const tables = await getDb().execute(sql`select relname from pg_class where relname ~ '^mimic_(image|study)_i'`);
-    expect(tables.rows.filter((r) => !String(r.relname).includes("_pk") && !String(r.relname).includes("idx"))).toHaveLength(2 * 1);
+    const tables = await getDb().execute(sql`select relname from pg_class where relname ~ '^mimic_(image|study|facet)_i'`);
+    expect(tables.rows.filter((r) => !String(r.relname).includes("_pk") && !String(r.relname).includes("idx"))).toHaveLength(3 * 1);
   });
 
   it("refuses files of the other project, of a later version, and a copy that fails SHA256SUMS.txt", async () => {

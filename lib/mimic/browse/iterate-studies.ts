@@ -25,8 +25,9 @@ export async function* iterateStudies(opts: { datasetId: string; filters: StudyF
   let after = -1;
   for (;;) {
     const rows = await getDb().execute<{ subject_id: number; study_id: number; study_date: string | null; views: string[]; splits: string[]; chexpert: (number | null)[] | null; negbio: (number | null)[] | null }>(sql`
-      select s.subject_id, s.study_id, to_char(s.study_date, 'YYYY-MM-DD') as study_date, s.views, s.splits, s.chexpert, s.negbio
-      from mimic_study s where ${where} and s.study_id > ${after} order by s.study_id limit ${batch}`);
+      select d.subject_id, d.study_id, to_char(d.study_date, 'YYYY-MM-DD') as study_date, d.views, d.splits, d.chexpert, d.negbio
+      from mimic_study_facet s join mimic_study d on d.dataset_id = s.dataset_id and d.study_id = s.study_id
+      where ${where} and s.study_id > ${after} order by s.study_id limit ${batch}`);
     for (const r of rows.rows) {
       yield { subjectId: Number(r.subject_id), studyId: Number(r.study_id), studyDate: r.study_date, views: r.views, splits: r.splits, chexpert: r.chexpert, negbio: r.negbio };
     }

@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { LABELS, type Label } from "../import/file-specs";
-import { decodeToken, labelToken } from "../tokens";
+import { labelBit, setBits } from "../tokens";
 import { listViewCodes } from "./list-studies";
 import type { StudyFilters } from "./study-filters";
 import { studyWhere } from "./study-where";
@@ -15,26 +15,20 @@ export type Cooccurrence = { labels: readonly Label[]; counts: number[][]; studi
  */
 export async function labelCooccurrence(opts: { datasetId: string; filters: StudyFilters }): Promise<Cooccurrence> {
   const where = studyWhere({ datasetId: opts.datasetId, filters: opts.filters, viewCodes: await listViewCodes() });
-  const positive = LABELS.map((l) => labelToken(opts.filters.labeler, l, "positive"));
-  const pos = `{${positive.join(",")}}`;
-  const rows = await getDb().execute<{ a: number | null; b: number | null; n: string }>(sql`
-    with f as materialized (select array(select t from unnest(s.tokens) t where t = any(${pos}::smallint[])) as p from mimic_study s where ${where})
-    select null::smallint as a, null::smallint as b, count(*) as n from f
-    union all
-    select a, b, count(*) from f, unnest(f.p) a, unnest(f.p) b where a <= b group by a, b`);
+  const positiveBits = LABELS.map((l) => labelBit(l, "positive"));
+  const mask = positiveBits.reduce((m, b) => m | (1n << BigInt(b)), 0n).toString();
+  const bitsCol = opts.filters.labeler === "negbio" ? sql`s.negbio_bits` : sql`s.chexpert_bits`;
+  // Grouped by which labels are positive: a few hundred distinct sets, paired up here.
+  const rows = await getDb().execute<{ p: string; n: string }>(sql`
+    select ${bitsCol} & ${mask}::bigint as p, count(*) as n from mimic_study_facet s where ${where} group by 1`);
   const counts = LABELS.map(() => LABELS.map(() => 0));
+  const indexOfBit = new Map(positiveBits.map((b, i) => [b, i]));
   let studies = 0;
   for (const r of rows.rows) {
-    if (r.a === null || r.b === null) {
-      studies = Number(r.n);
-      continue;
-    }
-    const a = decodeToken(Number(r.a));
-    const b = decodeToken(Number(r.b));
-    if (a?.kind !== "label" || b?.kind !== "label") continue;
-    const i = LABELS.indexOf(a.label);
-    const j = LABELS.indexOf(b.label);
-    counts[i]![j] = counts[j]![i] = Number(r.n);
+    const n = Number(r.n);
+    studies += n;
+    const present = setBits(r.p).map((b) => indexOfBit.get(b)!);
+    for (const i of present) for (const j of present) counts[i]![j]! += n;
   }
   return { labels: LABELS, counts, studies };
 }

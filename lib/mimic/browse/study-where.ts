@@ -3,7 +3,8 @@ import { labelToken, LOCAL_IMAGES_TOKEN, splitToken, viewToken } from "../tokens
 import type { StudyFilters } from "./study-filters";
 
 /**
- * The WHERE clause shared by the page, the count and the facets, so they can never disagree.
+ * The WHERE clause over `mimic_study_facet s` shared by the page, the count and the facets, so they
+ * can never disagree.
  * Alternatives within one filter become `tokens && {…}`; filters that must all hold are gathered
  * into one `tokens @> {…}` so PostgreSQL does a single GIN lookup for them.
  */
@@ -23,6 +24,9 @@ export function studyWhere(opts: { datasetId: string; filters: StudyFilters; vie
   for (const group of anyOf) parts.push(sql`s.tokens && ${`{${group.join(",")}}`}::smallint[]`);
   if (f.from) parts.push(sql`s.study_date >= ${f.from}::date`);
   if (f.to) parts.push(sql`s.study_date <= ${f.to}::date`);
-  if (f.q) parts.push(sql`s.report_tsv @@ websearch_to_tsquery('english', ${f.q})`);
+  // Reports live in the wide study table; the text index finds the ids, the facet table the rest.
+  if (f.q) {
+    parts.push(sql`s.study_id in (select r.study_id from mimic_study r where r.dataset_id = ${opts.datasetId} and r.report_tsv @@ websearch_to_tsquery('english', ${f.q}))`);
+  }
   return sql.join(parts, sql` and `);
 }

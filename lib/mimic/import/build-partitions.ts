@@ -1,9 +1,47 @@
 import type pg from "pg";
 import { LABELS } from "./file-specs";
+import { ImportError } from "./import-error";
 
-const labelArray = (alias: string) => `ARRAY[${LABELS.map((_, i) => `mimic_label(${alias}.l${i + 1})`).join(", ")}]::smallint[]`;
+// The conversions are written out inline rather than called as SQL functions: PostgreSQL cannot
+// inline a function whose body raises, and 10 million calls of mimic_label() took 14 of the import's
+// 25 seconds. A value outside the expected ones raises and find-bad-row.ts names its line.
 
-export type NewPartitions = { image: string; study: string };
+/** 1.0 / 0.0 / -1.0 / empty as 1 / 0 / -1 / NULL (not mentioned), four distinct states. */
+const label = (v: string) =>
+  `CASE ${v} WHEN '' THEN NULL WHEN '1.0' THEN 1 WHEN '0.0' THEN 0 WHEN '-1.0' THEN -1 WHEN '1' THEN 1 WHEN '0' THEN 0 WHEN '-1' THEN -1 ` +
+  `ELSE CASE WHEN ${v} IS NULL THEN NULL ELSE mimic_bad_value('label', ${v}) END END`;
+const labelArray = (alias: string) => `ARRAY[${LABELS.map((_, i) => label(`${alias}.l${i + 1}`)).join(", ")}]::smallint[]`;
+
+/** The label tokens of a labels array (see mimic_label_tokens in 0005): base + index * 4 + state. */
+const labelTokens = (labels: string, base: number) =>
+  `CASE WHEN ${labels} IS NULL THEN '{}'::smallint[] ELSE ARRAY[${LABELS.map(
+    (_, i) => `${base + i * 4 + 1} + CASE ${labels}[${i + 1}] WHEN 1 THEN 0 WHEN 0 THEN 1 WHEN -1 THEN 2 ELSE 3 END`,
+  ).join(", ")}]::smallint[] END`;
+
+/** mimic_study_facet's label bits of a labels array: bit index * 4 + state. */
+const labelBits = (labels: string) =>
+  `CASE WHEN ${labels} IS NULL THEN 0::bigint ELSE ${LABELS.map(
+    (_, i) => `(1::bigint << (${i * 4} + CASE ${labels}[${i + 1}] WHEN 1 THEN 0 WHEN 0 THEN 1 WHEN -1 THEN 2 ELSE 3 END))`,
+  ).join(" | ")} END`;
+
+/** StudyTime is written as a number, so leading zeros are lost: 5323.5 is 00:53:23.5. */
+const studyTime = (v: string) =>
+  `CASE WHEN ${v} IS NULL OR ${v} = '' THEN NULL WHEN ${v} ~ '^[0-9]{1,6}(\\.[0-9]*)?$' THEN ` +
+  `make_time(floor(${v}::numeric / 10000)::int, floor(mod(${v}::numeric, 10000) / 100)::int, mod(${v}::numeric, 100)::float8) ` +
+  `ELSE mimic_bad_value('StudyTime', ${v})::text::time END`;
+
+export type NewPartitions = { image: string; study: string; facet: string };
+
+// Parent table → the partition built for it; the order is the order of building and of swapping.
+const PARENTS = [
+  ["mimic_image", "image"],
+  ["mimic_study", "study"],
+  ["mimic_study_facet", "facet"],
+] as const;
+
+// View positions become bits of mimic_study_facet.view_bits (a bigint), so codes above 62 would be
+// lost from the facet counts; MIMIC-CXR has 15 distinct views.
+const MAX_VIEW_CODE = 62;
 
 /**
  * Builds the dataset's new image and study tables from staging, off to the side (not yet attached),
@@ -11,35 +49,55 @@ export type NewPartitions = { image: string; study: string };
  * a bad value raises and the caller finds its line in staging (find-bad-row.ts).
  */
 export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: string; tag: string; imageSource: "records" | "metadata" | "split" }): Promise<NewPartitions> {
-  const names = { image: `mimic_image_${opts.tag}`, study: `mimic_study_${opts.tag}` };
+  const names: NewPartitions = { image: `mimic_image_${opts.tag}`, study: `mimic_study_${opts.tag}`, facet: `mimic_facet_${opts.tag}` };
   const id = client.escapeLiteral(opts.datasetId);
   await client.query("SET maintenance_work_mem = '512MB'");
   await client.query("SET work_mem = '256MB'");
-  for (const [parent, table] of [["mimic_image", names.image], ["mimic_study", names.study]] as const) {
+  // The long inline CASE expressions push the plans' costs past jit_above_cost, and compiling
+  // them took longer (2 s per statement) than running them.
+  await client.query("SET jit = off");
+  for (const [parent, key] of PARENTS) {
+    const table = names[key];
     await client.query(`CREATE TABLE ${table} (LIKE ${parent} INCLUDING DEFAULTS)`);
     // Lets ATTACH PARTITION skip its validation scan.
     await client.query(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_dataset CHECK (dataset_id IS NOT NULL AND dataset_id = ${id})`);
   }
 
-  const base =
+  const jpgPath = (t: string) => `'files/p' || left(${t}.subject_id, 2) || '/p' || ${t}.subject_id || '/s' || ${t}.study_id || '/' || ${t}.dicom_id || '.jpg'`;
+  // The image list comes from the record list, else the metadata, else the split file; metadata as
+  // its own source is read once rather than joined to itself.
+  const images =
     opts.imageSource === "records"
-      ? "SELECT dicom_id, study_id, subject_id, path FROM stg_records"
-      : `SELECT dicom_id, study_id, subject_id, 'files/p' || left(subject_id, 2) || '/p' || subject_id || '/s' || study_id || '/' || dicom_id || '.jpg' AS path FROM stg_${opts.imageSource}`;
+      ? "(SELECT dicom_id, study_id, subject_id, path FROM stg_records) b LEFT JOIN stg_metadata m ON m.dicom_id = b.dicom_id"
+      : opts.imageSource === "metadata"
+        ? `(SELECT m.*, ${jpgPath("m")} AS path FROM stg_metadata m) b`
+        : `(SELECT dicom_id, study_id, subject_id, ${jpgPath("x")} AS path FROM stg_split x) b LEFT JOIN stg_metadata m ON m.dicom_id = b.dicom_id`;
+  const meta = opts.imageSource === "metadata" ? "b" : "m";
   await client.query(`
     INSERT INTO ${names.image} (dataset_id, dicom_id, study_id, subject_id, path, view_position, rows, columns, study_date, study_time, procedure, view_code, orientation, split, present_locally)
-    SELECT ${id}, b.dicom_id, b.study_id::integer, b.subject_id::integer, b.path, nullif(m.view_position, ''), m.rows::integer, m.columns::integer,
-      to_date(m.study_date, 'YYYYMMDD'), mimic_study_time(m.study_time), nullif(m.procedure, ''), nullif(m.view_code, ''), nullif(m.orientation, ''),
+    SELECT ${id}, b.dicom_id, b.study_id::integer, b.subject_id::integer, b.path, nullif(${meta}.view_position, ''), ${meta}.rows::integer, ${meta}.columns::integer,
+      to_date(${meta}.study_date, 'YYYYMMDD'), ${studyTime(`${meta}.study_time`)}, nullif(${meta}.procedure, ''), nullif(${meta}.view_code, ''), nullif(${meta}.orientation, ''),
       CASE WHEN s.split IS NULL OR s.split IN ('train', 'validate', 'test') THEN s.split ELSE mimic_bad_value('split', s.split)::text END,
       l.path IS NOT NULL
-    FROM (${base}) b
-    LEFT JOIN stg_metadata m ON m.dicom_id = b.dicom_id
+    FROM ${images}
     LEFT JOIN stg_split s ON s.dicom_id = b.dicom_id
     LEFT JOIN stg_local l ON l.path = b.path`);
-  await client.query(`INSERT INTO mimic_view (name) SELECT DISTINCT coalesce(view_position, '') FROM ${names.image} ON CONFLICT (name) DO NOTHING`);
-
+  // Only new names: ON CONFLICT DO NOTHING would still draw an identity value per existing name, and
+  // the codes would creep up with every import.
   await client.query(`
-    INSERT INTO ${names.study} (dataset_id, study_id, subject_id, study_date, study_time, report_path, report, report_tsv, chexpert, negbio, test_labels,
-      views, splits, image_count, local_image_count, providers, tokens)
+    INSERT INTO mimic_view (name)
+    SELECT DISTINCT coalesce(i.view_position, '') FROM ${names.image} i
+    WHERE NOT EXISTS (SELECT 1 FROM mimic_view v WHERE v.name = coalesce(i.view_position, ''))`);
+  const views = await client.query<{ code: number; name: string }>(
+    `SELECT v.code, v.name FROM mimic_view v WHERE v.code > ${MAX_VIEW_CODE} AND v.name IN (SELECT coalesce(view_position, '') FROM ${names.image})`,
+  );
+  if (views.rows.length > 0) {
+    throw new ImportError(`this lab has seen more than ${MAX_VIEW_CODE} distinct view positions; "${views.rows[0]!.name}" cannot be counted (ask an administrator to prune mimic_view)`);
+  }
+
+  // One statement fills both tables from the same joined rows: the facet table's bits are computed
+  // where the labels and image aggregates already are, not recomputed from the study table.
+  await client.query(`
     WITH ids AS (
       SELECT study_id, min(subject_id) AS subject_id FROM (
         SELECT study_id::integer, subject_id::integer FROM stg_studies
@@ -56,44 +114,63 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
         count(*) AS n, count(*) FILTER (WHERE i.present_locally) AS local_n,
         array_agg(DISTINCT (300 + v.code)::smallint)
           || coalesce(array_agg(DISTINCT (400 + CASE i.split WHEN 'train' THEN 1 WHEN 'validate' THEN 2 ELSE 3 END)::smallint) FILTER (WHERE i.split IS NOT NULL), '{}')
-          || CASE WHEN bool_or(i.present_locally) THEN '{500}'::smallint[] ELSE '{}'::smallint[] END AS tokens
+          || CASE WHEN bool_or(i.present_locally) THEN '{500}'::smallint[] ELSE '{}'::smallint[] END AS tokens,
+        bit_or(1::bigint << v.code) AS view_bits,
+        (bit_or(CASE i.split WHEN 'train' THEN 1 WHEN 'validate' THEN 2 WHEN 'test' THEN 4 ELSE 0 END)
+          | CASE WHEN bool_or(i.present_locally) THEN 8 ELSE 0 END)::smallint AS flags
       FROM ${names.image} i JOIN mimic_view v ON v.name = coalesce(i.view_position, '')
       GROUP BY i.study_id
     ),
     cx AS (SELECT study_id::integer AS study_id, ${labelArray("c")} AS labels FROM stg_chexpert c),
     nb AS (SELECT study_id::integer AS study_id, ${labelArray("n")} AS labels FROM stg_negbio n),
     tl AS (SELECT study_id::integer AS study_id, ${labelArray("t")} AS labels FROM stg_test_labels t),
-    pr AS (SELECT study_id::integer AS study_id, jsonb_strip_nulls(jsonb_build_object('ordering', nullif(ordering, ''), 'attending', nullif(attending, ''), 'resident', nullif(resident, ''))) AS providers FROM stg_providers)
-    SELECT ${id}, ids.study_id, ids.subject_id, img.study_date, img.study_time, coalesce(st.path, r.path), r.report,
-      CASE WHEN r.report IS NULL THEN NULL ELSE to_tsvector('english', r.report) END,
-      cx.labels, nb.labels, tl.labels, coalesce(img.views, '{}'), coalesce(img.splits, '{}'), coalesce(img.n, 0), coalesce(img.local_n, 0), pr.providers,
-      mimic_label_tokens(cx.labels, 0) || mimic_label_tokens(nb.labels, 100) || mimic_label_tokens(tl.labels, 200) || coalesce(img.tokens, '{}')
-    FROM ids
-    LEFT JOIN img ON img.study_id = ids.study_id
-    LEFT JOIN stg_studies st ON st.study_id::integer = ids.study_id
-    LEFT JOIN stg_reports r ON r.study_id = ids.study_id
-    LEFT JOIN cx ON cx.study_id = ids.study_id
-    LEFT JOIN nb ON nb.study_id = ids.study_id
-    LEFT JOIN tl ON tl.study_id = ids.study_id
-    LEFT JOIN pr ON pr.study_id = ids.study_id`);
+    pr AS (SELECT study_id::integer AS study_id, jsonb_strip_nulls(jsonb_build_object('ordering', nullif(ordering, ''), 'attending', nullif(attending, ''), 'resident', nullif(resident, ''))) AS providers FROM stg_providers),
+    src AS MATERIALIZED (
+      SELECT ids.study_id, ids.subject_id, img.study_date, img.study_time, coalesce(st.path, r.path) AS report_path, r.report,
+        cx.labels AS chexpert, nb.labels AS negbio, tl.labels AS test_labels, coalesce(img.views, '{}') AS views, coalesce(img.splits, '{}') AS splits,
+        coalesce(img.n, 0) AS image_count, coalesce(img.local_n, 0) AS local_image_count, pr.providers,
+        coalesce(img.view_bits, 0) AS view_bits, coalesce(img.flags, 0::smallint) AS flags,
+        ${labelTokens("cx.labels", 0)} || ${labelTokens("nb.labels", 100)} || ${labelTokens("tl.labels", 200)} || coalesce(img.tokens, '{}') AS tokens
+      FROM ids
+      LEFT JOIN img ON img.study_id = ids.study_id
+      LEFT JOIN stg_studies st ON st.study_id::integer = ids.study_id
+      LEFT JOIN stg_reports r ON r.study_id = ids.study_id
+      LEFT JOIN cx ON cx.study_id = ids.study_id
+      LEFT JOIN nb ON nb.study_id = ids.study_id
+      LEFT JOIN tl ON tl.study_id = ids.study_id
+      LEFT JOIN pr ON pr.study_id = ids.study_id
+    ),
+    study AS (
+      INSERT INTO ${names.study} (dataset_id, study_id, subject_id, study_date, study_time, report_path, report, report_tsv, chexpert, negbio, test_labels,
+        views, splits, image_count, local_image_count, providers)
+      SELECT ${id}, study_id, subject_id, study_date, study_time, report_path, report, CASE WHEN report IS NULL THEN NULL ELSE to_tsvector('english', report) END,
+        chexpert, negbio, test_labels, views, splits, image_count, local_image_count, providers
+      FROM src
+    )
+    INSERT INTO ${names.facet} (dataset_id, study_id, subject_id, study_date, chexpert_bits, negbio_bits, view_bits, flags, tokens)
+    SELECT ${id}, study_id, subject_id, study_date, ${labelBits("chexpert")}, ${labelBits("negbio")}, view_bits, flags, tokens
+    FROM src`);
 
   // The parent's indexes, built once on the full table (cheaper than maintaining them row by row);
   // ATTACH PARTITION adopts them.
   await client.query(`CREATE UNIQUE INDEX ON ${names.image} (dataset_id, dicom_id)`);
   await client.query(`CREATE INDEX ON ${names.image} (dataset_id, study_id)`);
   await client.query(`CREATE UNIQUE INDEX ON ${names.study} (dataset_id, study_id)`);
-  await client.query(`CREATE INDEX ON ${names.study} (dataset_id, study_date DESC, study_id)`);
-  await client.query(`CREATE INDEX ON ${names.study} USING gin (tokens)`);
   await client.query(`CREATE INDEX ON ${names.study} USING gin (report_tsv)`);
-  await client.query(`ANALYZE ${names.image}`);
-  await client.query(`ANALYZE ${names.study}`);
+  await client.query(`CREATE UNIQUE INDEX ON ${names.facet} (dataset_id, study_id)`);
+  await client.query(`CREATE INDEX ON ${names.facet} USING gin (tokens)`);
+  await client.query(`ANALYZE ${names.image}, ${names.study}`);
+  // The table every browse request scans is vacuumed too: hint bits and the visibility map are set
+  // now, so the first browsers do not pay for that and autovacuum does not arrive mid-day to do it.
+  await client.query(`VACUUM (ANALYZE) ${names.facet}`);
   return names;
 }
 
 /** Swaps the new tables in for the dataset's current ones; the caller holds the transaction. */
 export async function swapPartitions(client: pg.ClientBase, opts: { datasetId: string; next: NewPartitions }): Promise<void> {
   const id = client.escapeLiteral(opts.datasetId);
-  for (const [parent, table] of [["mimic_image", opts.next.image], ["mimic_study", opts.next.study]] as const) {
+  for (const [parent, key] of PARENTS) {
+    const table = opts.next[key];
     const current = await client.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
        WHERE i.inhparent = $1::regclass AND pg_get_expr(c.relpartbound, c.oid) = $2`,
@@ -111,7 +188,7 @@ export async function swapPartitions(client: pg.ClientBase, opts: { datasetId: s
 export async function dropOrphanPartitions(client: pg.ClientBase): Promise<void> {
   const orphans = await client.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c
-     WHERE c.relkind = 'r' AND c.relname ~ '^mimic_(image|study)_i[0-9a-f]{12}$' AND NOT c.relispartition`,
+     WHERE c.relkind = 'r' AND c.relname ~ '^mimic_(image|study|facet)_i[0-9a-f]{12}$' AND NOT c.relispartition`,
   );
   for (const row of orphans.rows) await client.query(`DROP TABLE IF EXISTS ${row.name}`);
 }

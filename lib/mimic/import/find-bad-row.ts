@@ -52,6 +52,7 @@ const UNIQUE: [FileKind, string][] = [
  * offending row in staging and names its file, line, column and value.
  */
 export async function findBadRow(client: pg.ClientBase, cause: unknown): Promise<ImportError> {
+  if (cause instanceof ImportError) return cause;
   const fileName = (kind: FileKind) => CSV_FILES.find((f) => f.kind === kind)!.name;
   for (const check of CHECKS) {
     const col = check.bad.split(" ")[0]!;

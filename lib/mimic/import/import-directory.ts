@@ -14,7 +14,7 @@ import { findBadRow } from "./find-bad-row";
 import { ImportError } from "./import-error";
 import { inspectDirectory } from "./inspect-directory";
 import { loadCsv, loadImageFilenames, loadLocalImages, loadReports } from "./load-files";
-import { createStagingTables } from "./staging";
+import { analyzeStagingTables, createStagingTables } from "./staging";
 
 export type ImportProgress = { phase: string; bytesDone: number; bytesTotal: number; rowsDone: number; startedAt: number };
 export type ImportResult = { importId: string; status: "succeeded" | "unchanged"; counts: Record<string, number>; seconds: number };
@@ -110,6 +110,9 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     progress.phase = "finding local images";
     await saveProgress(true);
     counts.local_images = (await loadLocalImages(client, { dir })).files;
+    // Autovacuum never analyzes temporary tables; without statistics the joins below are planned
+    // for a thousand rows instead of hundreds of thousands.
+    await analyzeStagingTables(client);
 
     progress.phase = "building tables and indexes";
     await saveProgress(true);
@@ -151,7 +154,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
   } catch (e) {
     progressOpen = false;
     const error = e instanceof ImportError ? e : new ImportError(e instanceof Error ? e.message : String(e));
-    if (next) await client.query(`DROP TABLE IF EXISTS ${next.image}, ${next.study}`).catch(() => {});
+    if (next) await client.query(`DROP TABLE IF EXISTS ${next.image}, ${next.study}, ${next.facet}`).catch(() => {});
     if (importId) {
       await progressPool
         .query("UPDATE mimic_imports SET status = 'failed', finished_at = $2, error = $3, phase = 'failed' WHERE id = $1", [importId, now(), error.message])

@@ -35,3 +35,11 @@ export async function createStagingTables(client: pg.ClientBase): Promise<void> 
   await client.query("CREATE TEMP TABLE stg_local (path text)");
   await client.query("CREATE TEMP TABLE stg_filenames (line bigint GENERATED ALWAYS AS IDENTITY (START 1), path text)");
 }
+
+export async function analyzeStagingTables(client: pg.ClientBase): Promise<void> {
+  const tables = [...Object.keys(STAGING_COLUMNS).map((k) => stagingTable(k as FileKind)), "stg_reports", "stg_local", "stg_filenames"];
+  // Join planning needs sizes and rough distinct counts, not fine histograms: a small sample will do.
+  await client.query("SET default_statistics_target = 10");
+  await client.query(`ANALYZE ${tables.join(", ")}`);
+  await client.query("RESET default_statistics_target");
+}
