@@ -17,6 +17,12 @@ test("a researcher opens a study's DICOMs in the viewer, with the reference wind
   // MONOCHROME1 CR, 10 bits: header window c=550 w=1024, shown inverted.
   await table.locator(`tr[data-dicom-id="${cr.dicomId}"]`).getByRole("button", { name: "View" }).click();
   let renders = await renderedAfter(page, 0);
+  // The first frame was the reduced copy that fits the viewport (one stored pixel in 2×2), the full
+  // image drawn after it; what is measured below is the full image.
+  const image = page.getByTestId("viewer-image");
+  await expect(image).toHaveAttribute("data-opening", "2");
+  await expect(image).toHaveAttribute("data-full-render-ms", /^\d+$/);
+  expect(Number(await image.getAttribute("data-full-render-ms"))).toBeGreaterThan(Number(await page.getByTestId("viewer").getAttribute("data-first-render-ms")));
   // Parsed and decoded off the page's thread.
   await expect(page.getByTestId("viewer")).toHaveAttribute("data-decoded-in", "worker");
   const crRef = reference(cr.fixture);

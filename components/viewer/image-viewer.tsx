@@ -81,11 +81,28 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
     let cancelled = false;
     let enabled = false;
     let first = true;
+    // The full image that replaces the opening copy once that copy is on screen (see below).
+    let pendingFull: (() => void) | null = null;
+    let awaitingFull = true;
     const onRendered = () => {
       if (first) {
         first = false;
         // Milliseconds since navigation start: what the benchmark reports as time to first pixel.
         setFirstRenderMs(Math.round(performance.now()));
+      }
+      if (pendingFull) {
+        // The opening copy is not counted as a render: the tools, the status line and the tests
+        // wait for the full image.
+        const showFull = pendingFull;
+        pendingFull = null;
+        // A macrotask, so the browser paints the copy before the full draw occupies the thread.
+        setTimeout(showFull, 0);
+        return;
+      }
+      if (awaitingFull) {
+        awaitingFull = false;
+        // When the full image was first on screen, for the benchmark beside the first pixel.
+        element.dataset.fullRenderMs = String(Math.round(performance.now()));
       }
       const vp = csRef.current?.getViewport(element);
       const factor = reducedRef.current?.factor ?? 1;
@@ -115,8 +132,24 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
         if (cancelled) return;
         imageRef.current = image;
         setOpenedAt(new Date());
-        cs.displayImage(element, image);
-        setState({ kind: "ready", loaded: { image, presets: presetsOf(image) } });
+        // Drawing all 7.8 million pixels of a radiograph takes ~200 ms, yet the fitted view shows
+        // a few hundred thousand. The first frame is the reduced copy the window drag uses (one
+        // stored pixel still per screen pixel, same gray levels); the full image follows at once.
+        const factor = reductionFor(Math.min(element.clientWidth / image.columns, element.clientHeight / image.rows));
+        const opening = factor > 1 ? reducedImage(image, factor) : null;
+        const showFull = () => {
+          if (cancelled) return;
+          const vp = opening ? cs.getViewport(element) : undefined;
+          cs.displayImage(element, image, vp ? { ...vp, scale: vp.scale / factor, translation: { x: vp.translation.x * factor, y: vp.translation.y * factor } } : undefined);
+          setState({ kind: "ready", loaded: { image, presets: presetsOf(image) } });
+        };
+        if (opening) {
+          pendingFull = showFull;
+          element.dataset.opening = String(factor);
+          cs.displayImage(element, opening);
+        } else {
+          showFull();
+        }
       } catch (e) {
         if (!cancelled) setState({ kind: "error", message: describeFailure(e) });
       }
@@ -333,7 +366,7 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
             <br />
             {openedAt ? `viewed ${openedAt.toISOString().replace("T", " ").slice(0, 19)} UTC — ` : ""}DUA: do not copy or share
           </div>
-          {state.kind === "loading" && <p style={{ position: "absolute", top: 8, left: 8, color: "#ddd", margin: 0 }}>Loading image…</p>}
+          {state.kind === "loading" && firstRenderMs === null && <p style={{ position: "absolute", top: 8, left: 8, color: "#ddd", margin: 0 }}>Loading image…</p>}
           {state.kind === "error" && (
             <p role="alert" data-testid="viewer-error" style={{ position: "absolute", inset: 0, margin: 0, padding: "1rem", color: "#fff", background: "#5a1f1f" }}>
               {state.message}
