@@ -27,6 +27,20 @@ CREATE UNIQUE INDEX "mimic_study_facet_pk" ON "mimic_study_facet" ("dataset_id",
 --> statement-breakpoint
 CREATE INDEX "mimic_study_facet_tokens" ON "mimic_study_facet" USING gin ("tokens");
 --> statement-breakpoint
+-- The unfiltered first page, newest first, without sorting 227,835 rows.
+CREATE INDEX "mimic_study_facet_date" ON "mimic_study_facet" ("dataset_id", "study_date" DESC NULLS LAST, "study_id" DESC);
+--> statement-breakpoint
+-- Every facet count of a whole dataset version per labeler (lib/mimic/browse/facet-groups.ts), made
+-- by the import and replaced in the transaction that swaps its partitions in: the explorer's first
+-- page, with no filter, would otherwise count all studies on every visit. A dataset imported before
+-- this table existed simply has no row, and its counts are made live.
+CREATE TABLE "mimic_facet_totals" (
+  "dataset_id" uuid NOT NULL REFERENCES "datasets" ("id") ON DELETE CASCADE,
+  "labeler" text NOT NULL,
+  "groups" jsonb NOT NULL,
+  PRIMARY KEY ("dataset_id", "labeler")
+);
+--> statement-breakpoint
 -- Filtering and sorting read mimic_study_facet now; these indexes would only cost import time.
 DROP INDEX "mimic_study_tokens";
 --> statement-breakpoint

@@ -103,6 +103,32 @@ describe("explorer facets on the facet table", () => {
     for (const state of LABEL_STATES) expect(LABELS.filter((l) => all.facets.labels[l][state] > 0).length, state).toBeGreaterThanOrEqual(12);
   });
 
+  it("reads the unfiltered counts and co-occurrences the import stored, which match counting live", async () => {
+    const stored = await getDb().execute<{ labeler: string; groups: unknown }>(sql`select labeler, groups from mimic_facet_totals where dataset_id = ${datasetId} order by labeler`);
+    expect(stored.rows.map((r) => r.labeler)).toEqual(["chexpert", "negbio"]);
+    const queries = ["", "labeler=negbio", "sort=subject_id&dir=asc&page=3", "sort=date&dir=asc"];
+    const read = () =>
+      Promise.all([
+        ...queries.map((q) => listStudies({ datasetId, filters: filters(q) })),
+        ...["", "labeler=negbio"].map((q) => labelCooccurrence({ datasetId, filters: filters(q) })),
+      ]);
+    const fromStore = await read();
+    await getDb().execute(sql`delete from mimic_facet_totals where dataset_id = ${datasetId}`);
+    try {
+      expect(fromStore).toEqual(await read());
+      // And the stored row is what the unfiltered page reads (a stand-in of 7 train studies).
+      const standIn = { part: [5], k: ["1"], n: ["7"], positive: { p: ["0"], n: ["7"] } };
+      await getDb().execute(sql`insert into mimic_facet_totals (dataset_id, labeler, groups) values (${datasetId}, 'chexpert', ${JSON.stringify(standIn)}::jsonb)`);
+      expect((await listStudies({ datasetId, filters: filters("") })).facets.splits.train).toBe(7);
+      expect((await labelCooccurrence({ datasetId, filters: filters("") })).studies).toBe(7);
+      await getDb().execute(sql`delete from mimic_facet_totals where dataset_id = ${datasetId}`);
+    } finally {
+      for (const r of stored.rows) {
+        await getDb().execute(sql`insert into mimic_facet_totals (dataset_id, labeler, groups) values (${datasetId}, ${r.labeler}, ${JSON.stringify(r.groups)}::jsonb)`);
+      }
+    }
+  });
+
   it("pages in the requested order", async () => {
     const f = filters("label=Edema:positive&sort=date&dir=desc&size=10&page=2");
     const want = studies

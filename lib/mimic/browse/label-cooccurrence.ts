@@ -2,9 +2,10 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { LABELS, type Label } from "../import/file-specs";
-import { labelBit, setBits } from "../tokens";
+import { setBits } from "../tokens";
+import { POSITIVE_BITS, positiveGroupsSql, type PositiveGroups } from "./facet-groups";
 import { listViewCodes } from "./list-studies";
-import type { StudyFilters } from "./study-filters";
+import { isUnfiltered, type StudyFilters } from "./study-filters";
 import { studyWhere } from "./study-where";
 
 export type Cooccurrence = { labels: readonly Label[]; counts: number[][]; studies: number };
@@ -14,21 +15,34 @@ export type Cooccurrence = { labels: readonly Label[]; counts: number[][]; studi
  * is the label's own positive count, so the heatmap can show both prevalence and overlap.
  */
 export async function labelCooccurrence(opts: { datasetId: string; filters: StudyFilters }): Promise<Cooccurrence> {
-  const where = studyWhere({ datasetId: opts.datasetId, filters: opts.filters, viewCodes: await listViewCodes() });
-  const positiveBits = LABELS.map((l) => labelBit(l, "positive"));
-  const mask = positiveBits.reduce((m, b) => m | (1n << BigInt(b)), 0n).toString();
-  const bitsCol = opts.filters.labeler === "negbio" ? sql`s.negbio_bits` : sql`s.chexpert_bits`;
-  // Grouped by which labels are positive: a few hundred distinct sets, paired up here.
-  const rows = await getDb().execute<{ p: string; n: string }>(sql`
-    select ${bitsCol} & ${mask}::bigint as p, count(*) as n from mimic_study_facet s where ${where} group by 1`);
+  const groups = (isUnfiltered(opts.filters) && (await storedGroups(opts))) || (await countGroups(opts));
   const counts = LABELS.map(() => LABELS.map(() => 0));
-  const indexOfBit = new Map(positiveBits.map((b, i) => [b, i]));
+  const indexOfBit = new Map(POSITIVE_BITS.map((b, i) => [b, i]));
   let studies = 0;
-  for (const r of rows.rows) {
-    const n = Number(r.n);
+  const ns = groups.n ?? [];
+  for (let k = 0; k < ns.length; k++) {
+    const n = Number(ns[k]);
     studies += n;
-    const present = setBits(r.p).map((b) => indexOfBit.get(b)!);
+    const present = setBits(groups.p![k]!).map((b) => indexOfBit.get(b)!);
     for (const i of present) for (const j of present) counts[i]![j]! += n;
   }
   return { labels: LABELS, counts, studies };
+}
+
+// Grouped by which labels are positive: a few hundred distinct sets, paired up by the caller.
+async function countGroups(opts: { datasetId: string; filters: StudyFilters }): Promise<PositiveGroups> {
+  const where = studyWhere({ datasetId: opts.datasetId, filters: opts.filters, viewCodes: await listViewCodes() });
+  const bitsCol = opts.filters.labeler === "negbio" ? sql`s.negbio_bits` : sql`s.chexpert_bits`;
+  const rows = await getDb().execute<PositiveGroups>(sql`
+    with f as (select ${bitsCol} as bits from mimic_study_facet s where ${where})
+    ${sql.raw(positiveGroupsSql("f"))}`);
+  return rows.rows[0]!;
+}
+
+/** What the import stored for the whole dataset (see listStudies); null when it did not. */
+async function storedGroups(opts: { datasetId: string; filters: StudyFilters }): Promise<PositiveGroups | null> {
+  const r = await getDb().execute<PositiveGroups>(sql`
+    select t.groups->'positive'->'p' as p, t.groups->'positive'->'n' as n
+    from mimic_facet_totals t where t.dataset_id = ${opts.datasetId} and t.labeler = ${opts.filters.labeler} and t.groups ? 'positive'`);
+  return r.rows[0] ?? null;
 }

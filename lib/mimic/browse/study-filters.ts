@@ -109,3 +109,8 @@ export function studyFiltersToSearch(f: Partial<StudyFilters>): string {
   if (f.pageSize && f.pageSize !== 50) p.set("size", String(f.pageSize));
   return p.toString();
 }
+
+/** No filter at all (sorting and paging aside): the whole dataset version. */
+export function isUnfiltered(f: StudyFilters): boolean {
+  return f.labels.length === 0 && f.views.length === 0 && f.splits.length === 0 && !f.from && !f.to && !f.localOnly && !f.q;
+}

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { facetGroupsSql, positiveGroupsSql, type FacetGroups, type PositiveGroups } from "../browse/facet-groups";
 import { LABELS } from "./file-specs";
 import { ImportError } from "./import-error";
 
@@ -31,6 +32,7 @@ const studyTime = (v: string) =>
   `ELSE mimic_bad_value('StudyTime', ${v})::text::time END`;
 
 export type NewPartitions = { image: string; study: string; facet: string };
+export type BuiltPartitions = NewPartitions & { totals: Record<"chexpert" | "negbio", FacetGroups & { positive: PositiveGroups }> };
 
 // Parent table → the partition built for it; the order is the order of building and of swapping.
 const PARENTS = [
@@ -48,7 +50,7 @@ const MAX_VIEW_CODE = 62;
  * with the parent's indexes, so the swap itself is a catalogue change. Types are converted here;
  * a bad value raises and the caller finds its line in staging (find-bad-row.ts).
  */
-export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: string; tag: string; imageSource: "records" | "metadata" | "split" }): Promise<NewPartitions> {
+export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: string; tag: string; imageSource: "records" | "metadata" | "split" }): Promise<BuiltPartitions> {
   const names: NewPartitions = { image: `mimic_image_${opts.tag}`, study: `mimic_study_${opts.tag}`, facet: `mimic_facet_${opts.tag}` };
   const id = client.escapeLiteral(opts.datasetId);
   await client.query("SET maintenance_work_mem = '512MB'");
@@ -159,15 +161,23 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
   await client.query(`CREATE INDEX ON ${names.study} USING gin (report_tsv)`);
   await client.query(`CREATE UNIQUE INDEX ON ${names.facet} (dataset_id, study_id)`);
   await client.query(`CREATE INDEX ON ${names.facet} USING gin (tokens)`);
+  await client.query(`CREATE INDEX ON ${names.facet} (dataset_id, study_date DESC NULLS LAST, study_id DESC)`);
   await client.query(`ANALYZE ${names.image}, ${names.study}`);
   // The table every browse request scans is vacuumed too: hint bits and the visibility map are set
   // now, so the first browsers do not pay for that and autovacuum does not arrive mid-day to do it.
   await client.query(`VACUUM (ANALYZE) ${names.facet}`);
-  return names;
+
+  const totals = async (bits: string) => {
+    const source = `(SELECT ${bits} AS bits, view_bits, flags FROM ${names.facet}) s`;
+    const facets = (await client.query<FacetGroups>(facetGroupsSql(source))).rows[0]!;
+    const positive = (await client.query<PositiveGroups>(positiveGroupsSql(source))).rows[0]!;
+    return { ...facets, positive };
+  };
+  return { ...names, totals: { chexpert: await totals("chexpert_bits"), negbio: await totals("negbio_bits") } };
 }
 
-/** Swaps the new tables in for the dataset's current ones; the caller holds the transaction. */
-export async function swapPartitions(client: pg.ClientBase, opts: { datasetId: string; next: NewPartitions }): Promise<void> {
+/** Swaps the new tables and facet totals in for the dataset's current ones; the caller holds the transaction. */
+export async function swapPartitions(client: pg.ClientBase, opts: { datasetId: string; next: BuiltPartitions }): Promise<void> {
   const id = client.escapeLiteral(opts.datasetId);
   for (const [parent, key] of PARENTS) {
     const table = opts.next[key];
@@ -181,6 +191,10 @@ export async function swapPartitions(client: pg.ClientBase, opts: { datasetId: s
       await client.query(`DROP TABLE ${row.name}`);
     }
     await client.query(`ALTER TABLE ${parent} ATTACH PARTITION ${table} FOR VALUES IN (${id})`);
+  }
+  await client.query("DELETE FROM mimic_facet_totals WHERE dataset_id = $1", [opts.datasetId]);
+  for (const [labeler, groups] of Object.entries(opts.next.totals)) {
+    await client.query("INSERT INTO mimic_facet_totals (dataset_id, labeler, groups) VALUES ($1, $2, $3)", [opts.datasetId, labeler, JSON.stringify(groups)]);
   }
 }
 

@@ -8,7 +8,7 @@ import { mimicImports } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { now } from "@/lib/clock";
 import { getEnv } from "@/lib/env";
-import { buildPartitions, dropOrphanPartitions, swapPartitions, type NewPartitions } from "./build-partitions";
+import { buildPartitions, dropOrphanPartitions, swapPartitions, type BuiltPartitions } from "./build-partitions";
 import type { Project } from "./file-specs";
 import { findBadRow } from "./find-bad-row";
 import { ImportError } from "./import-error";
@@ -47,7 +47,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
   await client.connect();
   const db = drizzle(client, { schema });
   let importId: string | undefined;
-  let next: NewPartitions | undefined;
+  let next: BuiltPartitions | undefined;
   let lastSaved = 0;
   let progressOpen = true;
   // Progress goes to the import's row from a second connection so the UI sees it mid-import.
