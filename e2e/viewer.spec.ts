@@ -5,7 +5,7 @@ import * as schema from "@/db/schema";
 import { testDb } from "./support/db";
 import { expect, loginAs, test } from "./support/fixtures";
 import { E2E_CXR, E2E_JPG, E2E_VIEWER } from "./support/mimic-data";
-import { canvasImagePixels, imageViews, mean, MEAN_TOLERANCE, reference, renderedAfter } from "./support/viewer";
+import { auditRows, canvasImagePixels, imageViews, mean, MEAN_TOLERANCE, reference, renderedAfter } from "./support/viewer";
 
 test("a researcher opens a study's DICOMs in the viewer, with the reference windowing, presets and invert", async ({ page, login }) => {
   const researcher = await login("researcher");
@@ -17,10 +17,13 @@ test("a researcher opens a study's DICOMs in the viewer, with the reference wind
   // MONOCHROME1 CR, 10 bits: header window c=550 w=1024, shown inverted.
   await table.locator(`tr[data-dicom-id="${cr.dicomId}"]`).getByRole("button", { name: "View" }).click();
   let renders = await renderedAfter(page, 0);
-  // The first frame was the reduced copy that fits the viewport (one stored pixel in 2×2), the full
-  // image drawn after it; what is measured below is the full image.
+  // The first frame was a reduced copy — the route's preview (?fit=768x512), or, when this small file
+  // arrives first, its own copy at the fitted 1 in 2 — and the full image was drawn after it; what is
+  // measured below is the full image.
   const image = page.getByTestId("viewer-image");
-  await expect(image).toHaveAttribute("data-opening", "2");
+  await expect(image).toHaveAttribute("data-opening", /^(preview|copy 2)$/);
+  // Asked for either way (it may still be on its way when the small full file wins).
+  await expect.poll(() => auditRows(researcher.id, "image.preview", cr.dicomId)).toEqual([{ outcome: "ok" }]);
   await expect(image).toHaveAttribute("data-full-render-ms", /^\d+$/);
   expect(Number(await image.getAttribute("data-full-render-ms"))).toBeGreaterThan(Number(await page.getByTestId("viewer").getAttribute("data-first-render-ms")));
   // Parsed and decoded off the page's thread.
@@ -136,6 +139,29 @@ test("image bytes go only to a granted member, uncached, audited, and stop when 
   expect(Buffer.compare(await ok.body(), readFileSync(path.join("tests/fixtures/dicom", cr.fixture)))).toBe(0);
   expect(await imageViews(researcher.id, cr.dicomId)).toEqual([{ outcome: "ok" }]);
 
+  // The viewer's first frame: a reduced copy of the same file, as guarded, uncached and audited (as a preview).
+  const reduced = await page.request.get(`${url}?fit=768x512`);
+  expect(reduced.status()).toBe(200);
+  expect(reduced.headers()["content-type"]).toBe("application/dicom");
+  expect(reduced.headers()["cache-control"]).toBe("no-store, private");
+  const reducedBody = await reduced.body();
+  expect(reducedBody.subarray(128, 132).toString()).toBe("DICM");
+  // 1760×1760 fitted into 768×512 keeps one pixel in 2×2: a quarter of the pixel bytes.
+  expect(reducedBody.length).toBeLessThan(readFileSync(path.join("tests/fixtures/dicom", cr.fixture)).length / 3);
+  expect(await auditRows(researcher.id, "image.preview", cr.dicomId)).toEqual([{ outcome: "ok" }]);
+  expect((await page.request.get(`${url}?fit=huge`)).status()).toBe(400);
+  // Already small enough for the box: no copy, and a clear word why.
+  const fits = await page.request.get(`${url}?fit=4000x4000`);
+  expect(fits.status()).toBe(204);
+  expect(fits.headers()["x-labgate-reason"]).toMatch(/already fits/);
+  const jpgUrl = `/api/datasets/${E2E_JPG.slug}/${E2E_JPG.version}/images/${E2E_VIEWER.jpg.dicomId}`;
+  const notReducible = await page.request.get(`${jpgUrl}?fit=64x64`);
+  expect(notReducible.status()).toBe(204);
+  expect((await notReducible.body()).length).toBe(0);
+  // (The JPG shares the CR's DICOM id, in the other dataset: its preview row comes after the CR's.)
+  expect(await auditRows(researcher.id, "image.preview", E2E_VIEWER.jpg.dicomId)).toEqual([{ outcome: "ok" }, { outcome: "failed" }, { outcome: "failed" }]);
+  expect(await imageViews(researcher.id, cr.dicomId)).toEqual([{ outcome: "ok" }]);
+
   // An image whose file was never copied to lab storage: a clear 404, still audited.
   const lateral = `/api/datasets/${E2E_JPG.slug}/${E2E_JPG.version}/images/${E2E_VIEWER.dicom[1].dicomId}`;
   const missing = await page.request.get(lateral);
@@ -160,6 +186,9 @@ test("image bytes go only to a granted member, uncached, audited, and stop when 
   expect(deniedBody.length).toBeLessThan(4096);
   expect(deniedBody.includes(Buffer.from("DICM"))).toBe(false);
   expect(await imageViews(lab.member.id, cr.dicomId)).toEqual([]);
+  const deniedPreview = await otherPage.request.get(`${url}?fit=768x512`);
+  expect(deniedPreview.status()).toBe(403);
+  expect((await deniedPreview.body()).includes(Buffer.from("DICM"))).toBe(false);
   await other.close();
 
   // Revoking the researcher's grant takes the image away on the very next request.
@@ -171,6 +200,7 @@ test("image bytes go only to a granted member, uncached, audited, and stop when 
   expect(revoked.status()).toBe(403);
   expect(revoked.headers()["cache-control"]).toBe("no-store, private");
   expect((await revoked.body()).includes(Buffer.from("DICM"))).toBe(false);
+  expect((await page.request.get(`${url}?fit=768x512`)).status()).toBe(403);
   expect(await imageViews(researcher.id, cr.dicomId)).toEqual([{ outcome: "ok" }]);
 });
 

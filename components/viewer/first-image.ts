@@ -1,6 +1,7 @@
 // Which of a study's images a viewport opens with. Shared by the study page (server), which starts
 // fetching that image before the page's scripts run, and the viewer (client), which shows it.
 import type { StudyImage } from "@/lib/mimic/browse/get-study";
+import { reductionFor } from "@/lib/dicom/reduce-dicom";
 
 const FRONTAL = new Set(["PA", "AP"]);
 
@@ -9,4 +10,19 @@ export function pickImage(local: StudyImage[], besides: string | null): string |
   const others = local.filter((i) => i.presentLocally && i.dicomId !== besides);
   const preferred = besides === null ? others.find((i) => FRONTAL.has(i.viewPosition ?? "")) : others.find((i) => !FRONTAL.has(i.viewPosition ?? ""));
   return (preferred ?? others[0])?.dicomId ?? null;
+}
+
+/** The largest the viewer's image box gets (CSS pixels); image-viewer.tsx lays it out. */
+export const VIEWPORT_MAX = { width: 768, height: 512 } as const;
+
+/**
+ * The reduced copy of an image that the viewer draws first: the image route's `?fit=`, which picks
+ * the factor from the file's own size so that, fitted into the largest viewport, there is still one
+ * stored pixel per screen pixel. Null for JPG files (they are small) and for DICOMs whose imported
+ * size says they already fit.
+ */
+export function previewUrl(src: string, image: Pick<StudyImage, "path" | "rows" | "columns">): string | null {
+  if (!image.path.toLowerCase().endsWith(".dcm")) return null;
+  if (image.rows && image.columns && reductionFor(Math.min(VIEWPORT_MAX.width / image.columns, VIEWPORT_MAX.height / image.rows)) < 2) return null;
+  return `${src}?fit=${VIEWPORT_MAX.width}x${VIEWPORT_MAX.height}`;
 }

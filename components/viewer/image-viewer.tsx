@@ -3,8 +3,9 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Viewport } from "cornerstone-core";
 import { loadCornerstone, type Cornerstone } from "./cornerstone-setup";
-import { startDecoders } from "./decode-client";
+import { preloadPageDecoder, startDecoders } from "./decode-client";
 import { DicomHeaderPanel } from "./dicom-header-panel";
+import { dropDecodedImage, startDecodedImage } from "./image-decode";
 import { cancelImageFetch, startImageFetch } from "./image-fetch";
 import type { LabgateImage } from "./labgate-image-loader";
 import { reducedImage, reductionFor } from "./reduced-image";
@@ -15,6 +16,8 @@ import { ViewerToolbar, type DragTool, type Preset } from "./viewer-toolbar";
 type Props = {
   /** Same-origin image route, e.g. /api/datasets/mimic-cxr/2.0.0/images/<dicom_id>. */
   src: string;
+  /** The same image reduced by the route (`?fit=`), drawn first while the full one arrives. */
+  previewSrc?: string | null;
   title: string;
   /** Drawn over the image so that any screenshot names who took it, and when. */
   watermark: { name: string; email: string };
@@ -28,7 +31,7 @@ type Loaded = { image: LabgateImage; presets: Preset[] };
 type State = { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready"; loaded: Loaded };
 
 /** Pan/zoom/window-level viewer for one image, drawn by cornerstone-core from our own loader. */
-export function ImageViewer({ src, title, watermark, active, onActivate }: Props) {
+export function ImageViewer({ src, previewSrc, title, watermark, active, onActivate }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const csRef = useRef<Cornerstone | null>(null);
@@ -81,22 +84,31 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
     let cancelled = false;
     let enabled = false;
     let first = true;
-    // The full image that replaces the opening copy once that copy is on screen (see below).
+    // The opening copy on screen (a reduced preview or the full image's reduced copy, see below),
+    // whether cornerstone has drawn it yet, and the swap to the full image waiting for that draw.
+    let opening: { factor: number | null; rendered: boolean } | null = null;
+    let openingSize = { rows: 1, columns: 1 };
     let pendingFull: (() => void) | null = null;
     let awaitingFull = true;
-    const onRendered = () => {
+    // Which images are opening copies: a render is told by the image it drew, not by the order
+    // in which cornerstone's frames and our callbacks happen to run.
+    const openingImages = new WeakSet<object>();
+    const onRendered = (event: Event) => {
       if (first) {
         first = false;
         // Milliseconds since navigation start: what the benchmark reports as time to first pixel.
         setFirstRenderMs(Math.round(performance.now()));
       }
-      if (pendingFull) {
+      const drawn = (event as CustomEvent<{ image?: object }>).detail?.image;
+      if (drawn && openingImages.has(drawn)) {
+        if (!opening) return;
         // The opening copy is not counted as a render: the tools, the status line and the tests
         // wait for the full image.
+        opening.rendered = true;
         const showFull = pendingFull;
         pendingFull = null;
         // A macrotask, so the browser paints the copy before the full draw occupies the thread.
-        setTimeout(showFull, 0);
+        if (showFull) setTimeout(showFull, 0);
         return;
       }
       if (awaitingFull) {
@@ -115,41 +127,69 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
       if (enabled && imageRef.current) csRef.current?.resize(element);
     });
     setState({ kind: "loading" });
-    // The image's bytes and the decoding workers get going while cornerstone's code still loads.
-    startImageFetch(src);
+    // The bytes and the decoding workers get going while cornerstone's code still loads: the preview
+    // first, the full file once the preview has answered; the preview is decoded on the page.
+    if (previewSrc) startImageFetch(previewSrc);
+    startImageFetch(src, previewSrc);
     startDecoders();
+    if (previewSrc) {
+      preloadPageDecoder();
+      startDecodedImage(previewSrc);
+    }
     (async () => {
       try {
         const { cs, loader } = await loadCornerstone();
         if (cancelled) return;
         csRef.current = cs;
         cs.enable(element);
+        // For the benchmark's breakdown: the page's code is in and the viewport can draw.
+        performance.mark("labgate:viewer-ready");
         enabled = true;
         element.addEventListener(cs.EVENTS.IMAGE_RENDERED, onRendered);
         resizeObserver.observe(element);
         // loadImage, not loadAndCacheImage: nothing goes into cornerstone's shared image cache.
-        const image = (await cs.loadImage(loader.imageIdFor(src))) as LabgateImage;
+        const fullLoad = cs.loadImage(loader.imageIdFor(src)) as Promise<LabgateImage>;
+        // A preview is only ever a head start: whatever goes wrong with it, the full image decides.
+        const previewLoad = previewSrc ? (cs.loadImage(loader.imageIdFor(previewSrc)) as Promise<LabgateImage>).catch(() => null) : Promise.resolve(null);
+        const preview = await Promise.race([fullLoad.then(() => null, () => null), previewLoad]);
+        if (cancelled) return;
+        const showOpening = (copy: LabgateImage, factor: number | null, source: "preview" | "copy") => {
+          opening = { factor, rendered: false };
+          openingSize = { rows: copy.rows, columns: copy.columns };
+          openingImages.add(copy);
+          element.dataset.opening = factor ? `${source} ${factor}` : source;
+          cs.displayImage(element, copy);
+        };
+        // The route chose the preview's factor from the file; it is known once the full image is here.
+        if (preview) showOpening(preview, null, "preview");
+        const image = await fullLoad;
         if (cancelled) return;
         imageRef.current = image;
         setOpenedAt(new Date());
         // Drawing all 7.8 million pixels of a radiograph takes ~200 ms, yet the fitted view shows
-        // a few hundred thousand. The first frame is the reduced copy the window drag uses (one
-        // stored pixel still per screen pixel, same gray levels); the full image follows at once.
-        const factor = reductionFor(Math.min(element.clientWidth / image.columns, element.clientHeight / image.rows));
-        const opening = factor > 1 ? reducedImage(image, factor) : null;
+        // a few hundred thousand. Without a preview, the first frame is the reduced copy the window
+        // drag uses (one stored pixel still per screen pixel, same gray levels); the full image
+        // follows at once.
+        if (!opening) {
+          const factor = reductionFor(Math.min(element.clientWidth / image.columns, element.clientHeight / image.rows));
+          const copy = factor > 1 ? reducedImage(image, factor) : null;
+          if (copy) showOpening(copy, factor, "copy");
+        }
         const showFull = () => {
           if (cancelled) return;
-          const vp = opening ? cs.getViewport(element) : undefined;
+          const factor = opening ? (opening.factor ?? image.columns / openingSize.columns) : 1;
+          // The copy's zoom and pan carry over only if it really is this image, smaller.
+          const same = Math.abs(openingSize.rows * factor - image.rows) <= factor && Math.abs(openingSize.columns * factor - image.columns) <= factor;
+          const vp = opening && same ? cs.getViewport(element) : undefined;
+          opening = null;
           cs.displayImage(element, image, vp ? { ...vp, scale: vp.scale / factor, translation: { x: vp.translation.x * factor, y: vp.translation.y * factor } } : undefined);
           setState({ kind: "ready", loaded: { image, presets: presetsOf(image) } });
         };
-        if (opening) {
-          pendingFull = showFull;
-          element.dataset.opening = String(factor);
-          cs.displayImage(element, opening);
-        } else {
-          showFull();
-        }
+        // (Read through a cast: TypeScript does not see showOpening assign it.)
+        const shown = opening as { factor: number | null; rendered: boolean } | null;
+        if (!shown) showFull();
+        else if (shown.rendered) setTimeout(showFull, 0);
+        else pendingFull = showFull;
       } catch (e) {
         if (!cancelled) setState({ kind: "error", message: describeFailure(e) });
       }
@@ -158,6 +198,10 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
       cancelled = true;
       reducedRef.current = null;
       cancelImageFetch(src);
+      if (previewSrc) {
+        cancelImageFetch(previewSrc);
+        dropDecodedImage(previewSrc);
+      }
       resizeObserver.disconnect();
       imageRef.current = null;
       const cs = csRef.current;
@@ -166,7 +210,7 @@ export function ImageViewer({ src, title, watermark, active, onActivate }: Props
         cs.disable(element);
       }
     };
-  }, [src, drawOverlay]);
+  }, [src, previewSrc, drawOverlay]);
 
   const update = useCallback((change: (vp: Viewport) => Partial<Viewport>) => {
     const element = hostRef.current;

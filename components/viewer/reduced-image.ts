@@ -3,17 +3,11 @@
 // viewer shows a copy that keeps one pixel in f×f, where f is chosen so that there is still at least
 // one stored pixel per screen pixel; the full image returns when the mouse is released.
 import { createCornerstoneImage } from "@/lib/dicom/cornerstone-image";
+import { reductionFor } from "@/lib/dicom/reduce-dicom";
 import type { PixelSpacing } from "@/lib/dicom/types";
 import type { LabgateImage } from "./labgate-image-loader";
 
-const MAX_FACTOR = 8;
-
-/** The largest power of two f ≤ 8 with `scale` × f ≤ 1 (screen pixels per stored pixel of the copy); 1 for none. */
-export function reductionFor(scale: number): number {
-  let f = 1;
-  while (f * 2 <= MAX_FACTOR && scale * f * 2 <= 1) f *= 2;
-  return f;
-}
+export { reductionFor };
 
 const scaled = (s: PixelSpacing | null, f: number) => (s ? { row: s.row * f, column: s.column * f } : null);
 

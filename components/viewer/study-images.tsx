@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import type { StudyImage } from "@/lib/mimic/browse/get-study";
-import { pickImage } from "./first-image";
+import { pickImage, previewUrl } from "./first-image";
 import { ImageViewer } from "./image-viewer";
 
 type Props = {
@@ -97,10 +97,12 @@ export function StudyImages({ images, imageRoute, watermark }: Props) {
           {visible.map((dicomId, slot) => {
             const image = local.find((i) => i.dicomId === dicomId);
             if (!image) return <div key={`empty-${slot}`} className="card muted">Choose an image with its View button.</div>;
+            const src = `${imageRoute}/${encodeURIComponent(image.dicomId)}`;
             return (
               <ImageViewer
                 key={`${slot}:${image.dicomId}`}
-                src={`${imageRoute}/${encodeURIComponent(image.dicomId)}`}
+                src={src}
+                previewSrc={previewUrl(src, image)}
                 title={`${image.viewPosition ?? "Image"} ${image.dicomId}`}
                 watermark={watermark}
                 active={layout > 1 && slot === activeSlot}

@@ -5,7 +5,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { EarlyImageFetch } from "@/components/viewer/early-image-fetch";
-import { pickImage } from "@/components/viewer/first-image";
+import { pickImage, previewUrl } from "@/components/viewer/first-image";
 import { StudyImages } from "@/components/viewer/study-images";
 import { getStudy } from "@/lib/mimic/browse/get-study";
 import { LABELS } from "@/lib/mimic/import/file-specs";
@@ -33,6 +33,8 @@ export default async function StudyPage({ params }: Props) {
   const imageRoute = `/api${base}/images`;
   // The viewer opens this image by itself; its download starts before the page's scripts run.
   const firstImage = pickImage(study.images, null);
+  const firstStudyImage = study.images.find((i) => i.dicomId === firstImage);
+  const first = firstStudyImage ? { image: firstStudyImage, src: `${imageRoute}/${encodeURIComponent(firstStudyImage.dicomId)}` } : null;
   const nonce = (await headers()).get("x-nonce") ?? undefined;
   const labelSets = ([["CheXpert", study.labels.chexpert], ["NegBio", study.labels.negbio], ["Test set (radiologists)", study.labels.test]] as const).filter(([, v]) => v !== null);
 
@@ -46,7 +48,7 @@ export default async function StudyPage({ params }: Props) {
         <dt>Study time</dt><dd>{study.studyTime ?? "—"}</dd>
         <dt>Images</dt><dd>{study.images.length}</dd>
       </dl>
-      {firstImage && <EarlyImageFetch url={`${imageRoute}/${encodeURIComponent(firstImage)}`} nonce={nonce} />}
+      {first && <EarlyImageFetch urls={[previewUrl(first.src, first.image), first.src].filter((u): u is string => u !== null)} nonce={nonce} />}
       <StudyImages images={study.images} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} />
       {labelSets.length > 0 && (
         <div className="card">

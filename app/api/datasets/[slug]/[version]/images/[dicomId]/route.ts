@@ -1,7 +1,10 @@
 import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { NextResponse } from "next/server";
+import { z } from "zod";
 import { recordAudit } from "@/lib/audit/record";
+import { reduceDicomToFit } from "@/lib/dicom/reduce-dicom";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { route } from "@/lib/http/route";
@@ -12,21 +15,45 @@ import { DICOM_ID_PATTERN, locateImage } from "@/lib/mimic/images/locate-image";
 // kept by a browser or proxy cache (no-store, no validators), because a cached copy would outlive it.
 const NO_STORE = { "cache-control": "no-store, private", pragma: "no-cache", vary: "Cookie" };
 
-export const GET = route<"dataset", undefined, { slug: string; version: string; dicomId: string }>({ access: "dataset" }, async ({ user, dataset, params, ip }) => {
+// `?fit=<width>x<height>`: the viewer's first frame, a copy with every f-th pixel of every f-th row
+// for a viewport of at most that many screen pixels (lib/dicom/reduce-dicom.ts).
+const querySchema = z.object({
+  fit: z
+    .string()
+    .regex(/^\d{2,4}x\d{2,4}$/, "fit must be <width>x<height> in pixels, e.g. 768x512")
+    .transform((v) => {
+      const [width, height] = v.split("x").map(Number) as [number, number];
+      return { width, height };
+    })
+    .optional(),
+});
+
+export const GET = route<"dataset", undefined, { slug: string; version: string; dicomId: string }>({ access: "dataset" }, async ({ req, user, dataset, params, ip }) => {
   if (!DICOM_ID_PATTERN.test(params.dicomId)) throw new AppError("bad_request", "That is not a DICOM id (five groups of hex digits separated by dashes).");
+  const query = querySchema.safeParse(Object.fromEntries(req.nextUrl.searchParams));
+  if (!query.success) throw new AppError("bad_request", query.error.issues[0]?.message ?? "Invalid query");
+  const fit = query.data.fit ?? null;
   const image = await locateImage({ datasetId: dataset.id, dicomId: params.dicomId });
+  // A preview is a smaller copy of the same pixels: read, reduced and audited as one.
+  const preview = fit && image?.contentType === "application/dicom" ? reduceDicomToFit(await readFile(/*turbopackIgnore: true*/ image.filePath), fit) : null;
+  const failure = !image ? "not in lab storage" : fit && !preview ? "no smaller copy" : null;
   // One audit row per request, written before the first byte leaves: a view that is cut off still happened.
   await recordAudit(getDb(), {
-    action: "image.view",
-    outcome: image ? "ok" : "failed",
+    action: fit ? "image.preview" : "image.view",
+    outcome: failure ? "failed" : "ok",
     labId: user.labId,
     actor: user,
     ip,
     target: { type: "image", id: params.dicomId },
-    details: { dataset: `${dataset.slug}/${dataset.version}`, ...(image ? { contentType: image.contentType } : { reason: "not in lab storage" }) },
+    details: { dataset: `${dataset.slug}/${dataset.version}`, ...(preview ? { reducedBy: preview.factor } : {}), ...(failure ? { reason: failure } : { contentType: image!.contentType }) },
   });
   if (!image) {
     return NextResponse.json({ error: "This image is not in lab storage: only its metadata was imported, so it cannot be shown." }, { status: 404, headers: NO_STORE });
+  }
+  if (fit) {
+    // No copy is not an error the browser should log: the viewer simply waits for the image itself.
+    if (!preview) return new Response(null, { status: 204, headers: { ...NO_STORE, "x-labgate-reason": "no smaller copy: not an uncompressed grayscale DICOM, or it already fits" } });
+    return new Response(preview.bytes, { headers: { "content-type": "application/dicom", "content-length": String(preview.bytes.length), "content-disposition": "inline", ...NO_STORE } });
   }
   const body = Readable.toWeb(createReadStream(/*turbopackIgnore: true*/ image.filePath, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>;
   return new Response(body, {
