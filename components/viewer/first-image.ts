@@ -12,7 +12,7 @@ export function pickImage(local: StudyImage[], besides: string | null): string |
   return (preferred ?? others[0])?.dicomId ?? null;
 }
 
-/** The largest the viewer's image box gets (CSS pixels); image-viewer.tsx lays it out. */
+/** The largest the viewer's image box gets (CSS pixels): image-viewer.tsx lays it out at this size. */
 export const VIEWPORT_MAX = { width: 768, height: 512 } as const;
 
 /**

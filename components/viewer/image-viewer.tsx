@@ -5,10 +5,11 @@ import type { Viewport } from "cornerstone-core";
 import { loadCornerstone, type Cornerstone } from "./cornerstone-setup";
 import { preloadPageDecoder, startDecoders } from "./decode-client";
 import { DicomHeaderPanel } from "./dicom-header-panel";
+import { VIEWPORT_MAX } from "./first-image";
 import { dropDecodedImage, startDecodedImage } from "./image-decode";
 import { cancelImageFetch, startImageFetch } from "./image-fetch";
 import type { LabgateImage } from "./labgate-image-loader";
-import { reducedImage, reductionFor } from "./reduced-image";
+import { reducedImage, reductionFor, viewportFor } from "./reduced-image";
 import { chooseScaleBar, drawScaleBar, screenPixelsPerMm } from "./scale-bar";
 import { clampScale, describeFailure, presetsOf, probeText, round, windowStep } from "./viewer-helpers";
 import { ViewerToolbar, type DragTool, type Preset } from "./viewer-toolbar";
@@ -105,10 +106,10 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         // The opening copy is not counted as a render: the tools, the status line and the tests
         // wait for the full image.
         opening.rendered = true;
-        const showFull = pendingFull;
+        const swapInFull = pendingFull;
         pendingFull = null;
         // A macrotask, so the browser paints the copy before the full draw occupies the thread.
-        if (showFull) setTimeout(showFull, 0);
+        if (swapInFull) setTimeout(swapInFull, 0);
         return;
       }
       if (awaitingFull) {
@@ -175,21 +176,21 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
           const copy = factor > 1 ? reducedImage(image, factor) : null;
           if (copy) showOpening(copy, factor, "copy");
         }
-        const showFull = () => {
+        const swapInFull = () => {
           if (cancelled) return;
           const factor = opening ? (opening.factor ?? image.columns / openingSize.columns) : 1;
           // The copy's zoom and pan carry over only if it really is this image, smaller.
           const same = Math.abs(openingSize.rows * factor - image.rows) <= factor && Math.abs(openingSize.columns * factor - image.columns) <= factor;
           const vp = opening && same ? cs.getViewport(element) : undefined;
           opening = null;
-          cs.displayImage(element, image, vp ? { ...vp, scale: vp.scale / factor, translation: { x: vp.translation.x * factor, y: vp.translation.y * factor } } : undefined);
+          cs.displayImage(element, image, vp ? viewportFor(vp, factor) : undefined);
           setState({ kind: "ready", loaded: { image, presets: presetsOf(image) } });
         };
         // (Read through a cast: TypeScript does not see showOpening assign it.)
         const shown = opening as { factor: number | null; rendered: boolean } | null;
-        if (!shown) showFull();
-        else if (shown.rendered) setTimeout(showFull, 0);
-        else pendingFull = showFull;
+        if (!shown) swapInFull();
+        else if (shown.rendered) setTimeout(swapInFull, 0);
+        else pendingFull = swapInFull;
       } catch (e) {
         if (!cancelled) setState({ kind: "error", message: describeFailure(e) });
       }
@@ -281,7 +282,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     if (!image) return;
     reducedRef.current = { factor, image };
     element.dataset.reduced = String(factor);
-    csRef.current.displayImage(element, image, { ...vp, scale: vp.scale * factor, translation: { x: vp.translation.x / factor, y: vp.translation.y / factor } });
+    csRef.current.displayImage(element, image, viewportFor(vp, 1 / factor));
   }
 
   function showFull() {
@@ -292,7 +293,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     reducedRef.current = null;
     delete element.dataset.reduced;
     const { factor } = reduced;
-    csRef.current!.displayImage(element, ready.image, { ...vp, scale: vp.scale / factor, translation: { x: vp.translation.x * factor, y: vp.translation.y * factor } });
+    csRef.current!.displayImage(element, ready.image, viewportFor(vp, factor));
   }
 
   const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
@@ -387,7 +388,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         onReset={reset}
       />
       <div style={{ display: "flex", flexWrap: "wrap", gap: "1rem", alignItems: "flex-start" }}>
-        <div style={{ position: "relative", flex: "2 1 420px", maxWidth: 768, height: 512, background: "#000", userSelect: "none" }}>
+        <div style={{ position: "relative", flex: "2 1 420px", maxWidth: VIEWPORT_MAX.width, height: VIEWPORT_MAX.height, background: "#000", userSelect: "none" }}>
           <div
             ref={hostRef}
             data-testid="viewer-image"

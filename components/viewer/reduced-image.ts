@@ -5,9 +5,18 @@
 import { createCornerstoneImage } from "@/lib/dicom/cornerstone-image";
 import { reductionFor } from "@/lib/dicom/reduce-dicom";
 import type { PixelSpacing } from "@/lib/dicom/types";
+import type { Viewport } from "cornerstone-core";
 import type { LabgateImage } from "./labgate-image-loader";
 
 export { reductionFor };
+
+/**
+ * The same view of an image whose stored pixels are `f` times as many per side (f < 1: fewer), for
+ * swapping between an image and its reduced copy without the picture moving.
+ */
+export function viewportFor(vp: Viewport, f: number): Viewport {
+  return { ...vp, scale: vp.scale / f, translation: { x: vp.translation.x * f, y: vp.translation.y * f } };
+}
 
 const scaled = (s: PixelSpacing | null, f: number) => (s ? { row: s.row * f, column: s.column * f } : null);
 

@@ -71,3 +71,11 @@ END $$;
 --> statement-breakpoint
 -- The tokens now live in mimic_study_facet only.
 ALTER TABLE "mimic_study" DROP COLUMN "tokens";
+--> statement-breakpoint
+-- The import writes these conversions inline now (lib/mimic/import/build-partitions.ts): PostgreSQL
+-- could not inline these functions, and calling them was most of the import's time.
+DROP FUNCTION "mimic_label_tokens"(smallint[], integer);
+--> statement-breakpoint
+DROP FUNCTION "mimic_label"(text);
+--> statement-breakpoint
+DROP FUNCTION "mimic_study_time"(text);

@@ -14,8 +14,7 @@ export function reductionFor(scale: number): number {
 }
 
 const REDUCIBLE_SYNTAXES = new Set(["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"]); // implicit / explicit VR little endian
-export const REDUCTION_FACTORS = [2, 4, 8] as const;
-export type ReductionFactor = (typeof REDUCTION_FACTORS)[number];
+export type ReductionFactor = 2 | 4 | 8;
 
 /**
  * The copy for a viewport of at most `box` screen pixels: the largest factor that still leaves one

@@ -4,8 +4,8 @@ import { LABELS } from "./file-specs";
 import { ImportError } from "./import-error";
 
 // The conversions are written out inline rather than called as SQL functions: PostgreSQL cannot
-// inline a function whose body raises, and 10 million calls of mimic_label() took 14 of the import's
-// 25 seconds. A value outside the expected ones raises and find-bad-row.ts names its line.
+// inline a function whose body raises, and 10 million calls of the old mimic_label() took 14 of the
+// import's 25 seconds. A value outside the expected ones raises and find-bad-row.ts names its line.
 
 /** 1.0 / 0.0 / -1.0 / empty as 1 / 0 / -1 / NULL (not mentioned), four distinct states. */
 const label = (v: string) =>
@@ -13,17 +13,16 @@ const label = (v: string) =>
   `ELSE CASE WHEN ${v} IS NULL THEN NULL ELSE mimic_bad_value('label', ${v}) END END`;
 const labelArray = (alias: string) => `ARRAY[${LABELS.map((_, i) => label(`${alias}.l${i + 1}`)).join(", ")}]::smallint[]`;
 
-/** The label tokens of a labels array (see mimic_label_tokens in 0005): base + index * 4 + state. */
-const labelTokens = (labels: string, base: number) =>
-  `CASE WHEN ${labels} IS NULL THEN '{}'::smallint[] ELSE ARRAY[${LABELS.map(
-    (_, i) => `${base + i * 4 + 1} + CASE ${labels}[${i + 1}] WHEN 1 THEN 0 WHEN 0 THEN 1 WHEN -1 THEN 2 ELSE 3 END`,
-  ).join(", ")}]::smallint[] END`;
+/** Label i's state as LABEL_STATES' index (positive, negative, uncertain, not mentioned), as tokens.ts counts. */
+const stateIndex = (labels: string, i: number) => `CASE ${labels}[${i + 1}] WHEN 1 THEN 0 WHEN 0 THEN 1 WHEN -1 THEN 2 ELSE 3 END`;
 
-/** mimic_study_facet's label bits of a labels array: bit index * 4 + state. */
+/** The label tokens of a labels array (labelToken in tokens.ts): base + index * 4 + state + 1. */
+const labelTokens = (labels: string, base: number) =>
+  `CASE WHEN ${labels} IS NULL THEN '{}'::smallint[] ELSE ARRAY[${LABELS.map((_, i) => `${base + i * 4 + 1} + ${stateIndex(labels, i)}`).join(", ")}]::smallint[] END`;
+
+/** mimic_study_facet's label bits of a labels array (labelBit in tokens.ts): bit index * 4 + state. */
 const labelBits = (labels: string) =>
-  `CASE WHEN ${labels} IS NULL THEN 0::bigint ELSE ${LABELS.map(
-    (_, i) => `(1::bigint << (${i * 4} + CASE ${labels}[${i + 1}] WHEN 1 THEN 0 WHEN 0 THEN 1 WHEN -1 THEN 2 ELSE 3 END))`,
-  ).join(" | ")} END`;
+  `CASE WHEN ${labels} IS NULL THEN 0::bigint ELSE ${LABELS.map((_, i) => `(1::bigint << (${i * 4} + ${stateIndex(labels, i)}))`).join(" | ")} END`;
 
 /** StudyTime is written as a number, so leading zeros are lost: 5323.5 is 00:53:23.5. */
 const studyTime = (v: string) =>
