@@ -1,8 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { VIEWPORT_MAX } from "@/components/viewer/first-image";
-import { reduceDicomToFit } from "@/lib/dicom/reduce-dicom";
 import { readPng } from "@/tests/dicom/support/png";
 import { expect, test } from "./support/fixtures";
 import { E2E_CXR, E2E_VIEWER } from "./support/mimic-data";
@@ -19,13 +17,9 @@ const imagePath = `/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/images/${E2E
 
 async function openStudyShowing(page: Page, bytes: Buffer): Promise<void> {
   await page.route((url) => url.pathname === imagePath && !url.searchParams.has("fit"), (route) => route.fulfill({ status: 200, contentType: "application/dicom", body: bytes, headers: { "cache-control": "no-store, private" } }));
-  // The viewer's first frame (?fit=): the route's reduced copy of the same bytes, or its refusal.
-  await page.route((url) => url.pathname === imagePath && url.searchParams.has("fit"), (route) => {
-    const reduced = reduceDicomToFit(new Uint8Array(bytes), { width: VIEWPORT_MAX.width, height: VIEWPORT_MAX.height });
-    return reduced
-      ? route.fulfill({ status: 200, contentType: "application/dicom", body: Buffer.from(reduced.bytes), headers: { "cache-control": "no-store, private" } })
-      : route.fulfill({ status: 204 });
-  });
+  // No preview picture (?fit=, the route's; see viewer.spec.ts and tests/viewer/render-preview.test.ts):
+  // what is compared here is what the viewer itself draws of the file.
+  await page.route((url) => url.pathname === imagePath && url.searchParams.has("fit"), (route) => route.fulfill({ status: 204 }));
   await page.goto(studyUrl);
 }
 

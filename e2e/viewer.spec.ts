@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
+import sharp from "sharp";
 import * as schema from "@/db/schema";
 import { testDb } from "./support/db";
 import { expect, loginAs, test } from "./support/fixtures";
 import { E2E_CXR, E2E_JPG, E2E_VIEWER } from "./support/mimic-data";
+import { readPng } from "@/tests/dicom/support/png";
 import { auditRows, canvasImagePixels, imageViews, mean, MEAN_TOLERANCE, reference, renderedAfter } from "./support/viewer";
 
 test("a researcher opens a study's DICOMs in the viewer, with the reference windowing, presets and invert", async ({ page, login }) => {
@@ -17,13 +19,13 @@ test("a researcher opens a study's DICOMs in the viewer, with the reference wind
   // MONOCHROME1 CR, 10 bits: header window c=550 w=1024, shown inverted.
   await table.locator(`tr[data-dicom-id="${cr.dicomId}"]`).getByRole("button", { name: "View" }).click();
   let renders = await renderedAfter(page, 0);
-  // The first frame was a reduced copy — the route's preview (?fit=768x512), or, when this small file
-  // arrives first, its own copy at the fitted 1 in 2 — and the full image was drawn after it; what is
-  // measured below is the full image.
+  // Cornerstone's first frame was the image's own copy at the fitted 1 in 2, and the full image was
+  // drawn after it; what is measured below is the full image. The route's preview picture (?fit=)
+  // was asked for, and is gone once cornerstone has drawn.
   const image = page.getByTestId("viewer-image");
-  await expect(image).toHaveAttribute("data-opening", /^(preview|copy 2)$/);
-  // Asked for either way (it may still be on its way when the small full file wins).
+  await expect(image).toHaveAttribute("data-opening", "copy 2");
   await expect.poll(() => auditRows(researcher.id, "image.preview", cr.dicomId)).toEqual([{ outcome: "ok" }]);
+  await expect(page.getByTestId("viewer-preview")).toHaveCount(0);
   await expect(image).toHaveAttribute("data-full-render-ms", /^\d+$/);
   expect(Number(await image.getAttribute("data-full-render-ms"))).toBeGreaterThan(Number(await page.getByTestId("viewer").getAttribute("data-first-render-ms")));
   // Parsed and decoded off the page's thread.
@@ -139,15 +141,16 @@ test("image bytes go only to a granted member, uncached, audited, and stop when 
   expect(Buffer.compare(await ok.body(), readFileSync(path.join("tests/fixtures/dicom", cr.fixture)))).toBe(0);
   expect(await imageViews(researcher.id, cr.dicomId)).toEqual([{ outcome: "ok" }]);
 
-  // The viewer's first frame: a reduced copy of the same file, as guarded, uncached and audited (as a preview).
+  // The viewer's first picture: the same file reduced and windowed, as guarded, uncached and audited (as a preview).
   const reduced = await page.request.get(`${url}?fit=768x512`);
   expect(reduced.status()).toBe(200);
-  expect(reduced.headers()["content-type"]).toBe("application/dicom");
+  expect(reduced.headers()["content-type"]).toBe("image/png");
   expect(reduced.headers()["cache-control"]).toBe("no-store, private");
-  const reducedBody = await reduced.body();
-  expect(reducedBody.subarray(128, 132).toString()).toBe("DICM");
-  // 1760×1760 fitted into 768×512 keeps one pixel in 2×2: a quarter of the pixel bytes.
-  expect(reducedBody.length).toBeLessThan(readFileSync(path.join("tests/fixtures/dicom", cr.fixture)).length / 3);
+  // 1760×1760 fitted into 768×512 keeps one pixel in 2×2, shown as the viewer shows the file: the
+  // header's window, inverted (MONOCHROME1).
+  const png = readPng(new Uint8Array(await reduced.body()));
+  expect({ width: png.width, height: png.height, channels: png.channels }).toEqual({ width: 880, height: 880, channels: 1 });
+  expect(Math.abs(mean([...png.data]) - reference(cr.fixture).display_mean)).toBeLessThan(MEAN_TOLERANCE);
   expect(await auditRows(researcher.id, "image.preview", cr.dicomId)).toEqual([{ outcome: "ok" }]);
   expect((await page.request.get(`${url}?fit=huge`)).status()).toBe(400);
   // Already small enough for the box: no copy, and a clear word why.
@@ -188,7 +191,7 @@ test("image bytes go only to a granted member, uncached, audited, and stop when 
   expect(await imageViews(lab.member.id, cr.dicomId)).toEqual([]);
   const deniedPreview = await otherPage.request.get(`${url}?fit=768x512`);
   expect(deniedPreview.status()).toBe(403);
-  expect((await deniedPreview.body()).includes(Buffer.from("DICM"))).toBe(false);
+  expect((await deniedPreview.body()).includes(Buffer.from("PNG"))).toBe(false);
   await other.close();
 
   // Revoking the researcher's grant takes the image away on the very next request.
@@ -269,4 +272,26 @@ test("PA and lateral side by side, each with its own tools, its DICOM header bes
   await page.getByRole("button", { name: "1×1" }).click();
   await expect(viewers).toHaveCount(1);
   await expect(viewers.first()).toHaveAttribute("aria-label", new RegExp(mr.dicomId));
+});
+
+test("the study page paints its first image's preview from the HTML alone, under the watermark", async ({ browser, baseURL, lab }) => {
+  // No script at all: what is on screen came with the page's HTML and the preview's request.
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await loginAs(page, lab.researcher);
+  await page.goto(`/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/studies/${E2E_VIEWER.study}`);
+  const preview = page.getByTestId("viewer-preview");
+  await expect(preview).toBeVisible();
+  await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(880);
+  // Windowed as the viewer shows the CR (header window, MONOCHROME1 inverted), fitted in the box.
+  const shot = await sharp(await preview.screenshot({ type: "png" })).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const box = (await preview.boundingBox())!;
+  const side = Math.min(box.width, box.height);
+  const [x0, y0] = [Math.round((box.width - side) / 2) + 4, Math.round((box.height - side) / 2) + 4];
+  const inside: number[] = [];
+  for (let y = y0; y < y0 + side - 8; y += 2) for (let x = x0; x < x0 + side - 8; x += 2) inside.push(shot.data[(y * shot.info.width + x) * shot.info.channels]!);
+  expect(Math.abs(mean(inside) - reference(E2E_VIEWER.dicom[0].fixture).display_mean)).toBeLessThan(MEAN_TOLERANCE * 2);
+  await expect(page.getByTestId("viewer-watermark")).toContainText(lab.researcher.email);
+  expect(await auditRows(lab.researcher.id, "image.preview", E2E_VIEWER.dicom[0].dicomId)).toEqual([{ outcome: "ok" }]);
+  await context.close();
 });

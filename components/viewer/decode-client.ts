@@ -61,13 +61,9 @@ function startSlot(): Slot {
   return slot;
 }
 
-// A file this small (a viewer preview) decodes on the page in a few milliseconds, sooner than a
-// worker that may still be starting could answer.
-const ON_PAGE_BYTES = 2 * 1024 * 1024;
-
 /** Decodes a DICOM file; `bytes` is handed over to the worker and unusable afterwards. */
-export async function decodeDicom(bytes: ArrayBuffer, opts: { small?: boolean } = {}): Promise<{ decoded: DecodedDicomFile; decodedIn: DecodedIn }> {
-  if (!workersAvailable() || (opts.small && bytes.byteLength <= ON_PAGE_BYTES)) return { decoded: await decodeOnPage(bytes), decodedIn: "main-thread" };
+export async function decodeDicom(bytes: ArrayBuffer): Promise<{ decoded: DecodedDicomFile; decodedIn: DecodedIn }> {
+  if (!workersAvailable()) return { decoded: await decodeOnPage(bytes), decodedIn: "main-thread" };
   startDecoders();
   const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
   const id = nextId++;
@@ -80,16 +76,8 @@ export async function decodeDicom(bytes: ArrayBuffer, opts: { small?: boolean } 
 
 let pageCodecsConfigured = false;
 
-let pageDecoder: Promise<[typeof import("@/lib/dicom/decode-file"), typeof import("@/lib/dicom/codecs/wasm-codecs")]> | null = null;
-
-/** Loads the page's own decoder ahead of a preview, beside cornerstone's code. */
-export function preloadPageDecoder(): void {
-  pageDecoder ??= Promise.all([import("@/lib/dicom/decode-file"), import("@/lib/dicom/codecs/wasm-codecs")]);
-}
-
 async function decodeOnPage(bytes: ArrayBuffer): Promise<DecodedDicomFile> {
-  preloadPageDecoder();
-  const [{ decodeDicomFile }, { configureWasmCodecs }] = await pageDecoder!;
+  const [{ decodeDicomFile }, { configureWasmCodecs }] = await Promise.all([import("@/lib/dicom/decode-file"), import("@/lib/dicom/codecs/wasm-codecs")]);
   if (!pageCodecsConfigured) {
     const urls = wasmUrls();
     configureWasmCodecs({ locateWasm: (fileName) => urls[fileName] ?? fileName });

@@ -16,10 +16,10 @@ export function pickImage(local: StudyImage[], besides: string | null): string |
 export const VIEWPORT_MAX = { width: 768, height: 512 } as const;
 
 /**
- * The reduced copy of an image that the viewer draws first: the image route's `?fit=`, which picks
- * the factor from the file's own size so that, fitted into the largest viewport, there is still one
- * stored pixel per screen pixel. Null for JPG files (they are small) and for DICOMs whose imported
- * size says they already fit.
+ * The picture of an image that the viewer shows first: the image route's `?fit=`, a PNG of the file
+ * reduced so that, fitted into the largest viewport, there is still one stored pixel per screen
+ * pixel, and windowed as the viewer opens it. Null for JPG files (they are small) and for DICOMs
+ * whose imported size says they already fit.
  */
 export function previewUrl(src: string, image: Pick<StudyImage, "path" | "rows" | "columns">): string | null {
   if (!image.path.toLowerCase().endsWith(".dcm")) return null;

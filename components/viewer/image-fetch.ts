@@ -2,7 +2,7 @@
 // loading; the loader then takes that response instead of asking again. Each mount is its own
 // request (and its own audit row): nothing here outlives the viewer that started it.
 
-import { EARLY_IMAGE_GLOBAL, type EarlyImage, type EarlyImages } from "./early-image-fetch";
+import { EARLY_IMAGE_GLOBAL, type EarlyImage } from "./early-image-fetch";
 
 const pending = new Map<string, { response: Promise<Response>; abort: AbortController }>();
 
@@ -10,24 +10,22 @@ function request(url: string, signal?: AbortSignal): Promise<Response> {
   return fetch(url, { cache: "no-store", credentials: "same-origin", redirect: "error", signal });
 }
 
-/** The request the study page started before its scripts ran (early-image-fetch.tsx), if one is for `url`. */
-function takeEarly(url: string): EarlyImage | null {
-  const started = (window as unknown as Record<string, EarlyImages | undefined>)[EARLY_IMAGE_GLOBAL];
-  const early = started?.[url];
-  if (!early) return null;
-  delete started[url];
+/** The request the study page started before its scripts ran (early-image-fetch.tsx), if it is for `url`. */
+function takeEarly(url: string): { response: Promise<Response>; abort: AbortController } | null {
+  const w = window as unknown as Record<string, EarlyImage | undefined>;
+  const early = w[EARLY_IMAGE_GLOBAL];
+  if (!early || early.url !== url) return null;
+  delete w[EARLY_IMAGE_GLOBAL];
   return early;
 }
 
-/** Starts `url`, once the request for `after` (if one is waiting) has answered. */
-export function startImageFetch(url: string, after?: string | null): void {
+export function startImageFetch(url: string): void {
   // Only our own image route; the loader refuses anything else in any case.
   if (!url.startsWith("/api/datasets/") || pending.has(url)) return;
   const early = takeEarly(url);
   if (early) return void pending.set(url, early);
   const abort = new AbortController();
-  const before = (after && pending.get(after)?.response.then(() => {}, () => {})) || Promise.resolve();
-  const response = before.then(() => request(url, abort.signal));
+  const response = request(url, abort.signal);
   response.catch(() => {}); // a failure is reported by whoever takes the response
   pending.set(url, { response, abort });
 }

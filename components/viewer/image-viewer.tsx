@@ -3,10 +3,9 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Viewport } from "cornerstone-core";
 import { loadCornerstone, type Cornerstone } from "./cornerstone-setup";
-import { preloadPageDecoder, startDecoders } from "./decode-client";
+import { startDecoders } from "./decode-client";
 import { DicomHeaderPanel } from "./dicom-header-panel";
 import { VIEWPORT_MAX } from "./first-image";
-import { dropDecodedImage, startDecodedImage } from "./image-decode";
 import { cancelImageFetch, startImageFetch } from "./image-fetch";
 import type { LabgateImage } from "./labgate-image-loader";
 import { reducedImage, reductionFor, viewportFor } from "./reduced-image";
@@ -17,7 +16,7 @@ import { ViewerToolbar, type DragTool, type Preset } from "./viewer-toolbar";
 type Props = {
   /** Same-origin image route, e.g. /api/datasets/mimic-cxr/2.0.0/images/<dicom_id>. */
   src: string;
-  /** The same image reduced by the route (`?fit=`), drawn first while the full one arrives. */
+  /** The route's PNG of the image fitted to the viewport (`?fit=`), shown until cornerstone draws. */
   previewSrc?: string | null;
   title: string;
   /** Drawn over the image so that any screenshot names who took it, and when. */
@@ -30,6 +29,9 @@ type Props = {
 type Shown = { center: number; width: number; invert: boolean; scale: number; rotation: number; hflip: boolean };
 type Loaded = { image: LabgateImage; presets: Preset[] };
 type State = { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready"; loaded: Loaded };
+/** Element Timing (Chromium): when an <img> marked `elementtiming` was first painted. */
+type ElementTiming = PerformanceEntry & { identifier: string; renderTime: number; loadTime: number; url: string };
+const PREVIEW_TIMING = "labgate-preview";
 
 /** Pan/zoom/window-level viewer for one image, drawn by cornerstone-core from our own loader. */
 export function ImageViewer({ src, previewSrc, title, watermark, active, onActivate }: Props) {
@@ -43,6 +45,8 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
   const [shown, setShown] = useState<Shown | null>(null);
   const [renders, setRenders] = useState(0);
   const [firstRenderMs, setFirstRenderMs] = useState<number | null>(null);
+  // Cornerstone has drawn: the preview picture under its canvas goes away.
+  const [drawn, setDrawn] = useState(false);
   const [tool, setTool] = useState<DragTool>("window");
   const [probe, setProbe] = useState<string | null>(null);
   // When the image bytes arrived: set on the client only, so the server's HTML never carries a time of its own.
@@ -87,18 +91,21 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     let first = true;
     // The opening copy on screen (a reduced preview or the full image's reduced copy, see below),
     // whether cornerstone has drawn it yet, and the swap to the full image waiting for that draw.
-    let opening: { factor: number | null; rendered: boolean } | null = null;
-    let openingSize = { rows: 1, columns: 1 };
+    let opening: { factor: number; rendered: boolean } | null = null;
     let pendingFull: (() => void) | null = null;
     let awaitingFull = true;
     // Which images are opening copies: a render is told by the image it drew, not by the order
     // in which cornerstone's frames and our callbacks happen to run.
     const openingImages = new WeakSet<object>();
+    // Milliseconds since navigation start: what the benchmark reports as time to first pixel, the
+    // preview's paint or cornerstone's first frame, whichever came first.
+    const firstPixelAt = (ms: number) => setFirstRenderMs((before) => Math.round(Math.min(before ?? Infinity, ms)));
     const onRendered = (event: Event) => {
       if (first) {
         first = false;
-        // Milliseconds since navigation start: what the benchmark reports as time to first pixel.
-        setFirstRenderMs(Math.round(performance.now()));
+        firstPixelAt(performance.now());
+        element.dataset.canvasFirstRenderMs = String(Math.round(performance.now()));
+        setDrawn(true);
       }
       const drawn = (event as CustomEvent<{ image?: object }>).detail?.image;
       if (drawn && openingImages.has(drawn)) {
@@ -127,16 +134,19 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
       // Keeps "fit" when the image was fitted, else keeps the zoom relative to the new size.
       if (enabled && imageRef.current) csRef.current?.resize(element);
     });
+    // The preview's paint, however long before hydration it happened (buffered entries).
+    const previewUrl = previewSrc ? new URL(previewSrc, window.location.href).href : null;
+    const paints = previewUrl && PerformanceObserver.supportedEntryTypes?.includes("element")
+      ? new PerformanceObserver((list) => {
+          for (const e of list.getEntries() as ElementTiming[]) if (e.identifier === PREVIEW_TIMING && e.url === previewUrl) firstPixelAt(e.renderTime || e.loadTime);
+        })
+      : null;
+    paints?.observe({ type: "element", buffered: true });
     setState({ kind: "loading" });
-    // The bytes and the decoding workers get going while cornerstone's code still loads: the preview
-    // first, the full file once the preview has answered; the preview is decoded on the page.
-    if (previewSrc) startImageFetch(previewSrc);
-    startImageFetch(src, previewSrc);
+    setDrawn(false);
+    // The bytes and the decoding workers get going while cornerstone's code still loads.
+    startImageFetch(src);
     startDecoders();
-    if (previewSrc) {
-      preloadPageDecoder();
-      startDecodedImage(previewSrc);
-    }
     (async () => {
       try {
         const { cs, loader } = await loadCornerstone();
@@ -149,45 +159,30 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         element.addEventListener(cs.EVENTS.IMAGE_RENDERED, onRendered);
         resizeObserver.observe(element);
         // loadImage, not loadAndCacheImage: nothing goes into cornerstone's shared image cache.
-        const fullLoad = cs.loadImage(loader.imageIdFor(src)) as Promise<LabgateImage>;
-        // A preview is only ever a head start: whatever goes wrong with it, the full image decides.
-        const previewLoad = previewSrc ? (cs.loadImage(loader.imageIdFor(previewSrc)) as Promise<LabgateImage>).catch(() => null) : Promise.resolve(null);
-        const preview = await Promise.race([fullLoad.then(() => null, () => null), previewLoad]);
-        if (cancelled) return;
-        const showOpening = (copy: LabgateImage, factor: number | null, source: "preview" | "copy") => {
-          opening = { factor, rendered: false };
-          openingSize = { rows: copy.rows, columns: copy.columns };
-          openingImages.add(copy);
-          element.dataset.opening = factor ? `${source} ${factor}` : source;
-          cs.displayImage(element, copy);
-        };
-        // The route chose the preview's factor from the file; it is known once the full image is here.
-        if (preview) showOpening(preview, null, "preview");
-        const image = await fullLoad;
+        const image = (await cs.loadImage(loader.imageIdFor(src))) as LabgateImage;
         if (cancelled) return;
         imageRef.current = image;
         setOpenedAt(new Date());
         // Drawing all 7.8 million pixels of a radiograph takes ~200 ms, yet the fitted view shows
-        // a few hundred thousand. Without a preview, the first frame is the reduced copy the window
-        // drag uses (one stored pixel still per screen pixel, same gray levels); the full image
-        // follows at once.
-        if (!opening) {
-          const factor = reductionFor(Math.min(element.clientWidth / image.columns, element.clientHeight / image.rows));
-          const copy = factor > 1 ? reducedImage(image, factor) : null;
-          if (copy) showOpening(copy, factor, "copy");
+        // a few hundred thousand. The first frame is the reduced copy the window drag uses (one
+        // stored pixel still per screen pixel, same gray levels); the full image follows at once.
+        const factor = reductionFor(Math.min(element.clientWidth / image.columns, element.clientHeight / image.rows));
+        const copy = factor > 1 ? reducedImage(image, factor) : null;
+        if (copy) {
+          opening = { factor, rendered: false };
+          openingImages.add(copy);
+          element.dataset.opening = `copy ${factor}`;
+          cs.displayImage(element, copy);
         }
         const swapInFull = () => {
           if (cancelled) return;
-          const factor = opening ? (opening.factor ?? image.columns / openingSize.columns) : 1;
-          // The copy's zoom and pan carry over only if it really is this image, smaller.
-          const same = Math.abs(openingSize.rows * factor - image.rows) <= factor && Math.abs(openingSize.columns * factor - image.columns) <= factor;
-          const vp = opening && same ? cs.getViewport(element) : undefined;
+          const vp = opening ? cs.getViewport(element) : undefined;
+          cs.displayImage(element, image, vp && opening ? viewportFor(vp, opening.factor) : undefined);
           opening = null;
-          cs.displayImage(element, image, vp ? viewportFor(vp, factor) : undefined);
           setState({ kind: "ready", loaded: { image, presets: presetsOf(image) } });
         };
-        // (Read through a cast: TypeScript does not see showOpening assign it.)
-        const shown = opening as { factor: number | null; rendered: boolean } | null;
+        // (Read through a cast: TypeScript does not see the branch above assign it.)
+        const shown = opening as { factor: number; rendered: boolean } | null;
         if (!shown) swapInFull();
         else if (shown.rendered) setTimeout(swapInFull, 0);
         else pendingFull = swapInFull;
@@ -199,10 +194,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
       cancelled = true;
       reducedRef.current = null;
       cancelImageFetch(src);
-      if (previewSrc) {
-        cancelImageFetch(previewSrc);
-        dropDecodedImage(previewSrc);
-      }
+      paints?.disconnect();
       resizeObserver.disconnect();
       imageRef.current = null;
       const cs = csRef.current;
@@ -389,6 +381,22 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
       />
       <div style={{ display: "flex", flexWrap: "wrap", gap: "1rem", alignItems: "flex-start" }}>
         <div style={{ position: "relative", flex: "2 1 420px", maxWidth: VIEWPORT_MAX.width, height: VIEWPORT_MAX.height, background: "#000", userSelect: "none" }}>
+          {previewSrc && !drawn && state.kind !== "error" && (
+            // Painted from the server's HTML, before any script has run, fitted as cornerstone fits
+            // the image; under the viewport, which takes the pointer (and the context menu). Not
+            // next/image: its optimizer would keep copies of the image on disk and serve them.
+            // eslint-disable-next-line @next/next/no-img-element
+            <img
+              src={previewSrc}
+              alt=""
+              aria-hidden
+              draggable={false}
+              fetchPriority="high"
+              data-testid="viewer-preview"
+              {...{ elementtiming: PREVIEW_TIMING }}
+              style={{ position: "absolute", inset: 0, width: "100%", height: "100%", objectFit: "contain", pointerEvents: "none" }}
+            />
+          )}
           <div
             ref={hostRef}
             data-testid="viewer-image"

@@ -31,10 +31,10 @@ export default async function StudyPage({ params }: Props) {
   });
   const base = `/datasets/${dataset.slug}/${dataset.version}`;
   const imageRoute = `/api${base}/images`;
-  // The viewer opens this image by itself; its download starts before the page's scripts run.
-  const firstImage = pickImage(study.images, null);
-  const firstStudyImage = study.images.find((i) => i.dicomId === firstImage);
-  const first = firstStudyImage ? { image: firstStudyImage, src: `${imageRoute}/${encodeURIComponent(firstStudyImage.dicomId)}` } : null;
+  // The viewer opens this image by itself: its preview, an <img> in the viewer, is fetched as soon as
+  // the HTML is parsed, and the file's download starts after it, before the page's scripts run.
+  const firstImage = study.images.find((i) => i.dicomId === pickImage(study.images, null));
+  const first = firstImage ? { src: `${imageRoute}/${encodeURIComponent(firstImage.dicomId)}`, image: firstImage } : null;
   const nonce = (await headers()).get("x-nonce") ?? undefined;
   const labelSets = ([["CheXpert", study.labels.chexpert], ["NegBio", study.labels.negbio], ["Test set (radiologists)", study.labels.test]] as const).filter(([, v]) => v !== null);
 
@@ -48,8 +48,8 @@ export default async function StudyPage({ params }: Props) {
         <dt>Study time</dt><dd>{study.studyTime ?? "—"}</dd>
         <dt>Images</dt><dd>{study.images.length}</dd>
       </dl>
-      {first && <EarlyImageFetch urls={[previewUrl(first.src, first.image), first.src].filter((u): u is string => u !== null)} nonce={nonce} />}
       <StudyImages images={study.images} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} />
+      {first && <EarlyImageFetch url={first.src} after={previewUrl(first.src, first.image)} nonce={nonce} />}
       {labelSets.length > 0 && (
         <div className="card">
           <h2>Labels</h2>

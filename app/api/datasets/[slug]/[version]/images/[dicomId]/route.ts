@@ -4,19 +4,21 @@ import { Readable } from "node:stream";
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit/record";
-import { reduceDicomToFit } from "@/lib/dicom/reduce-dicom";
+import { isDicomError } from "@/lib/dicom/errors";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { route } from "@/lib/http/route";
 import { DICOM_ID_PATTERN, locateImage } from "@/lib/mimic/images/locate-image";
+import { renderPreview } from "@/lib/thumbnails/render-preview";
 
 // The only way image bytes reach a browser. `route({ access: "dataset" })` re-checks the member's
 // grant on every request, so a revoked member loses the image on the next fetch; nothing here may be
 // kept by a browser or proxy cache (no-store, no validators), because a cached copy would outlive it.
 const NO_STORE = { "cache-control": "no-store, private", pragma: "no-cache", vary: "Cookie" };
 
-// `?fit=<width>x<height>`: the viewer's first frame, a copy with every f-th pixel of every f-th row
-// for a viewport of at most that many screen pixels (lib/dicom/reduce-dicom.ts).
+// `?fit=<width>x<height>`: the viewer's first picture, every f-th pixel of every f-th row for a
+// viewport of at most that many screen pixels, rendered as the viewer first shows the file
+// (lib/thumbnails/render-preview.ts): a PNG the page paints before its scripts have run.
 const querySchema = z.object({
   fit: z
     .string()
@@ -35,7 +37,7 @@ export const GET = route<"dataset", undefined, { slug: string; version: string; 
   const fit = query.data.fit ?? null;
   const image = await locateImage({ datasetId: dataset.id, dicomId: params.dicomId });
   // A preview is a smaller copy of the same pixels: read, reduced and audited as one.
-  const preview = fit && image?.contentType === "application/dicom" ? reduceDicomToFit(await readFile(/*turbopackIgnore: true*/ image.filePath), fit) : null;
+  const preview = fit && image?.contentType === "application/dicom" ? await renderPreview(await readFile(/*turbopackIgnore: true*/ image.filePath), fit).catch(noPreviewOfUnreadable) : null;
   const failure = !image ? "not in lab storage" : fit && !preview ? "no smaller copy" : null;
   // One audit row per request, written before the first byte leaves: a view that is cut off still happened.
   await recordAudit(getDb(), {
@@ -53,7 +55,7 @@ export const GET = route<"dataset", undefined, { slug: string; version: string; 
   if (fit) {
     // No copy is not an error the browser should log: the viewer simply waits for the image itself.
     if (!preview) return new Response(null, { status: 204, headers: { ...NO_STORE, "x-labgate-reason": "no smaller copy: not an uncompressed grayscale DICOM, or it already fits" } });
-    return new Response(preview.bytes, { headers: { "content-type": "application/dicom", "content-length": String(preview.bytes.length), "content-disposition": "inline", ...NO_STORE } });
+    return new Response(new Uint8Array(preview.png), { headers: { "content-type": "image/png", "content-length": String(preview.png.length), "content-disposition": "inline", ...NO_STORE } });
   }
   const body = Readable.toWeb(createReadStream(/*turbopackIgnore: true*/ image.filePath, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>;
   return new Response(body, {
@@ -65,3 +67,9 @@ export const GET = route<"dataset", undefined, { slug: string; version: string; 
     },
   });
 });
+
+/** A file the preview cannot read is the full file's error to report, in the viewer; other failures are ours. */
+function noPreviewOfUnreadable(e: unknown): null {
+  if (isDicomError(e)) return null;
+  throw e;
+}
