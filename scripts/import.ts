@@ -43,7 +43,10 @@ async function main() {
     });
     if (tty) process.stderr.write("\n");
     if (result.status === "unchanged") console.log(`labgate import: ${slug} ${version} is unchanged since its last import; nothing to do`);
-    else console.log(`labgate import: ${slug} ${version} imported in ${result.seconds.toFixed(1)} s: ${Object.entries(result.counts).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ")}`);
+    else {
+      const phases = result.phases ? ` (${Object.entries(result.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", ")})` : "";
+      console.log(`labgate import: ${slug} ${version} imported in ${result.seconds.toFixed(1)} s${phases}: ${Object.entries(result.counts).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ")}`);
+    }
   } finally {
     await closeDb();
     await database.stop();

@@ -46,6 +46,11 @@ describe("importing MIMIC-CXR-JPG", () => {
     const result = await importMimicDirectory({ dir, dataset: ds, onProgress: (p) => phases.push(p.phase) });
     expect(result.status).toBe("succeeded");
     expect(result.counts).toMatchObject({ studies: 12, images: 18, metadata: 18, chexpert: 12, negbio: 12, split: 18, local_images: 1 });
+    // Where the time went: every phase measured, together no more than the whole.
+    const spent = Object.values(result.phases!);
+    expect(Object.keys(result.phases!)).toEqual(["reading", "rows", "indexes", "finishing", "switching"]);
+    expect(spent.every((s) => s > 0)).toBe(true);
+    expect(spent.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(result.seconds);
     expect(phases).toContain("building tables and indexes");
 
     const rows = await studyRows(ds.id);

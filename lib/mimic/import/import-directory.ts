@@ -17,7 +17,9 @@ import { loadCsv, loadImageFilenames, loadLocalImages, loadReports } from "./loa
 import { analyzeStagingTables, createStagingTables } from "./staging";
 
 export type ImportProgress = { phase: string; bytesDone: number; bytesTotal: number; rowsDone: number; startedAt: number };
-export type ImportResult = { importId: string; status: "succeeded" | "unchanged"; counts: Record<string, number>; seconds: number };
+/** Where an import's time went, in seconds: loading the files, building the rows, their indexes, statistics and totals, the swap. */
+export type ImportPhases = { reading: number; rows: number; indexes: number; finishing: number; switching: number };
+export type ImportResult = { importId: string; status: "succeeded" | "unchanged"; counts: Record<string, number>; seconds: number; phases?: ImportPhases };
 
 // One import at a time per database: imports are heavy, and orphan cleanup must not race a live one.
 const IMPORT_LOCK = 7_414_253_101;
@@ -93,6 +95,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
       return { importId, status: "unchanged", counts: {}, seconds: (performance.now() - started) / 1000 };
     }
 
+    const readingFrom = performance.now();
     await dropOrphanPartitions(client);
     await createStagingTables(client);
     const counts: Record<string, number> = {};
@@ -114,6 +117,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     // for a thousand rows instead of hundreds of thousands.
     await analyzeStagingTables(client);
 
+    const reading = (performance.now() - readingFrom) / 1000;
     progress.phase = "building tables and indexes";
     await saveProgress(true);
     const tag = `i${randomBytes(6).toString("hex")}`;
@@ -129,6 +133,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     counts.studies = Number(totals.rows[0]!.studies);
     counts.images = Number(totals.rows[0]!.images);
 
+    const switchingFrom = performance.now();
     progress.phase = "switching to the new data";
     await saveProgress(true);
     progressOpen = false;
@@ -150,7 +155,8 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     progress.bytesDone = progress.bytesTotal;
     progress.phase = "done";
     report();
-    return { importId: id, status: "succeeded", counts, seconds: (performance.now() - started) / 1000 };
+    const phases = { reading, rows: swapped.seconds.rows, indexes: swapped.seconds.indexes, finishing: swapped.seconds.finishing, switching: (performance.now() - switchingFrom) / 1000 };
+    return { importId: id, status: "succeeded", counts, seconds: (performance.now() - started) / 1000, phases };
   } catch (e) {
     progressOpen = false;
     const error = e instanceof ImportError ? e : new ImportError(e instanceof Error ? e.message : String(e));
