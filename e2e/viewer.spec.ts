@@ -7,7 +7,7 @@ import { testDb } from "./support/db";
 import { expect, loginAs, test } from "./support/fixtures";
 import { E2E_CXR, E2E_JPG, E2E_VIEWER } from "./support/mimic-data";
 import { readPng } from "@/tests/dicom/support/png";
-import { auditRows, canvasImagePixels, imageViews, mean, MEAN_TOLERANCE, reference, renderedAfter } from "./support/viewer";
+import { auditRows, canvasImagePixels, canvasRgba, tintedPixels, imageViews, mean, MEAN_TOLERANCE, reference, renderedAfter } from "./support/viewer";
 
 test("a researcher opens a study's DICOMs in the viewer, with the reference windowing, presets and invert", async ({ page, login }) => {
   const researcher = await login("researcher");
@@ -33,7 +33,15 @@ test("a researcher opens a study's DICOMs in the viewer, with the reference wind
   const crRef = reference(cr.fixture);
   const { pixels: initial } = await canvasImagePixels(page, crRef);
   expect(Math.abs(mean(initial) - crRef.display_mean)).toBeLessThan(MEAN_TOLERANCE);
-  await expect(page.getByTestId("viewer-watermark")).toContainText(researcher.email);
+  // The watermark is drawn into the canvas itself: in its pixels (what a copied or saved canvas
+  // holds) and in a screenshot, naming the viewer and the time; the HTML stand-in is gone.
+  const [who, when] = (await image.getAttribute("data-watermark"))!.split("\n");
+  expect(who).toBe(`${researcher.name} · ${researcher.email}`);
+  expect(when).toMatch(/^viewed [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC — DUA: do not copy or share$/);
+  await expect(page.getByTestId("viewer-watermark")).toHaveCount(0);
+  expect(tintedPixels(await canvasRgba(page.getByTestId("viewer")), 4)).toBeGreaterThan(150);
+  const shot = await sharp(await image.screenshot()).raw().toBuffer({ resolveWithObject: true });
+  expect(tintedPixels(shot.data, shot.info.channels)).toBeGreaterThan(150);
   await expect(page.getByTestId("viewer-status")).toContainText("Window C 550 / W 1024");
 
   // Another window from the preset menu redraws the pixels.

@@ -12,6 +12,7 @@ import { reducedImage, reductionFor, viewportFor } from "./reduced-image";
 import { chooseScaleBar, drawScaleBar, screenPixelsPerMm } from "./scale-bar";
 import { clampScale, describeFailure, presetsOf, probeText, round, windowStep } from "./viewer-helpers";
 import { ViewerToolbar, type DragTool, type Preset } from "./viewer-toolbar";
+import { drawWatermark, watermarkLines } from "./watermark";
 
 type Props = {
   /** Same-origin image route, e.g. /api/datasets/mimic-cxr/2.0.0/images/<dicom_id>. */
@@ -19,7 +20,7 @@ type Props = {
   /** The route's PNG of the image fitted to the viewport (`?fit=`), shown until cornerstone draws. */
   previewSrc?: string | null;
   title: string;
-  /** Drawn over the image so that any screenshot names who took it, and when. */
+  /** Drawn into the image's canvas so that any screenshot or saved copy names who took it, and when. */
   watermark: { name: string; email: string };
   /** Side by side: the viewport that the study's "View" buttons fill. */
   active?: boolean;
@@ -35,6 +36,7 @@ const PREVIEW_TIMING = "labgate-preview";
 
 /** Pan/zoom/window-level viewer for one image, drawn by cornerstone-core from our own loader. */
 export function ImageViewer({ src, previewSrc, title, watermark, active, onActivate }: Props) {
+  const { name: viewerName, email: viewerEmail } = watermark;
   const hostRef = useRef<HTMLDivElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
   const csRef = useRef<Cornerstone | null>(null);
@@ -49,8 +51,6 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
   const [drawn, setDrawn] = useState(false);
   const [tool, setTool] = useState<DragTool>("window");
   const [probe, setProbe] = useState<string | null>(null);
-  // When the image bytes arrived: set on the client only, so the server's HTML never carries a time of its own.
-  const [openedAt, setOpenedAt] = useState<Date | null>(null);
 
   /** The scale bar, redrawn after every render so it follows zoom, rotation and resizing. */
   const drawOverlay = useCallback(() => {
@@ -100,14 +100,21 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     // Milliseconds since navigation start: what the benchmark reports as time to first pixel, the
     // preview's paint or cornerstone's first frame, whichever came first.
     const firstPixelAt = (ms: number) => setFirstRenderMs((before) => Math.round(Math.min(before ?? Infinity, ms)));
+    let lines: string[] = [];
     const onRendered = (event: Event) => {
+      const detail = (event as CustomEvent<{ image?: object; canvasContext?: CanvasRenderingContext2D }>).detail;
       if (first) {
         first = false;
         firstPixelAt(performance.now());
         element.dataset.canvasFirstRenderMs = String(Math.round(performance.now()));
+        const viewedAt = new Date();
+        lines = watermarkLines({ name: viewerName, email: viewerEmail }, viewedAt);
+        element.dataset.watermark = lines.join("\n");
         setDrawn(true);
       }
-      const drawn = (event as CustomEvent<{ image?: object }>).detail?.image;
+      // Every frame starts from a clean canvas, so every frame gets the watermark again.
+      if (detail?.canvasContext) drawWatermark(detail.canvasContext.canvas, lines);
+      const drawn = detail?.image;
       if (drawn && openingImages.has(drawn)) {
         if (!opening) return;
         // The opening copy is not counted as a render: the tools, the status line and the tests
@@ -162,7 +169,6 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         const image = (await cs.loadImage(loader.imageIdFor(src))) as LabgateImage;
         if (cancelled) return;
         imageRef.current = image;
-        setOpenedAt(new Date());
         // Drawing all 7.8 million pixels of a radiograph takes ~200 ms, yet the fitted view shows
         // a few hundred thousand. The first frame is the reduced copy the window drag uses (one
         // stored pixel still per screen pixel, same gray levels); the full image follows at once.
@@ -203,7 +209,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         cs.disable(element);
       }
     };
-  }, [src, previewSrc, drawOverlay]);
+  }, [src, previewSrc, drawOverlay, viewerName, viewerEmail]);
 
   const update = useCallback((change: (vp: Viewport) => Partial<Viewport>) => {
     const element = hostRef.current;
@@ -414,11 +420,14 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
             onKeyDown={onKeyDown}
           />
           <canvas ref={overlayRef} aria-hidden data-testid="viewer-overlay" style={{ position: "absolute", inset: 0, width: "100%", height: "100%", pointerEvents: "none" }} />
-          <div aria-hidden style={{ position: "absolute", right: 8, bottom: 8, color: "rgba(255,255,255,.55)", font: "12px/1.3 system-ui, sans-serif", pointerEvents: "none", textAlign: "right", textShadow: "0 0 2px #000" }} data-testid="viewer-watermark">
-            {watermark.name} · {watermark.email}
-            <br />
-            {openedAt ? `viewed ${openedAt.toISOString().replace("T", " ").slice(0, 19)} UTC — ` : ""}DUA: do not copy or share
-          </div>
+          {!drawn && (
+            // Over the preview picture until the canvas, which draws its own (watermark.ts), takes over.
+            <div aria-hidden style={{ position: "absolute", right: 8, bottom: 8, color: "rgba(255,255,255,.55)", font: "12px/1.3 system-ui, sans-serif", pointerEvents: "none", textAlign: "right", textShadow: "0 0 2px #000" }} data-testid="viewer-watermark">
+              {viewerName} · {viewerEmail}
+              <br />
+              DUA: do not copy or share
+            </div>
+          )}
           {state.kind === "loading" && firstRenderMs === null && <p style={{ position: "absolute", top: 8, left: 8, color: "#ddd", margin: 0 }}>Loading image…</p>}
           {state.kind === "error" && (
             <p role="alert" data-testid="viewer-error" style={{ position: "absolute", inset: 0, margin: 0, padding: "1rem", color: "#fff", background: "#5a1f1f" }}>

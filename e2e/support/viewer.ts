@@ -36,6 +36,26 @@ export async function canvasImagePixels(page: Page, image: { rows: number; colum
 
 export const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
+/**
+ * Pixels of the watermark's warm tint (components/viewer/watermark.ts) in RGB(A) bytes: red well
+ * above blue, which no pixel of a gray image is.
+ */
+export function tintedPixels(data: ArrayLike<number>, channels: number): number {
+  let n = 0;
+  for (let i = 0; i + 2 < data.length; i += channels) if (data[i]! - data[i + 2]! > 60) n++;
+  return n;
+}
+
+/** The viewer canvas's own pixels (what copying or saving the canvas would get), as RGBA bytes. */
+export async function canvasRgba(viewer: Locator): Promise<number[]> {
+  return viewer.locator('[data-testid="viewer-image"] canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const d = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let bytes = "";
+    for (let i = 0; i < d.length; i++) bytes += String.fromCharCode(d[i]!);
+    return btoa(bytes);
+  }).then((b64) => [...Buffer.from(b64, "base64")]);
+}
+
 /** Waits until cornerstone has drawn more often than `after` times. */
 export async function renderedAfter(page: Page, after: number, viewer?: Locator): Promise<number> {
   const v = viewer ?? page.getByTestId("viewer");
