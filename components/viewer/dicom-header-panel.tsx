@@ -42,10 +42,11 @@ export const DicomHeaderPanel = memo(function DicomHeaderPanel({ header, failed 
               <tbody>
                 {rows.map((r, i) => (
                   <tr key={i} data-tag={r.tag}>
-                    <td style={{ paddingLeft: `${0.3 + r.depth}rem`, whiteSpace: "nowrap" }}><code>{r.tag}</code></td>
+                    {/* A tag never breaks; long keywords and values wrap, so the value stays in view without scrolling sideways. */}
+                    <td style={{ paddingLeft: `${0.3 + r.depth}rem`, whiteSpace: "nowrap" }}><code style={{ whiteSpace: "nowrap", wordBreak: "normal" }}>{r.tag}</code></td>
                     <td>{r.vr ?? ""}</td>
-                    <td>{r.keyword ?? <span className="muted">unknown</span>}</td>
-                    <td style={{ wordBreak: "break-word" }}>{r.value}</td>
+                    <td style={{ overflowWrap: "anywhere" }}>{r.keyword ?? <span className="muted">unknown</span>}</td>
+                    <td style={{ overflowWrap: "anywhere" }}>{r.value}</td>
                   </tr>
                 ))}
               </tbody>

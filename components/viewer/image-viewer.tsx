@@ -89,8 +89,8 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     let cancelled = false;
     let enabled = false;
     let first = true;
-    // The opening copy on screen (a reduced preview or the full image's reduced copy, see below),
-    // whether cornerstone has drawn it yet, and the swap to the full image waiting for that draw.
+    // The opening copy on screen (the full image's reduced copy, see below), whether cornerstone has
+    // drawn it yet, and the swap to the full image waiting for that draw.
     let opening: { factor: number; rendered: boolean } | null = null;
     let pendingFull: (() => void) | null = null;
     let awaitingFull = true;
