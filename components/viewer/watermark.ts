@@ -3,7 +3,7 @@
 // the watermark's warm tint sets it apart from any pixel of the image (and lets tests find it).
 
 /** Text fill; red and blue differ, which no gray pixel of an image does. */
-export const WATERMARK_FILL = "rgba(255, 196, 64, 0.8)";
+const WATERMARK_FILL = "rgba(255, 196, 64, 0.8)";
 const FONT_PX = 12;
 const LINE_PX = 16;
 const MARGIN_PX = 8;

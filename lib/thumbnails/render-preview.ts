@@ -1,10 +1,9 @@
 import "server-only";
-import sharp from "sharp";
 import { decodePixels } from "@/lib/dicom/decode";
 import { inflateRawNode } from "@/lib/dicom/inflate-node";
 import { parseDicom } from "@/lib/dicom/parse";
 import { reduceDicomToFit, type ReductionFactor } from "@/lib/dicom/reduce-dicom";
-import { renderToRgba } from "@/lib/dicom/render";
+import { renderedFrame } from "./render-thumbnail";
 
 export type RenderedPreview = { png: Buffer; factor: ReductionFactor; width: number; height: number };
 
@@ -21,11 +20,7 @@ export async function renderPreview(bytes: Uint8Array, box: { width: number; hei
   const info = parseDicom(reduced.bytes, { inflateRaw: inflateRawNode });
   const frame = await decodePixels(info, 0);
   if (frame.kind !== "grayscale") return null;
-  const rgba = renderToRgba(info, frame);
-  const count = frame.rows * frame.columns;
-  const gray = Buffer.allocUnsafe(count);
-  for (let i = 0, j = 0; i < count; i++, j += 4) gray[i] = rgba[j]!;
   // Level 1: a radiograph's noise barely compresses further, and the encode time is the user's wait.
-  const png = await sharp(gray, { raw: { width: frame.columns, height: frame.rows, channels: 1 } }).toColourspace("b-w").png({ compressionLevel: 1 }).toBuffer();
+  const png = await renderedFrame(info, frame).toColourspace("b-w").png({ compressionLevel: 1 }).toBuffer();
   return { png, factor: reduced.factor, width: frame.columns, height: frame.rows };
 }

@@ -6,6 +6,7 @@ import { describeThrown, isDicomError } from "@/lib/dicom/errors";
 import { inflateRawNode } from "@/lib/dicom/inflate-node";
 import { parseDicom } from "@/lib/dicom/parse";
 import { renderToRgba } from "@/lib/dicom/render";
+import type { DecodedFrame, DicomImageInfo } from "@/lib/dicom/types";
 import type { ImageContentType } from "@/lib/mimic/images/locate-image";
 import { configureServerCodecs } from "./server-codecs";
 
@@ -41,7 +42,11 @@ export class UnreadableImageError extends Error {
 async function dicomToSharp(bytes: Uint8Array): Promise<Sharp> {
   configureServerCodecs();
   const info = parseDicom(bytes, { inflateRaw: inflateRawNode });
-  const frame = await decodePixels(info, 0);
+  return renderedFrame(info, await decodePixels(info, 0));
+}
+
+/** A decoded frame as the viewer first shows it (renderToRgba), handed to sharp as gray or RGB pixels. */
+export function renderedFrame(info: DicomImageInfo, frame: DecodedFrame): Sharp {
   const rgba = renderToRgba(info, frame);
   const count = frame.rows * frame.columns;
   const channels = frame.kind === "rgb" ? 3 : 1;
