@@ -423,9 +423,9 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
           {!drawn && (
             // Over the preview picture until the canvas, which draws its own (watermark.ts), takes over.
             <div aria-hidden style={{ position: "absolute", right: 8, bottom: 8, color: "rgba(255,255,255,.55)", font: "12px/1.3 system-ui, sans-serif", pointerEvents: "none", textAlign: "right", textShadow: "0 0 2px #000" }} data-testid="viewer-watermark">
-              {viewerName} · {viewerEmail}
-              <br />
-              DUA: do not copy or share
+              {watermarkLines({ name: viewerName, email: viewerEmail }, null).map((line) => (
+                <div key={line}>{line}</div>
+              ))}
             </div>
           )}
           {state.kind === "loading" && firstRenderMs === null && <p style={{ position: "absolute", top: 8, left: 8, color: "#ddd", margin: 0 }}>Loading image…</p>}

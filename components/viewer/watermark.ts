@@ -8,8 +8,10 @@ const FONT_PX = 12;
 const LINE_PX = 16;
 const MARGIN_PX = 8;
 
-export function watermarkLines(viewer: { name: string; email: string }, viewedAt: Date): string[] {
-  return [`${viewer.name} · ${viewer.email}`, `viewed ${viewedAt.toISOString().replace("T", " ").slice(0, 19)} UTC — DUA: do not copy or share`];
+/** Who, and when (null: not drawn yet, so no time to show). */
+export function watermarkLines(viewer: { name: string; email: string }, viewedAt: Date | null): string[] {
+  const when = viewedAt ? `viewed ${viewedAt.toISOString().replace("T", " ").slice(0, 19)} UTC — ` : "";
+  return [`${viewer.name} · ${viewer.email}`, `${when}DUA: do not copy or share`];
 }
 
 /** Bottom right, in the canvas's own pixels, whatever transform the last frame left behind. */
