@@ -5,6 +5,7 @@ import { getCurrentUser } from "@/lib/auth/current-user";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { SignOutButton } from "@/components/sign-out-button";
 import { countUnread } from "@/lib/notifications/list";
+import { getEnv } from "@/lib/env";
 
 // Every page depends on who is asking; nothing is prerendered at build time (the build needs no
 // database or secrets, and no page can be served from a shared cache).
@@ -19,6 +20,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en">
       <body>
+        {getEnv().LABGATE_DEMO === "1" && (
+          <div className="demo-banner" role="note" data-testid="demo-banner">
+            <strong>Demo lab</strong> — synthetic data only, and sign-ins whose passwords are public. Do not put real data here.
+          </div>
+        )}
         <header className="top">
           <Link prefetch={false} href="/" className="brand">labgate</Link>
           <nav>

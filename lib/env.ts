@@ -31,6 +31,8 @@ const schema = z.object({
   SMTP_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^smtps?:\/\/[^\s/]+/, "SMTP_URL must be an smtp:// or smtps:// URL").optional()),
   MAIL_FROM: z.string().min(3).default("labgate <labgate@localhost>"),
   INVITE_TTL_HOURS: z.coerce.number().int().positive().max(24 * 30).default(72),
+  // Set by `npm start` when it runs the demo lab (embedded default or LABGATE_DEMO=1): every page says so.
+  LABGATE_DEMO: z.enum(["0", "1"]).default("0"),
   // Lets end-to-end tests move time forward; refused outside test runs (see lib/clock.ts).
   LABGATE_TEST_CLOCK: z.enum(["0", "1"]).default("0"),
 });

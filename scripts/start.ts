@@ -11,6 +11,7 @@ import { DEMO_PHYSIONET_USERNAME, DEMO_USERS, seedDemo } from "./lib/demo-seed";
 import { DEMO_PHYSIONET_PASSWORD, startDemoUpstream } from "./lib/demo-upstream";
 import { buildIsStale } from "./lib/build-freshness";
 import { ensureAuthSecret, loadDotEnv } from "./lib/runtime-env";
+import { firstRunToken, isDemo } from "./lib/first-run";
 
 async function main() {
   loadDotEnv();
@@ -20,14 +21,20 @@ async function main() {
   const url = process.env.DATABASE_URL ?? server.url("labgate");
   await ensureDatabase(url);
   await runMigrations(url);
-  const seeded = await seedDemo(url);
+  // The demo lab (public passwords, synthetic data) belongs to the embedded first look only, or to
+  // whoever asks for it; a lab's own DATABASE_URL server never receives it unasked.
+  const demo = isDemo({ embedded: server.embedded });
+  const seeded = demo ? await seedDemo(url) : { created: false };
   console.log(`labgate: database ${redact(url)} migrated${seeded.created ? ", demo lab seeded" : ""}`);
-  const demoData = process.env.LABGATE_DEMO_DATA !== "0";
+  const demoData = demo && process.env.LABGATE_DEMO_DATA !== "0";
   if (demoData) await ensureDemoData(url);
   // Without a PhysioNet to talk to, the demo talks to its own PhysioNet-like server.
   const demoUpstream = demoData && !process.env.PHYSIONET_BASE_URL ? await startDemoUpstream({ port: Number(process.env.DEMO_UPSTREAM_PORT ?? 0) }) : null;
+  const setupToken = demo ? null : await firstRunToken(url);
 
-  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`, ...(demoUpstream ? { PHYSIONET_BASE_URL: demoUpstream.url } : {}) };
+  const host = process.env.HOST || "127.0.0.1";
+  const publicUrl = process.env.NEXTAUTH_URL ?? `http://localhost:${port}`;
+  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: publicUrl, LABGATE_DEMO: demo ? "1" : "0", ...(demoUpstream ? { PHYSIONET_BASE_URL: demoUpstream.url } : {}) };
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
   if (process.env.LABGATE_SKIP_BUILD !== "1" && buildIsStale()) {
     console.log("labgate: building the app (first start or sources changed)…");
@@ -38,7 +45,7 @@ async function main() {
       process.exit(build.status ?? 1);
     }
   }
-  const app = spawn(process.execPath, [nextBin, "start", "-p", String(port)], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
+  const app = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", host], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
   // Background jobs (daily credentialing sweep, notification mail) run in their own process.
   const worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
   const workerExited = new Promise<void>((resolve) => worker.on("exit", () => resolve()));
@@ -46,8 +53,12 @@ async function main() {
   worker.on("exit", (code) => {
     if (!stopping) console.error(`labgate: the background worker exited (code ${code}); expiry checks and mail stop until restart`);
   });
-  console.log(`\nlabgate: serving on http://localhost:${port}\nDemo logins (lab "Demo Imaging Lab"):`);
-  for (const u of DEMO_USERS) console.log(`  ${u.role.padEnd(8)} ${u.email}  /  ${u.password}`);
+  console.log(`\nlabgate: serving on ${publicUrl} (listening on ${host}:${port}${host === "127.0.0.1" ? "; set HOST to listen elsewhere" : ""})`);
+  if (demo) {
+    console.log(`Demo lab "Demo Imaging Lab" (synthetic data; these passwords are public):`);
+    for (const u of DEMO_USERS) console.log(`  ${u.role.padEnd(8)} ${u.email}  /  ${u.password}`);
+  }
+  if (setupToken) console.log(`No lab exists yet. Create it with \`npm run setup\`, or open this one-time link (valid until the next start):\n  ${publicUrl}/setup?token=${setupToken}`);
   if (demoUpstream) console.log(`Demo PhysioNet (synthetic data, for "Verify with PhysioNet" and downloads): ${demoUpstream.url}\n  the researcher's PhysioNet account ${DEMO_PHYSIONET_USERNAME}  /  ${DEMO_PHYSIONET_PASSWORD}`);
   const shutdown = () => {
     stopping = true;

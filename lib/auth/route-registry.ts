@@ -22,6 +22,9 @@ export type RouteDeclaration = {
 export const routeRegistry: Record<string, RouteDeclaration> = {
   "/": { methods: { GET: "member" } },
   "/login": { methods: { GET: "public" } },
+  // Exists only while the installation has no user (first run); the e2e database always has users.
+  "/setup": { methods: { GET: "public" }, allowedStatus: 404 },
+  "/api/setup": { methods: { POST: "public" } },
   "/invite/[token]": { methods: { GET: "public" }, sample: "/invite/not-a-real-token" },
   "/members": { methods: { GET: "steward" } },
   "/audit": { methods: { GET: "steward" } },
