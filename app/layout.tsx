@@ -36,6 +36,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/members">Members</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/audit">Audit log</Link>}
             {user && roleAtLeast(user.role, "steward") && <Link prefetch={false} href="/settings">Settings</Link>}
+            {user && roleAtLeast(user.role, "admin") && <Link prefetch={false} href="/admin">Admin</Link>}
             {user && (
               <Link prefetch={false} href="/notifications" data-testid="nav-notifications">
                 Notifications{unread > 0 && <> <span className="badge" data-testid="unread-count" aria-label={`${unread} unread`}>{unread}</span></>}

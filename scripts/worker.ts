@@ -4,10 +4,11 @@
  * than one against the same database and they share the work. Server code: started with
  * `node --conditions=react-server --import tsx` (see package.json).
  */
-import { closeDb } from "@/lib/db/client";
+import { closeDb, getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runner";
 import { jobRegistry } from "@/lib/jobs/registry";
+import { startHeartbeat } from "@/lib/ops/heartbeat";
 import { loadDotEnv } from "./lib/runtime-env";
 
 function summary(result: unknown): string {
@@ -30,6 +31,7 @@ async function main() {
   // A definition listed several times (more pollers for one queue) is one queue to the reader.
   const queues = [...new Map(jobs.map((j) => [j.name, `${j.name}${j.cron ? ` (${j.cron} UTC)` : " (on demand)"}`])).values()];
   console.log(`labgate worker: running ${queues.join(", ")}`);
+  const heartbeat = startHeartbeat(getDb());
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -37,6 +39,7 @@ async function main() {
     console.log(`labgate worker: ${signal}, finishing running jobs…`);
     try {
       await stopJobRunner(boss);
+      await heartbeat.stop();
       await closeDb();
       console.log("labgate worker: stopped");
       process.exit(0);

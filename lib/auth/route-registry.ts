@@ -27,6 +27,8 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/setup": { methods: { POST: "public" } },
   "/invite/[token]": { methods: { GET: "public" }, sample: "/invite/not-a-real-token" },
   "/members": { methods: { GET: "steward" } },
+  "/admin": { methods: { GET: "admin" } },
+  "/admin/doctor": { methods: { GET: "admin" } },
   "/audit": { methods: { GET: "steward" } },
   "/datasets": { methods: { GET: "member" } },
   "/datasets/[slug]/[version]": { methods: { GET: "dataset" }, sample: "/datasets/{dataset}" },
