@@ -116,8 +116,8 @@ export async function ensureAppRole(ownerUrl: string, opts: AppRoleOptions = {})
       }
       await retrying(() => createOrUpdateRole(client, { role, password: password!, superuser: me.superuser }));
     }
-    if (!me.superuser) await retrying(() => joinAppRole(client, { role, owner: me.name, database }));
     await checkRole(client, role);
+    if (!me.superuser) await retrying(() => joinAppRole(client, { role, owner: me.name, database }));
     await installJobSchema(ownerUrl);
     await retrying(() => applyGrants(client, { role, database }));
     opts.log?.(`labgate: the app connects as ${role}`);
