@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { E2E_PHYSIONET } from "./e2e/support/physionet-upstream";
+import { appDatabaseUrl, ensureAppRole } from "./scripts/lib/app-role";
 
 // Parallel runs on one machine (several developers' builds) each set E2E_RESULTS_DIR, E2E_PORT and
 // E2E_OIDC_PORT, and LABGATE_NEXT_DIST_DIR for their own build; `npm test` uses the defaults.
@@ -16,7 +17,17 @@ mkdirSync(E2E_STORAGE_DIR, { recursive: true });
 const port = Number(process.env.E2E_PORT ?? 3100);
 const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3199);
 const baseURL = `http://localhost:${port}`;
-if (!process.env.DATABASE_URL) throw new Error("e2e: run the end-to-end suite through `npm test` (it creates the test database), or set DATABASE_URL to a migrated database");
+const ownerUrl = process.env.DATABASE_URL;
+if (!ownerUrl) throw new Error("e2e: run the end-to-end suite through `npm test` (it creates the test database), or set DATABASE_URL to a migrated database");
+
+// The app runs as its restricted database role, as `npm start` runs it (docs/decisions/015); the
+// tests' own fixtures keep DATABASE_URL, the owner's, to make their rows. The role's password comes
+// from the secret, which the app, the worker specs and the import CLI must share. The main process
+// sets the role up once; the test workers (which load this file too) only need its URL.
+process.env.NEXTAUTH_SECRET ??= "e2e-secret-e2e-secret-e2e-secret-e2e-0";
+const appUrl = process.env.TEST_WORKER_INDEX === undefined ? await ensureAppRole(ownerUrl) : appDatabaseUrl(ownerUrl);
+// For specs that start a worker process as the app would (e2e/downloads.spec.ts).
+process.env.E2E_APP_DATABASE_URL = appUrl;
 
 // The PhysioNet-like test upstream "Verify with PhysioNet" asks (e2e/credentialing.spec.ts): one
 // version directory and two accounts, one holding that version and one holding nothing.
@@ -31,7 +42,8 @@ const appEnv = {
   ...oidc,
   NODE_ENV: "production",
   NEXTAUTH_URL: baseURL,
-  NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-secret-e2e-secret-e2e-secret-e2e-0",
+  DATABASE_URL: appUrl,
+  NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET,
   NEXT_TELEMETRY_DISABLED: "1",
   // Lab storage for the steward's import test (e2e/import.spec.ts writes its directories there).
   LABGATE_STORAGE_DIR: E2E_STORAGE_DIR,

@@ -37,6 +37,8 @@ async function startWorker(baseUrl: string) {
   worker = await spawnDownloadWorker({
     env: {
       ...process.env,
+      // The worker connects as the app does, as the app's database role (playwright.config.ts).
+      DATABASE_URL: process.env.E2E_APP_DATABASE_URL ?? process.env.DATABASE_URL,
       NODE_ENV: "production",
       NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-secret-e2e-secret-e2e-secret-e2e-0",
       LABGATE_STORAGE_DIR: E2E_STORAGE_DIR,

@@ -1,10 +1,12 @@
 /**
- * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed once, build if needed,
- * then `next start`. Stays the parent of both servers so Ctrl-C stops them together.
+ * `npm start`: database (embedded unless DATABASE_URL), migrations, demo seed once, the app's
+ * database role and its grants, build if needed, then `next start` and the worker, both connected as
+ * that restricted role (docs/decisions/015). Stays the parent of both servers so Ctrl-C stops them together.
  */
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { ensureDatabase, runMigrations } from "./lib/database";
+import { ensureAppRole } from "./lib/app-role";
 import { resolveDatabaseServer, redact } from "./lib/database-server";
 import { ensureDemoData } from "./lib/demo-data";
 import { DEMO_PHYSIONET_USERNAME, DEMO_USERS, seedDemo } from "./lib/demo-seed";
@@ -25,8 +27,10 @@ async function main() {
   // whoever asks for it; a lab's own DATABASE_URL server never receives it unasked.
   const demo = isDemo({ embedded: server.embedded });
   const seeded = demo ? await seedDemo(url) : { created: false };
-  console.log(`labgate: database ${redact(url)} migrated${seeded.created ? ", demo lab seeded" : ""}`);
+  const appUrl = await ensureAppRole(url);
+  console.log(`labgate: database ${redact(url)} migrated${seeded.created ? ", demo lab seeded" : ""}; the app connects as ${decodeURIComponent(new URL(appUrl).username)}`);
   const demoData = demo && process.env.LABGATE_DEMO_DATA !== "0";
+  // The import CLI takes the owner's URL (it migrates first) and imports as the app role.
   if (demoData) await ensureDemoData(url);
   // Without a PhysioNet to talk to, the demo talks to its own PhysioNet-like server.
   const demoUpstream = demoData && !process.env.PHYSIONET_BASE_URL ? await startDemoUpstream({ port: Number(process.env.DEMO_UPSTREAM_PORT ?? 0) }) : null;
@@ -34,7 +38,8 @@ async function main() {
 
   const host = process.env.HOST || "127.0.0.1";
   const publicUrl = process.env.NEXTAUTH_URL ?? `http://localhost:${port}`;
-  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: publicUrl, LABGATE_DEMO: demo ? "1" : "0", ...(demoUpstream ? { PHYSIONET_BASE_URL: demoUpstream.url } : {}) };
+  // The owner's URL stays here: the app and the worker (and the download workers it spawns) get the app role's.
+  const env = { ...process.env, DATABASE_URL: appUrl, NEXTAUTH_URL: publicUrl, LABGATE_DEMO: demo ? "1" : "0", ...(demoUpstream ? { PHYSIONET_BASE_URL: demoUpstream.url } : {}) };
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
   if (process.env.LABGATE_SKIP_BUILD !== "1" && buildIsStale()) {
     console.log("labgate: building the app (first start or sources changed)…");

@@ -15,6 +15,7 @@ import { createLab, createUser, credentialMember } from "@/lib/factories";
 import { writeSyntheticVersion } from "@/lib/mimic/synth/write-version";
 import { parseSha256Sums, sha256OfFile, writeSha256Sums, type Sha256Entry } from "@/lib/physionet/sha256-sums";
 import { runWget } from "@/lib/physionet/wget/run-wget";
+import { ensureAppRole } from "@/scripts/lib/app-role";
 import { spawnDownloadWorker } from "@/tests/downloads/spawn-worker";
 import { round, type Measure } from "../harness";
 
@@ -99,7 +100,9 @@ async function waitForJob(jobId: string, states: string[]): Promise<string> {
  * reviews before starting) is reported apart.
  */
 async function labgateDownload({ lab, baseUrl, storageRoot, selection, concurrency, firstFile }: { lab: BenchLab; baseUrl: string; storageRoot: string; selection: Selection; concurrency: number; firstFile?: string }) {
-  const worker = await spawnDownloadWorker({ env: { ...process.env, LABGATE_STORAGE_DIR: storageRoot, PHYSIONET_BASE_URL: baseUrl, TEST_SLICE_MS: "600000" } });
+  // The worker connects as the app's restricted database role, as `npm start` runs it.
+  const appUrl = await ensureAppRole(process.env.DATABASE_URL!);
+  const worker = await spawnDownloadWorker({ env: { ...process.env, DATABASE_URL: appUrl, LABGATE_STORAGE_DIR: storageRoot, PHYSIONET_BASE_URL: baseUrl, TEST_SLICE_MS: "600000" } });
   try {
     const idleKib = await kibOf(worker.pid!, "VmRSS");
     const t0 = performance.now();

@@ -15,6 +15,7 @@ import { getDb } from "@/lib/db/client";
 import { createLab, createUser, credentialMember } from "@/lib/factories";
 import { findDataset } from "@/lib/mimic/import/import-directory";
 import { writeDicom } from "@/lib/mimic/synth/dicom-writer";
+import { ensureAppRole } from "@/scripts/lib/app-role";
 import { buildIsStale } from "@/scripts/lib/build-freshness";
 import { runImportCli } from "@/scripts/lib/run-import-cli";
 import { miniCxrFiles, miniStudies, writeMini } from "@/tests/mimic/mini-mimic";
@@ -105,11 +106,13 @@ export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp)
     await db.insert(labDatasets).values({ labId: lab.id, datasetId: dataset.id });
     await credentialMember(db, { labId: lab.id, userId: researcher.id, stewardId: steward.id, datasetIds: [dataset.id] });
 
+    // The app runs as its restricted database role, as `npm start` runs it; the bench seeds as the owner.
+    const appUrl = await ensureAppRole(ctx.databaseUrl);
     const port = await freePort();
     const baseURL = `http://127.0.0.1:${port}`;
     let output = "";
     app = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
-      env: { ...process.env, NODE_ENV: "production", NEXTAUTH_URL: baseURL, NEXT_TELEMETRY_DISABLED: "1", LABGATE_STORAGE_DIR: path.join(root, "storage") },
+      env: { ...process.env, DATABASE_URL: appUrl, NODE_ENV: "production", NEXTAUTH_URL: baseURL, NEXT_TELEMETRY_DISABLED: "1", LABGATE_STORAGE_DIR: path.join(root, "storage") },
       stdio: ["ignore", "pipe", "pipe"],
     });
     app.stdout!.on("data", (c: Buffer) => (output += c.toString()));

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { ensureAppRole } from "./app-role";
 import { canConnect, ensureDatabase, runMigrations } from "./database";
 import { resolveDatabaseServer } from "./database-server";
 import { ensureAuthSecret, loadDotEnv } from "./runtime-env";
@@ -6,7 +7,9 @@ import { ensureAuthSecret, loadDotEnv } from "./runtime-env";
 /**
  * For command-line tools: DATABASE_URL when set; else the embedded database `npm start` uses — the
  * running one if it is up, or started here for the duration of the command. Migrations are applied
- * either way, so a tool never meets an older schema.
+ * either way, so a tool never meets an older schema. The tool then works as the app does, as the
+ * app's restricted role (DATABASE_URL is switched to it): tables an import builds belong to the app,
+ * which must be able to rebuild them later.
  */
 export async function connectScriptDatabase(): Promise<{ stop: () => Promise<void> }> {
   loadDotEnv();
@@ -24,5 +27,6 @@ export async function connectScriptDatabase(): Promise<{ stop: () => Promise<voi
   }
   await ensureDatabase(process.env.DATABASE_URL);
   await runMigrations(process.env.DATABASE_URL);
+  process.env.DATABASE_URL = await ensureAppRole(process.env.DATABASE_URL);
   return { stop };
 }
