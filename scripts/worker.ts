@@ -7,7 +7,7 @@
 import { closeDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runner";
-import { jobRegistry } from "@/lib/jobs/registry";
+import { auditCheckpointJob, jobRegistry } from "@/lib/jobs/registry";
 import { loadDotEnv } from "./lib/runtime-env";
 
 function summary(result: unknown): string {
@@ -30,6 +30,8 @@ async function main() {
   // A definition listed several times (more pollers for one queue) is one queue to the reader.
   const queues = [...new Map(jobs.map((j) => [j.name, `${j.name}${j.cron ? ` (${j.cron} UTC)` : " (on demand)"}`])).values()];
   console.log(`labgate worker: running ${queues.join(", ")}`);
+  // A checkpoint at every start, so the chain is anchored without waiting for the first 10 minutes.
+  await boss.send(auditCheckpointJob.name, {});
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
