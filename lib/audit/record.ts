@@ -21,6 +21,25 @@ export type AuditEvent = {
 const AUDIT_CHAIN_LOCK = 7_414_253_001;
 
 /**
+ * The "auditing off" baseline of `npm run bench -- audit.concurrent`: the same requests without their
+ * audit row, to price the row. Never honoured by a real install: it takes the test-only clock gate
+ * (LABGATE_TEST_CLOCK=1) AND a database named like the bench's throwaway ones (labgate_bench_<ms>),
+ * and says so on stderr when it is on.
+ */
+export function benchAuditSwitchOn(env: Record<string, string | undefined>): boolean {
+  const database = (env.DATABASE_URL ?? "").replace(/[?#].*$/, "").split("/").at(-1) ?? "";
+  return env.LABGATE_BENCH_NO_AUDIT === "1" && env.LABGATE_TEST_CLOCK === "1" && /^labgate_bench_\d+$/.test(database);
+}
+let benchOff: boolean | undefined;
+function auditOffForBench(): boolean {
+  if (benchOff === undefined) {
+    benchOff = benchAuditSwitchOn(process.env);
+    if (benchOff) console.warn("labgate: AUDITING IS OFF (bench baseline: LABGATE_BENCH_NO_AUDIT on a labgate_bench_* database)");
+  }
+  return benchOff;
+}
+
+/**
  * Appends one hash-chained row. Call it with the transaction of the action it records so the row
  * exists exactly when the action happened; called with the pool, it opens a transaction of its own.
  * Either way the append runs inside a transaction (a savepoint when given one), so the advisory lock
@@ -29,6 +48,7 @@ const AUDIT_CHAIN_LOCK = 7_414_253_001;
  * (a fork); the unique index on prev_hash (migration 0009) refuses one if it ever happens anyway.
  */
 export async function recordAudit(db: DbOrTx, event: AuditEvent): Promise<{ id: number; hash: string }> {
+  if (auditOffForBench()) return { id: 0, hash: GENESIS_HASH };
   return db.transaction((tx) => appendAuditRow(tx, event));
 }
 

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog } from "@/db/schema";
-import { recordAudit } from "@/lib/audit/record";
+import { benchAuditSwitchOn, recordAudit } from "@/lib/audit/record";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db/client";
 import { isolatedDatabaseForFile } from "../support/isolated-database";
@@ -75,5 +75,19 @@ describe("audit chain under concurrent appends", () => {
     const head = (await db.execute<{ prev_hash: string }>(sql`select prev_hash from audit_log order by id desc limit 1`)).rows[0]!.prev_hash;
     const fork = db.execute(sql`insert into audit_log (at, action, outcome, details, prev_hash, hash) values (now(), 'test.fork', 'ok', '{}', ${head}, ${"d".repeat(64)})`);
     await expect(fork).rejects.toMatchObject({ cause: expect.objectContaining({ code: "23505" }) });
+  });
+});
+
+describe("the bench's auditing-off switch", () => {
+  it("is honoured only with the test clock gate and on a bench database, never by a real install", () => {
+    const bench = { LABGATE_BENCH_NO_AUDIT: "1", LABGATE_TEST_CLOCK: "1", DATABASE_URL: "postgres://postgres@127.0.0.1:54339/labgate_bench_1796520000000" };
+    expect(benchAuditSwitchOn(bench)).toBe(true);
+    expect(benchAuditSwitchOn({ ...bench, LABGATE_TEST_CLOCK: undefined })).toBe(false);
+    expect(benchAuditSwitchOn({ ...bench, LABGATE_BENCH_NO_AUDIT: "true" })).toBe(false);
+    for (const url of ["postgres://u@h/labgate", "postgres://u@h/labgate_bench_x", "postgres://u@h/labgate_bench_1/../labgate", "postgres://u@h/prod?x=/labgate_bench_1"]) {
+      expect(benchAuditSwitchOn({ ...bench, DATABASE_URL: url }), url).toBe(false);
+    }
+    // This test process is not a bench: its appends are recorded.
+    expect(benchAuditSwitchOn(process.env)).toBe(false);
   });
 });
