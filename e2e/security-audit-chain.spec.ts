@@ -39,7 +39,7 @@ function runCli(script: string, storageDir: string) {
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-test.describe.configure({ timeout: 300_000 });
+test.describe.configure({ timeout: 600_000 });
 
 test("1,060 concurrent audited image requests leave one unforked, verifiable chain with one row per request", async ({ page, login, baseURL }) => {
   const storageDir = mkdtempSync(path.join(os.tmpdir(), "labgate-e2e-audit-"));
