@@ -7,13 +7,14 @@ import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/datab
 import { resolveDatabaseServer } from "@/scripts/lib/database-server";
 import { saveResults, type Measure, type MeasureResult } from "./harness";
 import { auditAppend } from "./measures/audit-append";
+import { auditConcurrent } from "./measures/audit-concurrent";
 import { downloadLarge, downloadMemory, downloadTree } from "./measures/downloads";
 import { mimicBrowseConcurrent, mimicBrowsePage } from "./measures/mimic-browse";
 import { mimicImport } from "./measures/mimic-import";
 import { viewerFirstPixel, viewerMemory, viewerWindowLevel } from "./measures/viewer-measures";
 
 // Order matters: the browse measures reuse the dataset import.full has loaded.
-const MEASURES: Measure[] = [auditAppend, mimicImport, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory];
+const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory];
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

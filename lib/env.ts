@@ -23,6 +23,9 @@ const schema = z.object({
   LABGATE_DOWNLOAD_STAGING_DIR: z.string().min(1).optional(),
   // Encrypts stored PhysioNet passwords (AES-256-GCM); ≥ 32 characters. Unset: derived from NEXTAUTH_SECRET.
   LABGATE_SECRET_KEY: z.string().min(32, "LABGATE_SECRET_KEY must be at least 32 characters").optional(),
+  // Seed of the Ed25519 key that signs audit checkpoints (lib/audit/checkpoint.ts); ≥ 32 characters,
+  // kept out of the database. Unset: derived from NEXTAUTH_SECRET.
+  LABGATE_AUDIT_SIGNING_KEY: z.string().min(32, "LABGATE_AUDIT_SIGNING_KEY must be at least 32 characters").optional(),
   // Where "Verify with PhysioNet" sends its authenticated HEAD; tests point it at the test upstream,
   // whose self-signed certificate PHYSIONET_CA_FILE names.
   PHYSIONET_BASE_URL: z.string().url().default("https://physionet.org"),

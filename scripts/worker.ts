@@ -7,8 +7,8 @@
 import { closeDb, getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runner";
-import { jobRegistry } from "@/lib/jobs/registry";
 import { startHeartbeat } from "@/lib/ops/heartbeat";
+import { auditCheckpointJob, jobRegistry } from "@/lib/jobs/registry";
 import { loadDotEnv } from "./lib/runtime-env";
 
 function summary(result: unknown): string {
@@ -32,6 +32,8 @@ async function main() {
   const queues = [...new Map(jobs.map((j) => [j.name, `${j.name}${j.cron ? ` (${j.cron} UTC)` : " (on demand)"}`])).values()];
   console.log(`labgate worker: running ${queues.join(", ")}`);
   const heartbeat = startHeartbeat(getDb());
+  // A checkpoint at every start, so the chain is anchored without waiting for the first 10 minutes.
+  await boss.send(auditCheckpointJob.name, {});
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -14,6 +17,8 @@ const url = (() => {
   return u.toString();
 })();
 let pool: pg.Pool;
+// Lab storage of its own for the checkpoints the CLI writes and reads.
+const storageDir = mkdtempSync(path.join(os.tmpdir(), "labgate-audit-cli-"));
 
 beforeAll(async () => {
   await ensureDatabase(url);
@@ -23,12 +28,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await pool.end();
   await dropDatabase(url);
+  rmSync(storageDir, { recursive: true, force: true });
 });
 
-function auditVerify() {
-  const r = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/audit-verify.ts"], { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" });
+// As package.json runs them: server code, so with the react-server condition.
+function runScript(script: string) {
+  const r = spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", script], {
+    env: { ...process.env, DATABASE_URL: url, LABGATE_STORAGE_DIR: storageDir, LABGATE_STORAGE_BACKEND: "local" },
+    encoding: "utf8",
+  });
   return { code: r.status, out: r.stdout + r.stderr };
 }
+const auditVerify = () => runScript("scripts/audit-verify.ts");
 
 describe("npm run audit:verify", () => {
   it("passes on an intact chain and names the first row altered directly in SQL", async () => {
@@ -53,5 +64,22 @@ describe("npm run audit:verify", () => {
     expect(broken.code).toBe(1);
     expect(broken.out).toContain(`BROKEN at row id ${ids[1]}`);
     expect(broken.out).toMatch(/altered/);
+  });
+
+  it("checks the signed checkpoints `npm run audit:checkpoint` wrote, and names one that was altered", async () => {
+    const written = runScript("scripts/audit-checkpoint.ts");
+    expect(written.out).toMatch(/audit checkpoint written: row id \d+/);
+    expect(written.code).toBe(0);
+    const id = Number(/row id (\d+)/.exec(written.out)![1]);
+    const file = path.join(storageDir, "audit-checkpoints", `${String(id).padStart(16, "0")}.json`);
+    const signed = JSON.parse(readFileSync(file, "utf8"));
+    expect(signed).toMatchObject({ format: "labgate-audit-checkpoint/1", lastId: id, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    // The chain broke in the previous test; the checkpoint file is what this one looks at.
+    signed.rowCount += 1;
+    writeFileSync(file, JSON.stringify(signed));
+    const broken = auditVerify();
+    expect(broken.code).toBe(1);
+    expect(broken.out).toContain(`audit checkpoint BROKEN: audit-checkpoints/${String(id).padStart(16, "0")}.json: signature does not verify`);
   });
 });

@@ -2,6 +2,7 @@ import { requireRole } from "@/lib/auth/current-user";
 import { AUDIT_PAGE_SIZE, auditFilterSchema, listAuditEntries } from "@/lib/audit/query";
 import { AuditTable } from "@/components/audit/audit-table";
 import { AuditFilters } from "@/components/audit/audit-filters";
+import { CheckpointsPanel } from "@/components/audit/checkpoints-panel";
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireRole("steward");
@@ -23,6 +24,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           {filter.page < pages && <a href={pageHref(filter.page + 1)}>Older →</a>}
         </p>
       </div>
+      <CheckpointsPanel />
     </>
   );
 }

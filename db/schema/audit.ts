@@ -1,4 +1,4 @@
-import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 // Append-only: triggers in the migration refuse UPDATE, DELETE and TRUNCATE for every role.
 export const auditLog = pgTable(
@@ -22,5 +22,8 @@ export const auditLog = pgTable(
     index("audit_log_lab_at_idx").on(t.labId, t.at),
     index("audit_log_action_idx").on(t.action),
     index("audit_log_actor_idx").on(t.actorId),
+    // One child per row, so the chain cannot fork. On an install whose log already held forks,
+    // migration 0009 made it partial (only rows after the migration): history is never rewritten.
+    uniqueIndex("audit_log_prev_hash_key").on(t.prevHash),
   ],
 );

@@ -1,4 +1,6 @@
 import "server-only";
+import { auditSigningKey } from "@/lib/audit/checkpoint-key";
+import { writeAuditCheckpoint } from "@/lib/audit/checkpoint-write";
 import { now } from "@/lib/clock";
 import { runDailyCredentialingSweep } from "@/lib/credentialing/daily-sweep";
 import { getDb } from "@/lib/db/client";
@@ -6,6 +8,7 @@ import { downloadJobs } from "@/lib/downloads/jobs";
 import { getEnv, type Env } from "@/lib/env";
 import { mailerFromEnv } from "@/lib/notifications/mailer";
 import { sendPendingEmails } from "@/lib/notifications/send-pending";
+import { getStorage } from "@/lib/storage/get-storage";
 import { defineJob, type JobDefinition } from "./job-runner";
 
 // Every background job labgate runs, in one list; scripts/worker.ts starts them all. Times are UTC.
@@ -38,6 +41,21 @@ export function notificationEmailJob(env: Env = getEnv()): JobDefinition {
   });
 }
 
+/**
+ * Signs the audit chain's head into lab storage every 10 minutes (and once when a worker starts,
+ * scripts/worker.ts), so a rewrite of audit_log is caught by `npm run audit:verify`.
+ */
+export const auditCheckpointJob = defineJob<object>({
+  name: "audit-checkpoint",
+  cron: "*/10 * * * *",
+  // A missed one is replaced by the next; a short retry covers a storage hiccup.
+  queue: { retryLimit: 2, retryDelay: 30, expireInSeconds: 300 },
+  handle: async () => {
+    const file = await writeAuditCheckpoint({ db: getDb(), storage: getStorage(), key: auditSigningKey(), source: "worker" });
+    return { lastId: file.lastId, rowCount: file.rowCount };
+  },
+});
+
 export function jobRegistry(env: Env = getEnv()): JobDefinition[] {
-  return [dailyCredentialingSweepJob, notificationEmailJob(env), ...downloadJobs];
+  return [dailyCredentialingSweepJob, notificationEmailJob(env), auditCheckpointJob, ...downloadJobs];
 }

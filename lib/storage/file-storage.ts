@@ -21,6 +21,11 @@ export type FileStorage = {
   stat(key: string): Promise<{ size: number } | null>;
   /** The stored bytes (or one range of them) as a stream, or null when the key is missing. */
   openRead(key: string, range?: ByteRange): Promise<Readable | null>;
+  /**
+   * Keys of the files directly under a folder-like prefix ("audit-checkpoints"), sorted. Not for
+   * dataset folders with thousands of files: meant for small labgate-owned folders.
+   */
+  list(prefix: string): Promise<string[]>;
   /** Bytes that can still be written, or null where the backend cannot tell (object storage). */
   freeBytes(): Promise<number | null>;
 };

@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { copyFile, mkdir, open, readFile, rename, rm, stat, statfs } from "node:fs/promises";
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, statfs } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { assertStorageKey, type FileStorage } from "./file-storage";
@@ -122,6 +122,16 @@ export function createLocalStorage(opts: { root: string }): FileStorage {
         throw e;
       }
       return createReadStream(/*turbopackIgnore: true*/ filePath, range ? { start: range.start, end: range.end } : {});
+    },
+    async list(prefix) {
+      try {
+        const entries = await readdir(resolveKey(root, prefix), { withFileTypes: true });
+        // Dot-named files are temporaries of put(); no storage key names them.
+        return entries.filter((e) => e.isFile() && !e.name.startsWith(".")).map((e) => `${prefix}/${e.name}`).sort();
+      } catch (e) {
+        if (isMissing(e)) return [];
+        throw e;
+      }
     },
     async freeBytes() {
       await mkdir(root, { recursive: true });

@@ -2,7 +2,7 @@ import "server-only";
 import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { assertStorageKey, type FileStorage } from "./file-storage";
 
 export type S3StorageOptions = {
@@ -84,6 +84,21 @@ export function createS3Storage(opts: S3StorageOptions): FileStorage {
         if (isMissing(e)) return null;
         throw e;
       }
+    },
+    async list(prefix) {
+      const folder = `${objectKey(prefix)}/`;
+      const keys: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        // No Delimiter: some S3-compatible stores mis-sign an encoded "/" in the query; filtered here instead.
+        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: folder, ContinuationToken }));
+        for (const o of out.Contents ?? []) {
+          const name = o.Key?.slice(folder.length);
+          if (name && !name.includes("/")) keys.push(`${prefix}/${name}`);
+        }
+        ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      return keys.sort();
     },
     async freeBytes() {
       return null;

@@ -20,3 +20,15 @@ export function ensureAuthSecret(): void {
   }
   process.env.NEXTAUTH_SECRET = readFileSync(file, "utf8").trim();
 }
+
+/**
+ * For scripts that check what the app signed (audit:verify): the secret `npm start` kept in ./data,
+ * when none is set. Unlike ensureAuthSecret it never makes one, since a new secret verifies nothing.
+ */
+export function loadKeptAuthSecret(): boolean {
+  if (process.env.NEXTAUTH_SECRET || process.env.LABGATE_AUDIT_SIGNING_KEY) return true;
+  const file = path.resolve("data", "nextauth-secret");
+  if (!existsSync(file)) return false;
+  process.env.NEXTAUTH_SECRET = readFileSync(file, "utf8").trim();
+  return true;
+}

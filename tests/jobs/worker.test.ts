@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -86,9 +89,10 @@ describe("background jobs on pg-boss", () => {
     expect(cron({ ...getEnv(), SMTP_URL: sink.url })).toMatchObject({ "credentialing-daily-sweep": "30 5 * * *", "notification-emails": "* * * * *" });
   });
 
-  it("`npm run worker` starts every job, logs, and stops cleanly on SIGTERM", async () => {
+  it("`npm run worker` starts every job, writes an audit checkpoint, logs, and stops cleanly on SIGTERM", async () => {
+    const storageDir = await mkdtemp(path.join(os.tmpdir(), "labgate-worker-"));
     const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], {
-      env: { ...process.env, DATABASE_URL: db.url(), SMTP_URL: "", NODE_ENV: "production" },
+      env: { ...process.env, DATABASE_URL: db.url(), SMTP_URL: "", NODE_ENV: "production", LABGATE_STORAGE_DIR: storageDir, LABGATE_STORAGE_BACKEND: "local" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -99,8 +103,14 @@ describe("background jobs on pg-boss", () => {
     while (!out.includes("labgate worker: running") && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain("labgate worker: running credentialing-daily-sweep (30 5 * * * UTC), notification-emails (on demand)");
     expect(out.match(/^labgate worker: running .*$/m)![0].split(", ").length).toBe(new Set(jobRegistry().map((j) => j.name)).size);
+    expect(out).toContain("audit-checkpoint (*/10 * * * * UTC)");
+    // The checkpoint a worker writes when it starts.
+    while (!/audit-checkpoint \S+ done/.test(out) && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toMatch(/labgate worker: audit-checkpoint \S+ done in \d+ ms \{"lastId":\d+,"rowCount":\d+\}/);
+    expect((await readdir(path.join(storageDir, "audit-checkpoints"))).filter((f) => f.endsWith(".json"))).toHaveLength(1);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(out).toContain("labgate worker: stopped");
+    await rm(storageDir, { recursive: true, force: true });
   });
 });

@@ -17,7 +17,16 @@ const backends: Record<string, () => FileStorage> = {};
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "labgate-storage-"));
   const { default: S3rver } = await import("@20minutes/s3rver");
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: path.join(tmp, "s3rver"), configureBuckets: [{ name: "labgate-test" }] });
+  // allowMismatchedSignatures: s3rver computes another signature than the SDK for bucket-level
+  // requests (ListObjectsV2) and refuses every listing; object requests are unaffected.
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: path.join(tmp, "s3rver"),
+    configureBuckets: [{ name: "labgate-test" }],
+    allowMismatchedSignatures: true,
+  });
   const address = await server.run();
   s3rver = server;
   backends.local = () => createLocalStorage({ root: path.join(tmp, "local") });
@@ -53,6 +62,16 @@ describe.each(["local", "s3"])("%s storage", (name) => {
     await storage.putFile("downloads/mimic-cxr-jpg/2.1.0/IMAGE_FILENAMES", source);
     expect((await storage.get("downloads/mimic-cxr-jpg/2.1.0/IMAGE_FILENAMES"))?.toString()).toBe("verified bytes");
     await expect(readFile(source)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("lists the files directly under a prefix, sorted, and nothing for a missing one", async () => {
+    const storage = backends[name]!();
+    expect(await storage.list("listed")).toEqual([]);
+    await storage.put("listed/b.json", Buffer.from("b"));
+    await storage.put("listed/a.json", Buffer.from("a"));
+    await storage.put("listed/deeper/c.json", Buffer.from("c"));
+    await storage.put("listed-not/d.json", Buffer.from("d"));
+    expect(await storage.list("listed")).toEqual(["listed/a.json", "listed/b.json"]);
   });
 
   it("refuses keys that could leave the storage", async () => {
