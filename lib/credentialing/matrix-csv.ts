@@ -1,6 +1,6 @@
 import "server-only";
-import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
+import { safeCsv } from "@/lib/csv/safe-csv";
 import type { DbOrTx } from "@/lib/db/client";
 import { loadGrantStatuses } from "./grants";
 import { labAccessMatrix } from "./member-access";
@@ -45,5 +45,5 @@ export function matrixCsv(view: MatrixView, filter: MatrixFilter): { csv: string
       return c ? cellText(c) : "";
     }),
   ]);
-  return { csv: stringify([header, ...lines]), rows: rows.length };
+  return { csv: safeCsv([header, ...lines]), rows: rows.length };
 }
