@@ -4,7 +4,7 @@ import type { APIRequestContext } from "@playwright/test";
 import { createUser, credentialMember } from "@/lib/factories";
 import { testDb, type Persona } from "./support/db";
 import { expect, loginAs, test } from "./support/fixtures";
-import { E2E_CXR, E2E_VIEWER } from "./support/mimic-data";
+import { E2E_CXR, E2E_JPG, E2E_VIEWER } from "./support/mimic-data";
 
 // Issue 13, the audit log's readers: looking is audited, a steward without access to a dataset version
 // reads none of its identifiers, malformed requests are refused (and audited) instead of crashing or
@@ -89,6 +89,7 @@ test("looking at audit data is itself audited: the page, the CSV export and a me
 });
 
 test("a steward without access to a dataset version reads no identifiers of it in the audit page, export or timeline; one with access does", async ({ page, lab, login }) => {
+  test.setTimeout(120_000);
   await login("researcher");
   expect((await page.goto(`/datasets/${E2E_CXR.slug}/${E2E_CXR.version}?q=${encodeURIComponent(SEARCH)}`))!.status()).toBe(200);
   expect((await page.goto(`/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/studies/${STUDY}`))!.status()).toBe(200);
@@ -132,6 +133,7 @@ const FORMULAS = ['=HYPERLINK("http://evil.test/?x","open")', "+cmd|' /C calc'!A
 const neutralised = (cell: string | undefined) => typeof cell === "string" && cell.startsWith("'") && FORMULAS.includes(cell.slice(1));
 
 test("every CSV export neutralises formula cells: access matrix, audit log, cohort", async ({ page, lab, login }) => {
+  test.setTimeout(120_000);
   const db = testDb();
   for (const name of FORMULAS) await createUser(db, { labId: lab.lab.id, role: "member", name });
   // An e-mail address may start with + or -: it lands in the audit export's actor column.
@@ -155,14 +157,14 @@ test("every CSV export neutralises formula cells: access matrix, audit log, coho
   await page.context().clearCookies();
   await login("researcher");
   const name = `Edema,${FORMULAS.join(",")}`;
-  const saved = await page.request.post(`/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/cohorts`, { data: { name, query: "label=Edema:positive" } });
+  const saved = await page.request.post(`/api/datasets/${E2E_JPG.slug}/${E2E_JPG.version}/cohorts`, { data: { name, query: "" } });
   expect(saved.status()).toBe(200);
   const { id } = (await saved.json()) as { id: string };
-  const text = await (await page.request.get(`/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/cohorts/${id}/export`)).text();
+  const text = await (await page.request.get(`/api/datasets/${E2E_JPG.slug}/${E2E_JPG.version}/cohorts/${id}/export`)).text();
   // Spreadsheets split the comment lines above the table at commas too: no piece may start a formula.
   const pieces = text.split("\n").flatMap((l) => l.split(/[,;\t]/));
   expect(pieces.filter((p) => /^\s*"?[=+@]/.test(p) || /^\s*"?-(?!\d+(\.\d+)?$)/.test(p))).toEqual([]);
   expect(pieces.some((p) => neutralised(p.replace(/"$/, "")))).toBe(true);
   // Real numbers stay numbers: CheXpert's uncertain label is still -1.0.
-  expect(text).toMatch(/,1\.0|,-1\.0/);
+  expect(text).toMatch(/,-1\.0(,|\n)/);
 });
