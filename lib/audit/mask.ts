@@ -1,6 +1,6 @@
 import "server-only";
-import { inArray } from "drizzle-orm";
-import { datasets, downloadJobs, mimicCohorts } from "@/db/schema";
+import { and, eq, inArray } from "drizzle-orm";
+import { auditLog, datasets, downloadJobs, mimicCohorts } from "@/db/schema";
 import { now } from "@/lib/clock";
 import { memberChecklist } from "@/lib/credentialing/member-access";
 import type { DbOrTx } from "@/lib/db/client";
@@ -90,8 +90,9 @@ export async function createAuditMasker(db: DbOrTx, viewer: { userId: string; la
   const byLabel = new Map(checklist.map((c) => [`${c.dataset.slug}/${c.dataset.version}`, c.dataset.id]));
   const otherLabels = new Map<string, string>();
 
-  return async function mask(rows) {
-    const ids = (type: string) => [...new Set(rows.filter((r) => r.targetType === type && r.targetId).map((r) => r.targetId!))].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  /** Per row: the name of the version it hides (the viewer cannot open it), or null (shown as is). */
+  async function hiddenVersions(rows: MaskableRow[]): Promise<(string | null)[]> {
+    const ids = (type: string) => [...new Set(rows.filter((r) => r.targetType === type && r.targetId).map((r) => r.targetId!))].filter((id) => UUID.test(id));
     const [jobIds, cohortIds] = [ids("download_job"), ids("cohort")];
     const [jobs, cohorts] = await Promise.all([
       jobIds.length ? db.select({ id: downloadJobs.id, datasetId: downloadJobs.datasetId }).from(downloadJobs).where(inArray(downloadJobs.id, jobIds)) : [],
@@ -100,31 +101,63 @@ export async function createAuditMasker(db: DbOrTx, viewer: { userId: string; la
     const links = { jobs: new Map(jobs.map((j) => [j.id, j.datasetId])), cohorts: new Map(cohorts.map((c) => [c.id, c.datasetId])) };
     const refs = rows.map((r) => refOf(r, links));
     // A version the lab no longer holds is not open to anyone in it; only its name is looked up.
-    const missing = [...new Set(refs.flatMap((ref) => (ref && "id" in ref && !byId.has(ref.id) && !otherLabels.has(ref.id) && /^[0-9a-f-]{36}$/i.test(ref.id) ? [ref.id] : [])))];
+    const missing = [...new Set(refs.flatMap((ref) => (ref && "id" in ref && !byId.has(ref.id) && !otherLabels.has(ref.id) && UUID.test(ref.id) ? [ref.id] : [])))];
     if (missing.length) {
       for (const d of await db.select({ id: datasets.id, slug: datasets.slug, version: datasets.version }).from(datasets).where(inArray(datasets.id, missing))) otherLabels.set(d.id, `${d.slug} ${d.version}`);
     }
-    return rows.map((row, i) => {
-      const ref = refs[i];
-      if (!ref) return row;
-      let hidden: string | null;
+    return refs.map((ref) => {
+      if (!ref) return null;
       if ("id" in ref) {
         const held = byId.get(ref.id);
-        hidden = held ? (held.access ? null : held.label) : (otherLabels.get(ref.id) ?? "this dataset version");
-      } else if ("label" in ref) {
-        const id = byLabel.get(ref.label);
-        hidden = id && byId.get(id)!.access ? null : ref.label.replace("/", " ");
-      } else {
-        hidden = "an unnamed dataset version";
+        return held ? (held.access ? null : held.label) : (otherLabels.get(ref.id) ?? "this dataset version");
       }
-      return hidden === null ? row : maskRow(row, `[hidden: no access to ${hidden}]`);
+      if ("label" in ref) {
+        const id = byLabel.get(ref.label);
+        return id && byId.get(id)!.access ? null : ref.label.replace("/", " ");
+      }
+      return "an unnamed dataset version";
+    });
+  }
+
+  return async function mask(rows) {
+    const hidden = await hiddenVersions(rows);
+    const masked = rows.map((row, i) => (hidden[i] === null ? null : maskRow(row, `[hidden: no access to ${hidden[i]}]`)));
+    const out = rows.map((row, i) => masked[i] ?? row);
+    if (!rows.some((r) => isChained(r))) return out;
+    // A row's hash is a SHA-256 of its content: with every other field in view, a hidden search
+    // term could be found by hashing guesses. So a masked row's hash is hidden, and so is the next
+    // row's prev_hash, which repeats it; that row may be outside this batch, or its predecessor may be.
+    const hiddenHashes = new Set(rows.flatMap((r, i) => (masked[i] !== null && isChained(r) ? [r.hash] : [])));
+    const inBatch = new Set(rows.flatMap((r) => (isChained(r) ? [r.hash] : [])));
+    const outside = [...new Set(rows.flatMap((r) => (isChained(r) && !inBatch.has(r.prevHash) ? [r.prevHash] : [])))];
+    if (outside.length) {
+      const before = await db
+        .select({ action: auditLog.action, targetType: auditLog.targetType, targetId: auditLog.targetId, details: auditLog.details, hash: auditLog.hash })
+        .from(auditLog)
+        .where(and(inArray(auditLog.hash, outside), eq(auditLog.labId, viewer.labId)));
+      const beforeHidden = await hiddenVersions(before);
+      before.forEach((r, i) => beforeHidden[i] !== null && maskRow(r, "") !== null && hiddenHashes.add(r.hash));
+    }
+    return out.map((r) => {
+      if (!isChained(r) || (!hiddenHashes.has(r.hash) && !hiddenHashes.has(r.prevHash))) return r;
+      return { ...r, hash: hiddenHashes.has(r.hash) ? HIDDEN_HASH : r.hash, prevHash: hiddenHashes.has(r.prevHash) ? HIDDEN_HASH : r.prevHash };
     });
   };
 }
 
-function maskRow<R extends MaskableRow>(row: R, text: string): R {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HIDDEN_HASH = "[hidden: hash of a masked row]";
+
+function isChained(r: object): r is MaskableRow & { hash: string; prevHash: string } {
+  return typeof (r as { hash?: unknown }).hash === "string" && typeof (r as { prevHash?: unknown }).prevHash === "string";
+}
+
+/** The row with its identifiers replaced by `text`, or null when it holds none (nothing to hide). */
+function maskRow<R extends MaskableRow>(row: R, text: string): R | null {
   const safe = SAFE_DETAIL_KEYS[row.action] ?? [];
-  const details = Object.fromEntries(Object.entries(row.details).map(([k, v]) => [k, NAMING_KEYS.includes(k) || safe.includes(k) ? v : text]));
-  const targetId = row.targetId === null || (row.targetType && SAFE_TARGET_TYPES.has(row.targetType)) ? row.targetId : text;
-  return { ...row, targetId, details };
+  const keep = (k: string) => NAMING_KEYS.includes(k) || safe.includes(k);
+  const targetKept = row.targetId === null || (row.targetType !== null && SAFE_TARGET_TYPES.has(row.targetType));
+  if (targetKept && Object.keys(row.details).every(keep)) return null;
+  const details = Object.fromEntries(Object.entries(row.details).map(([k, v]) => [k, keep(k) ? v : text]));
+  return { ...row, targetId: targetKept ? row.targetId : text, details };
 }

@@ -101,6 +101,24 @@ describe("audit masking", () => {
     expect(JSON.stringify(blind)).not.toContain("p10000032");
   });
 
+  it("hides a masked row's hash and the next row's prev_hash (a hash of known fields would let a search term be guessed)", async () => {
+    const { lab, steward, credentialed } = await scene();
+    const viewer = (userId: string) => ({ userId, labId: lab.id });
+    const all = (await listAuditEntries({ viewer: viewer(steward.id), filter: auditFilterSchema.parse({}) })).rows;
+    const hidden = "[hidden: hash of a masked row]";
+    const browse = all.findIndex((r) => r.action === "dataset.browse");
+    expect(all[browse]!.hash).toBe(hidden);
+    expect(all[browse - 1]!.prevHash).toBe(hidden); // the study.view_report row written right after it
+    const invite = all.find((r) => r.action === "invite.create")!;
+    expect(invite.hash).toMatch(/^[0-9a-f]{64}$/);
+    // Filtered to one action, the next row is not on the page, and the row before it is looked up.
+    const onlyStudy = (await listAuditEntries({ viewer: viewer(steward.id), filter: auditFilterSchema.parse({ action: "study.view" }) })).rows;
+    expect(onlyStudy[0]).toMatchObject({ hash: hidden, prevHash: hidden });
+    const seen = (await listAuditEntries({ viewer: viewer(credentialed.id), filter: auditFilterSchema.parse({}) })).rows;
+    expect(seen.find((r) => r.action === "dataset.browse")!.hash).toMatch(/^[0-9a-f]{64}$/);
+    for (let i = 1; i < seen.length; i++) if (!seen[i - 1]!.prevHash.startsWith("[")) expect(seen[i - 1]!.prevHash).toBe(seen[i]!.hash);
+  });
+
   it("masks consistently under dozens of concurrent readers", async () => {
     const { lab, steward, credentialed } = await scene();
     const filter = auditFilterSchema.parse({});
