@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { malformedRequest, refuseMalformedRequest } from "@/lib/http/refuse-request";
 
 // Image bytes and thumbnails: every answer, refusals included, must stay out of every cache. The
 // route handlers set this on what they send; 401/403/404 answers raised by the auth chokepoint
@@ -6,8 +7,11 @@ import { NextResponse, type NextRequest } from "next/server";
 const IMAGE_ROUTES = /^\/api\/datasets\/[^/]+\/[^/]+\/(images|thumbnails)\//;
 
 // Sets a per-request nonce CSP. This is not an access guard: every page and route handler calls
-// the auth chokepoint itself.
-export function proxy(request: NextRequest) {
+// the auth chokepoint itself. It does turn away malformed requests (lib/http/refuse-request.ts):
+// it runs before Next's router, which answers an invalid percent-escape with a bare 500.
+export async function proxy(request: NextRequest) {
+  const malformed = malformedRequest(request);
+  if (malformed) return refuseMalformedRequest(request, malformed);
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   const dev = process.env.NODE_ENV === "development";
   const csp = [

@@ -1,5 +1,7 @@
 import { requireRole } from "@/lib/auth/current-user";
-import { AUDIT_PAGE_SIZE, auditFilterSchema, listAuditEntries } from "@/lib/audit/query";
+import { AUDIT_PAGE_SIZE, auditFilterDetails, auditFilterSchema, listAuditEntries } from "@/lib/audit/query";
+import { recordAudit } from "@/lib/audit/record";
+import { getDb } from "@/lib/db/client";
 import { AuditTable } from "@/components/audit/audit-table";
 import { AuditFilters } from "@/components/audit/audit-filters";
 import { CheckpointsPanel } from "@/components/audit/checkpoints-panel";
@@ -8,7 +10,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const user = await requireRole("steward");
   const sp = await searchParams;
   const filter = auditFilterSchema.parse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
-  const { rows, total } = await listAuditEntries({ labId: user.labId, filter });
+  const { rows, total } = await listAuditEntries({ viewer: { userId: user.id, labId: user.labId }, filter });
+  // Reading the audit log is itself recorded: who looked, with which filter, at how many rows.
+  await recordAudit(getDb(), { action: "audit.view", labId: user.labId, actor: user, details: { filter: auditFilterDetails(filter), rows: rows.length, total } });
   const query = new URLSearchParams(Object.entries(filter).filter(([k, v]) => k !== "page" && v !== undefined).map(([k, v]) => [k, String(v)]));
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
   const pageHref = (p: number) => `/audit?${new URLSearchParams([...query.entries(), ["page", String(p)]])}`;

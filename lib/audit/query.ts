@@ -3,10 +3,14 @@ import { and, desc, eq, gte, ilike, lt, lte, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { auditLog } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
+import { storableTextSchema } from "@/lib/validation";
+import { createAuditMasker } from "./mask";
 
+// Filters are forgiving on the page (a bad one is dropped, not an error page), but never reach
+// PostgreSQL as text it cannot store (a NUL made the CSV export hang).
 export const auditFilterSchema = z.object({
-  action: z.string().trim().max(100).optional().catch(undefined),
-  actor: z.string().trim().max(254).optional().catch(undefined),
+  action: storableTextSchema.trim().max(100).optional().catch(undefined),
+  actor: storableTextSchema.trim().max(254).optional().catch(undefined),
   outcome: z.enum(["ok", "denied", "failed"]).optional().catch(undefined),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
@@ -41,25 +45,43 @@ const columns = {
   hash: auditLog.hash,
 };
 
-export async function listAuditEntries(opts: { labId: string; filter: AuditFilter }) {
-  const db = getDb();
-  const w = where(opts.labId, opts.filter);
-  const [rows, [count]] = await Promise.all([
-    db.select(columns).from(auditLog).where(w).orderBy(desc(auditLog.id)).limit(AUDIT_PAGE_SIZE).offset((opts.filter.page - 1) * AUDIT_PAGE_SIZE),
-    db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(w),
-  ]);
-  return { rows: rows.map((r) => ({ ...r, at: r.at.toISOString() })), total: count?.n ?? 0 };
+/** Who is reading: rows are scoped to their lab and masked by their own dataset access. */
+export type AuditViewer = { userId: string; labId: string };
+
+/** The filter as it is written into the audit row of the view itself (only what was set). */
+export function auditFilterDetails(f: AuditFilter): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
 }
 
-/** Streams every matching row, newest first, in pages so a long log never sits in memory. */
-export async function* iterateAuditEntries(opts: { labId: string; filter: AuditFilter }) {
+export async function listAuditEntries(opts: { viewer: AuditViewer; filter: AuditFilter }) {
   const db = getDb();
-  let beforeId: number | null = null;
+  const w = where(opts.viewer.labId, opts.filter);
+  const [rows, [count], mask] = await Promise.all([
+    db.select(columns).from(auditLog).where(w).orderBy(desc(auditLog.id)).limit(AUDIT_PAGE_SIZE).offset((opts.filter.page - 1) * AUDIT_PAGE_SIZE),
+    db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(w),
+    createAuditMasker(db, opts.viewer),
+  ]);
+  return { rows: (await mask(rows)).map((r) => ({ ...r, at: r.at.toISOString() })), total: count?.n ?? 0 };
+}
+
+/**
+ * Fixes what an export will hold before it starts: the rows matching the filter up to the newest
+ * one now, so the count written in the export's audit row is the number of rows in the file.
+ */
+export async function snapshotAuditExport(opts: { labId: string; filter: AuditFilter }): Promise<{ rows: number; throughId: number }> {
+  const [r] = await getDb().select({ n: sql<number>`count(*)::int`, max: sql<number | null>`max(${auditLog.id})` }).from(auditLog).where(where(opts.labId, opts.filter));
+  return { rows: r?.n ?? 0, throughId: Number(r?.max ?? 0) };
+}
+
+/** Streams every matching row up to throughId, newest first, masked, in pages so a long log never sits in memory. */
+export async function* iterateAuditEntries(opts: { viewer: AuditViewer; filter: AuditFilter; throughId: number }) {
+  const db = getDb();
+  const mask = await createAuditMasker(db, opts.viewer);
+  let upTo = opts.throughId;
   for (;;) {
-    const w = and(where(opts.labId, opts.filter), beforeId === null ? undefined : lte(auditLog.id, beforeId - 1));
-    const rows = await db.select(columns).from(auditLog).where(w).orderBy(desc(auditLog.id)).limit(2000);
+    const rows = await db.select(columns).from(auditLog).where(and(where(opts.viewer.labId, opts.filter), lte(auditLog.id, upTo))).orderBy(desc(auditLog.id)).limit(2000);
     if (rows.length === 0) return;
-    for (const r of rows) yield r;
-    beforeId = rows[rows.length - 1]!.id;
+    for (const r of await mask(rows)) yield r;
+    upTo = rows[rows.length - 1]!.id - 1;
   }
 }

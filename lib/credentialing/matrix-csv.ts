@@ -1,6 +1,7 @@
 import "server-only";
-import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
+import { safeCsv } from "@/lib/csv/safe-csv";
+import { storableTextSchema } from "@/lib/validation";
 import type { DbOrTx } from "@/lib/db/client";
 import { loadGrantStatuses } from "./grants";
 import { labAccessMatrix } from "./member-access";
@@ -10,7 +11,7 @@ import { cellText, MATRIX_STATUS_FILTERS, rowMatchesFilter, toMatrixView, type M
 // filter, so the file holds exactly the rows and cells on screen.
 
 export const matrixFilterSchema = z.object({
-  q: z.string().trim().max(200).optional().catch(undefined),
+  q: storableTextSchema.trim().max(200).optional().catch(undefined),
   status: z
     .enum(Object.keys(MATRIX_STATUS_FILTERS) as [MatrixStatusFilter, ...MatrixStatusFilter[]])
     .optional()
@@ -45,5 +46,5 @@ export function matrixCsv(view: MatrixView, filter: MatrixFilter): { csv: string
       return c ? cellText(c) : "";
     }),
   ]);
-  return { csv: stringify([header, ...lines]), rows: rows.length };
+  return { csv: safeCsv([header, ...lines]), rows: rows.length };
 }

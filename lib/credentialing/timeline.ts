@@ -1,6 +1,7 @@
 import "server-only";
 import { and, desc, eq, like, notInArray, or, sql } from "drizzle-orm";
 import { auditLog, users } from "@/db/schema";
+import { createAuditMasker } from "@/lib/audit/mask";
 import type { DbOrTx } from "@/lib/db/client";
 
 // A member's credentialing history, read from the audit log (the one record of every change):
@@ -11,7 +12,7 @@ const FAMILIES = ["training.", "dua.", "credentialing.", "physionet", "access.",
 /** What members do themselves; a steward's own decisions about others are not their history. */
 const SELF_SERVICE = ["training.submit", "dua.sign", "credentialing.", "physionet"];
 /** Reads inside those families: who looked at what is in the audit log, not in the history. */
-const NOT_CHANGES = ["training.pdf_view"];
+const NOT_CHANGES = ["training.pdf_view", "member.timeline_view"];
 
 export type TimelineEntry = {
   id: number;
@@ -85,7 +86,8 @@ function describe(action: string, d: Record<string, unknown>): string {
   }
 }
 
-export async function memberTimeline(db: DbOrTx, opts: { labId: string; userId: string; limit?: number }): Promise<{ member: { id: string; name: string; email: string; role: string; status: string } | null; entries: TimelineEntry[] }> {
+/** `viewer` is the steward reading: rows about dataset versions they cannot open are masked for them. */
+export async function memberTimeline(db: DbOrTx, opts: { labId: string; userId: string; viewerId: string; limit?: number }): Promise<{ member: { id: string; name: string; email: string; role: string; status: string } | null; entries: TimelineEntry[] }> {
   const [member] = await db
     .select({ id: users.id, name: users.name, email: users.email, role: users.role, status: users.status })
     .from(users)
@@ -99,12 +101,16 @@ export async function memberTimeline(db: DbOrTx, opts: { labId: string; userId: 
     sql`${auditLog.details}->>'userId' = ${member.id}`,
     and(eq(auditLog.actorId, member.id), sql`${auditLog.details}->>'userId' is null`, sql`${auditLog.targetType} is distinct from 'user'`, or(...SELF_SERVICE.map(prefix))),
   );
-  const rows = await db
-    .select({ id: auditLog.id, at: auditLog.at, action: auditLog.action, outcome: auditLog.outcome, actorEmail: auditLog.actorEmail, details: auditLog.details })
-    .from(auditLog)
-    .where(and(eq(auditLog.labId, opts.labId), or(...FAMILIES.map(prefix)), notInArray(auditLog.action, NOT_CHANGES), about))
-    .orderBy(desc(auditLog.id))
-    .limit(opts.limit ?? 500);
+  const [raw, mask] = await Promise.all([
+    db
+      .select({ id: auditLog.id, at: auditLog.at, action: auditLog.action, outcome: auditLog.outcome, actorEmail: auditLog.actorEmail, targetType: auditLog.targetType, targetId: auditLog.targetId, details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.labId, opts.labId), or(...FAMILIES.map(prefix)), notInArray(auditLog.action, NOT_CHANGES), about))
+      .orderBy(desc(auditLog.id))
+      .limit(opts.limit ?? 500),
+    createAuditMasker(db, { userId: opts.viewerId, labId: opts.labId }),
+  ]);
+  const rows = await mask(raw);
   return {
     member,
     entries: rows.map((r) => ({

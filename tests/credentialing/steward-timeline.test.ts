@@ -27,7 +27,7 @@ describe("member timeline", () => {
     await changeAccessGrant({ actor: steward, userId: bystander.id, datasetId: v200.id, action: "suspend", reason: "x", ip: null });
     await setMemberStatus({ actor: steward, userId: member.id, status: "deactivated", ip: null });
 
-    const { member: who, entries } = await memberTimeline(getDb(), { labId: lab.id, userId: member.id });
+    const { member: who, entries } = await memberTimeline(getDb(), { labId: lab.id, userId: member.id, viewerId: steward.id });
     expect(who).toMatchObject({ email: member.email, status: "deactivated" });
     expect(entries.map((e) => e.action)).toEqual(["member.deactivate", "access.revoke", "access.approve", "dua.accept", "training.accept", "dua.sign"]);
     expect(entries[1]).toMatchObject({ summary: "Access to mimic-cxr 2.0.0 revoked (approved → revoked)", comment: "Left the project", actorEmail: steward.email });
@@ -37,8 +37,8 @@ describe("member timeline", () => {
     for (let i = 1; i < entries.length; i++) expect(entries[i - 1]!.at.getTime()).toBeGreaterThanOrEqual(entries[i]!.at.getTime());
 
     // The steward's own timeline holds none of the decisions they made about others.
-    expect((await memberTimeline(getDb(), { labId: lab.id, userId: steward.id })).entries).toEqual([]);
+    expect((await memberTimeline(getDb(), { labId: lab.id, userId: steward.id, viewerId: steward.id })).entries).toEqual([]);
     const other = await stewardLab();
-    expect(await memberTimeline(getDb(), { labId: other.lab.id, userId: member.id })).toEqual({ member: null, entries: [] });
+    expect(await memberTimeline(getDb(), { labId: other.lab.id, userId: member.id, viewerId: other.steward.id })).toEqual({ member: null, entries: [] });
   });
 });

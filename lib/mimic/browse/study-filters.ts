@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableTextSchema } from "@/lib/validation";
 import { LABELS, type Label } from "../import/file-specs";
 import { LABEL_STATES, SPLITS, type LabelState, type Split } from "../tokens";
 
@@ -39,12 +40,12 @@ const schema = z
   .object({
     labeler: z.enum(["chexpert", "negbio"]).default("chexpert"),
     label: z.array(labelParam).max(28).default([]),
-    view: z.array(z.string().max(40)).max(20).default([]),
+    view: z.array(storableTextSchema.max(40)).max(20).default([]),
     split: z.array(z.enum(SPLITS)).default([]),
     from: isoDate.optional(),
     to: isoDate.optional(),
     local: z.enum(["1", "0"]).optional(),
-    q: z.string().trim().max(200).optional(),
+    q: storableTextSchema.trim().max(200).optional(),
     sort: z.enum(["date", "study_id", "subject_id"]).default("date"),
     dir: z.enum(["asc", "desc"]).default("desc"),
     page: z.coerce.number().int().min(1).max(100_000).default(1),

@@ -1,6 +1,5 @@
 import "server-only";
-import { Readable } from "node:stream";
-import { stringify } from "csv-stringify";
+import { safeCsvCommentLine, safeCsvResponseBody } from "@/lib/csv/safe-csv";
 import type { DatasetRef } from "@/lib/datasets/find-dataset";
 import { iterateStudies } from "../browse/iterate-studies";
 import type { StudyFilters } from "../browse/study-filters";
@@ -12,26 +11,22 @@ const labelText = (v: number | null | undefined) => (v === null || v === undefin
 
 export function cohortCsvHeader(opts: { dataset: DatasetRef; cohortName: string; query: string; exportedBy: string; exportedAt: Date }): string {
   return [
-    `# ${opts.dataset.title} ${opts.dataset.version} (${opts.dataset.slug}) — cohort "${opts.cohortName.replace(/[\r\n]+/g, " ")}"`,
+    `# ${opts.dataset.title} ${opts.dataset.version} (${opts.dataset.slug}) — cohort "${opts.cohortName}"`,
     `# filter: ${opts.query || "(all studies)"}`,
     `# exported by ${opts.exportedBy} on ${opts.exportedAt.toISOString()} under the ${opts.dataset.duaName} ${opts.dataset.duaVersion}; do not share outside credentialed users`,
     `# cite: ${CITATION}`,
-    "",
-  ].join("\n");
+  ]
+    .map((line) => `${safeCsvCommentLine(line)}\n`)
+    .join("");
 }
 
 /** The cohort's ids and both label sets as a CSV stream, one row per study, in study_id order. */
 export function cohortCsvStream(opts: { dataset: DatasetRef; filters: StudyFilters; header: string }): ReadableStream {
   const columns = ["subject_id", "study_id", "study_date", "split", "view_positions", ...LABELS.map((l) => `chexpert_${l}`), ...LABELS.map((l) => `negbio_${l}`)];
-  async function* lines() {
-    yield opts.header;
-    const csv = stringify({ header: true, columns });
-    const rows = (async function* () {
-      for await (const s of iterateStudies({ datasetId: opts.dataset.id, filters: opts.filters })) {
-        yield [s.subjectId, s.studyId, s.studyDate ?? "", s.splits.join(";"), s.views.join(";"), ...LABELS.map((_, i) => labelText(s.chexpert?.[i])), ...LABELS.map((_, i) => labelText(s.negbio?.[i]))];
-      }
-    })();
-    yield* Readable.from(rows).pipe(csv);
+  async function* rows() {
+    for await (const s of iterateStudies({ datasetId: opts.dataset.id, filters: opts.filters })) {
+      yield [s.subjectId, s.studyId, s.studyDate ?? "", s.splits.join(";"), s.views.join(";"), ...LABELS.map((_, i) => labelText(s.chexpert?.[i])), ...LABELS.map((_, i) => labelText(s.negbio?.[i]))];
+    }
   }
-  return Readable.toWeb(Readable.from(lines())) as ReadableStream;
+  return safeCsvResponseBody({ columns, rows: rows(), preamble: opts.header, what: "cohort export" });
 }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requireRole } from "@/lib/auth/current-user";
+import { recordAudit } from "@/lib/audit/record";
 import { memberTimeline } from "@/lib/credentialing/timeline";
 import { getDb } from "@/lib/db/client";
 import { uuidSchema } from "@/lib/validation";
@@ -9,8 +10,10 @@ import styles from "@/components/stewardship/stewardship.module.css";
 export default async function MemberTimelinePage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requireRole("steward");
   const id = uuidSchema.safeParse((await params).id);
-  const { member, entries } = id.success ? await memberTimeline(getDb(), { labId: user.labId, userId: id.data }) : { member: null, entries: [] };
+  const { member, entries } = id.success ? await memberTimeline(getDb(), { labId: user.labId, userId: id.data, viewerId: user.id }) : { member: null, entries: [] };
   if (!member) notFound();
+  // Reading a member's history is itself recorded.
+  await recordAudit(getDb(), { action: "member.timeline_view", labId: user.labId, actor: user, target: { type: "user", id: member.id }, details: { entries: entries.length } });
   return (
     <>
       <h1>{member.name}</h1>

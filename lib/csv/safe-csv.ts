@@ -1,0 +1,74 @@
+import type { Options } from "csv-stringify";
+import { stringify as stringifySync } from "csv-stringify/sync";
+
+// CSV injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with =, +, -, @, tab
+// or CR as a formula (=HYPERLINK(...) leaks data, =cmd|... runs programs). Every CSV labgate writes
+// goes through this module, which prefixes such a cell with a single quote so it is read as text.
+//
+// Only text is neutralised. A cell that is a plain decimal number ("-1.0", "+3", "2e-5") stays as
+// it is: a spreadsheet reads it as that number and nothing else, and researchers' code reads
+// CheXpert's "-1.0" (uncertain) labels as numbers; "-2+3" is not a plain number and is neutralised.
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+export function neutraliseCell(value: string): string {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+}
+
+const cast: Options["cast"] = { string: (value) => neutraliseCell(value) };
+
+/** The whole file at once, for small exports (the access matrix); the first row is the header. */
+export function safeCsv(rows: unknown[][]): string {
+  return stringifySync(rows, { cast });
+}
+
+const ROWS_PER_CHUNK = 500;
+
+/**
+ * A streamed CSV body: the header, then rows pulled from `rows` only as fast as the client reads.
+ * A failure half-way (a database error) errors the stream, so the client sees a cut-off answer at
+ * once instead of waiting on a response that never ends; the operator gets one log line.
+ */
+export function safeCsvResponseBody(opts: { columns: string[]; rows: AsyncIterable<unknown[]>; preamble?: string; what: string }): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const iterator = opts.rows[Symbol.asyncIterator]();
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const batch: unknown[][] = started ? [] : [opts.columns];
+        const head = started ? "" : (opts.preamble ?? "");
+        started = true;
+        let done = false;
+        while (batch.length < ROWS_PER_CHUNK) {
+          const next = await iterator.next();
+          if (next.done) {
+            done = true;
+            break;
+          }
+          batch.push(next.value);
+        }
+        if (batch.length > 0 || head) controller.enqueue(encoder.encode(head + (batch.length ? stringifySync(batch, { cast }) : "")));
+        if (done) controller.close();
+      } catch (e) {
+        console.error(`labgate: ${opts.what} failed while streaming: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+        controller.error(new Error(`${opts.what} failed`));
+      }
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}
+
+/**
+ * A free-text line written above the CSV (a `# comment`, as the cohort export writes): spreadsheets
+ * split it at commas, semicolons and tabs like any other line, so each piece is neutralised too.
+ */
+export function safeCsvCommentLine(line: string): string {
+  return line
+    .replace(/[\r\n]+/g, " ")
+    .split(/([,;\t])/)
+    .map((piece, i) => (i % 2 === 1 ? piece : piece.replace(/^([\s"]*)([=+\-@].*)$/s, (_, lead: string, rest: string) => (PLAIN_NUMBER.test(rest.trim()) ? `${lead}${rest}` : `${lead}'${rest}`))))
+    .join("");
+}
