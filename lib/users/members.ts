@@ -30,9 +30,9 @@ async function countActiveAdmins(tx: Tx, labId: string): Promise<number> {
 
 export async function changeRole(opts: { actor: CurrentUser; userId: string; role: Role; ip: string | null }) {
   if (!canAssignRole(opts.actor.role, opts.role)) throw new AppError("forbidden", `Only an admin can make someone ${opts.role === "admin" ? "an admin" : "a steward"}`);
+  if (opts.userId === opts.actor.id) throw new AppError("bad_request", "You cannot change your own role; ask another steward or admin");
   return getDb().transaction(async (tx) => {
     const subject = await loadSubject(tx, opts.actor, opts.userId);
-    if (subject.id === opts.actor.id) throw new AppError("bad_request", "You cannot change your own role; ask another steward or admin");
     if (subject.role === opts.role) return { changed: false };
     if (subject.role === "admin" && (await countActiveAdmins(tx, subject.labId)) <= 1) throw new AppError("conflict", "The lab must keep at least one active admin");
     await tx.update(users).set({ role: opts.role }).where(eq(users.id, subject.id));
