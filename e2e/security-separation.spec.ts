@@ -13,6 +13,9 @@ import { expect, loginAs, test } from "./support/fixtures";
 // replays one link of the attack ("mimic-cxr-jpg 9.9.9, open, with the lab's 2.0.0 files in it; a
 // second steward account approving the first") and shows it refused.
 
+// Two seeded labs and several signed-in contexts per test: more time than one page's default.
+test.describe.configure({ timeout: 150_000 });
+
 async function as(browser: Browser, who: Persona): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await loginAs(page, who);
