@@ -3,6 +3,7 @@ import * as schema from "@/db/schema";
 import { makeCitiPdf } from "@/tests/support/citi-pdf";
 import { E2E_PHYSIONET } from "./support/physionet-upstream";
 import { testDb } from "./support/db";
+import { nameTokens } from "@/lib/credentialing/name-match";
 import { expect, loginAs, test } from "./support/fixtures";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -65,7 +66,7 @@ test("a new member works through the checklist and gets access once a steward ap
   // 4. The DUA for this exact version.
   const dua = card.getByRole("form", { name: `Record DUA signature for ${target}` });
   await dua.getByLabel("Signed on").fill(today());
-  await dua.getByLabel("Your initials").fill("mm");
+  await dua.getByLabel("Your initials").fill(nameTokens(member.name).map((w) => w[0]).join(""));
   await dua.getByRole("button", { name: "Record signature" }).click();
   await expect(dua.getByText("Confirm that you signed this agreement on PhysioNet")).toBeVisible();
   await dua.getByLabel(/I signed this agreement/).check();

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import * as schema from "@/db/schema";
-import { miniCxrFiles, miniJpgFiles, writeMini } from "@/tests/mimic/mini-mimic";
+import { miniCxrFiles, miniJpgFiles, miniStudies, writeMini } from "@/tests/mimic/mini-mimic";
 import { E2E_STORAGE_DIR } from "../playwright.config";
 import { testDb } from "./support/db";
 import { expect, test } from "./support/fixtures";
@@ -14,7 +14,11 @@ test("a steward imports a version directory from lab storage and follows its pro
   const [ds] = await db.select({ id: schema.datasets.id }).from(schema.datasets).where(and(eq(schema.datasets.slug, "mimic-cxr-jpg"), eq(schema.datasets.version, "2.1.0")));
   await db.insert(schema.labDatasets).values({ labId: lab.lab.id, datasetId: ds!.id });
   const run = `import-${randomUUID().slice(0, 8)}`;
-  writeMini(path.join(E2E_STORAGE_DIR, run, "good"), miniJpgFiles());
+  // A 2.1.0 copy carries the files 2.1.0 added (here IMAGE_FILENAMES); 2.0.0's files are refused below.
+  const jpg = miniJpgFiles();
+  const imageFilenames = miniStudies().flatMap((s) => s.images.map((im) => `files/p${String(s.subject).slice(0, 2)}/p${s.subject}/s${s.study}/${im.dicom}.jpg`));
+  writeMini(path.join(E2E_STORAGE_DIR, run, "good"), { ...jpg, IMAGE_FILENAMES: Buffer.from(`${imageFilenames.join("\n")}\n`) });
+  writeMini(path.join(E2E_STORAGE_DIR, run, "old"), jpg);
   writeMini(path.join(E2E_STORAGE_DIR, run, "cxr"), await miniCxrFiles());
 
   await login("steward");
@@ -32,6 +36,10 @@ test("a steward imports a version directory from lab storage and follows its pro
   await dir.fill(`${run}/cxr`);
   await page.getByRole("button", { name: "Import" }).click();
   await expect(page.locator("p.error")).toContainText("belongs to MIMIC-CXR (mimic-cxr), not MIMIC-CXR-JPG");
+
+  await dir.fill(`${run}/old`);
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.locator("p.error")).toContainText("these are version 2.0.0's files, not 2.1.0's");
 
   await dir.fill(`${run}/good`);
   await page.getByRole("button", { name: "Import" }).click();

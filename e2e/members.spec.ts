@@ -59,8 +59,9 @@ test("a deactivated user is thrown out on the next request", async ({ page, brow
   expect((await page.request.post(`/api/invites`, { data: { email: "x@example.org", role: "member" } })).status()).toBe(401);
 });
 
-test("a steward changes a member's role; bad input to the API gets clear messages and changes nothing", async ({ page, lab, login }) => {
-  await login("steward");
+// Four-eyes (decision 016): only an admin makes a steward; a steward's own attempt is in security-separation.spec.ts.
+test("an admin changes a member's role; bad input to the API gets clear messages and changes nothing", async ({ page, lab, login }) => {
+  await login("admin");
   await page.goto("/members");
   await page.getByLabel(`Role of ${lab.member.email}`).selectOption("steward");
   await expect(page.getByRole("status")).toHaveText(`${lab.member.email} is now steward.`);

@@ -88,7 +88,7 @@ describe("members", () => {
     expect(await auditActions(lab.id)).toEqual(["auth.sign_in:denied", "member.deactivate:ok", "auth.sign_in:denied"]);
   });
 
-  it("role rules: stewards cannot touch admins or themselves; the last admin stays", async () => {
+  it("role rules: stewards cannot touch admins, stewards or themselves; the last admin stays", async () => {
     const { lab, admin, steward, member } = await labWithRoles();
     await expect(changeRole({ actor: steward, userId: admin.id, role: "member", ip: null })).rejects.toThrow(/admin/);
     await expect(changeRole({ actor: steward, userId: member.id, role: "admin", ip: null })).rejects.toThrow(/admin/);
@@ -96,7 +96,9 @@ describe("members", () => {
     await expect(setMemberStatus({ actor: steward, userId: admin.id, status: "deactivated", ip: null })).rejects.toThrow(/admin/);
     await expect(changeRole({ actor: admin, userId: admin.id, role: "member", ip: null })).rejects.toThrow(/own role/);
     await expect(changeRole({ actor: steward, userId: "00000000-0000-0000-0000-000000000000", role: "member", ip: null })).rejects.toThrow(/No such member/);
-    expect(await changeRole({ actor: steward, userId: member.id, role: "steward", ip: null })).toEqual({ changed: true });
+    // Four-eyes: only an admin makes a steward (a steward making a second steward was the attack).
+    await expect(changeRole({ actor: steward, userId: member.id, role: "steward", ip: null })).rejects.toMatchObject({ status: 403, message: "Only an admin can make someone a steward" });
+    expect(await changeRole({ actor: admin, userId: member.id, role: "steward", ip: null })).toEqual({ changed: true });
     const [row] = await getDb().select({ role: users.role }).from(users).where(and(eq(users.id, member.id)));
     expect(row!.role).toBe("steward");
     const n = await getDb().execute(sql`select count(*)::int as n from audit_log where lab_id = ${lab.id} and action = 'member.role_change'`);

@@ -13,7 +13,7 @@ export default async function MembersPage() {
       <h1>Members</h1>
       <div className="card">
         <h2>Invite someone</h2>
-        <InviteForm canInviteAdmin={user.role === "admin"} />
+        <InviteForm canInviteStaff={user.role === "admin"} />
       </div>
       <div className="card">
         <h2>Lab members</h2>

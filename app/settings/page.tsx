@@ -32,7 +32,7 @@ export default async function SettingsPage() {
             {held.map((d) => (
               <tr key={d.id}>
                 <td><strong>{d.slug} {d.version}</strong><div className="small muted">{d.title}</div></td>
-                <td>{d.accessPolicy}</td>
+                <td>{d.accessPolicy}<div className="small muted">{d.fixedByCatalogue ? "fixed by PhysioNet" : "not in labgate's catalogue: treated as credentialed"}</div></td>
                 <td>{d.requiredTrainingTypes.join(", ") || "—"}</td>
                 <td>{d.duaName ? `${d.duaName} ${d.duaVersion}` : "—"}</td>
                 <td><RetentionForm datasetId={d.id} retentionDays={d.retentionDays} label={`${d.slug} ${d.version}`} /></td>

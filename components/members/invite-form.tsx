@@ -3,7 +3,8 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
 
-export function InviteForm({ canInviteAdmin }: { canInviteAdmin: boolean }) {
+/** Only an admin invites stewards and admins (lib/auth/roles.ts); a steward invites members. */
+export function InviteForm({ canInviteStaff }: { canInviteStaff: boolean }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [link, setLink] = useState<{ url: string; email: string; expiresAt: string } | null>(null);
@@ -33,8 +34,8 @@ export function InviteForm({ canInviteAdmin }: { canInviteAdmin: boolean }) {
           <label htmlFor="invite-role">Role</label>
           <select id="invite-role" name="role" defaultValue="member">
             <option value="member">member</option>
-            <option value="steward">steward</option>
-            {canInviteAdmin && <option value="admin">admin</option>}
+            {canInviteStaff && <option value="steward">steward</option>}
+            {canInviteStaff && <option value="admin">admin</option>}
           </select>
         </div>
         <button type="submit" disabled={busy}>Create invite</button>

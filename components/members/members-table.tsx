@@ -23,7 +23,8 @@ export function MembersTable({ members, currentUserId, actorRole }: { members: M
     router.refresh();
   }
 
-  const manageable = (m: Member) => m.id !== currentUserId && (m.role !== "admin" || actorRole === "admin");
+  // The server's rule (lib/auth/roles.ts): a steward manages members only; an admin manages everyone.
+  const manageable = (m: Member) => m.id !== currentUserId && (m.role === "member" || actorRole === "admin");
   const columns = [
     col.accessor("name", { header: "Name" }),
     col.accessor("email", { header: "Email" }),
@@ -33,8 +34,8 @@ export function MembersTable({ members, currentUserId, actorRole }: { members: M
         manageable(row.original) ? (
           <select aria-label={`Role of ${row.original.email}`} value={row.original.role} onChange={(e) => void act(`/api/members/${row.original.id}/role`, { role: e.target.value }, `${row.original.email} is now ${e.target.value}.`)}>
             <option value="member">member</option>
-            <option value="steward">steward</option>
-            {(actorRole === "admin" || row.original.role === "admin") && <option value="admin">admin</option>}
+            {actorRole === "admin" && <option value="steward">steward</option>}
+            {actorRole === "admin" && <option value="admin">admin</option>}
           </select>
         ) : (
           row.original.role

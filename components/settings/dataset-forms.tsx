@@ -42,7 +42,6 @@ export function AddDatasetForm({ trainingTypes }: { trainingTypes: { slug: strin
           slug: f.get("slug"),
           version: f.get("version"),
           title: f.get("title"),
-          accessPolicy: f.get("accessPolicy"),
           requiredTrainingTypes: f.getAll("requiredTrainingTypes"),
           duaName: f.get("duaName"),
           duaVersion: f.get("duaVersion"),
@@ -58,16 +57,12 @@ export function AddDatasetForm({ trainingTypes }: { trainingTypes: { slug: strin
         <div><label htmlFor="ds-slug">PhysioNet slug</label><input id="ds-slug" name="slug" placeholder="mimic-iv" /><FieldError errors={fieldErrors} name="slug" /></div>
         <div><label htmlFor="ds-version">Version</label><input id="ds-version" name="version" placeholder="3.1" /><FieldError errors={fieldErrors} name="version" /></div>
         <div><label htmlFor="ds-title">Title</label><input id="ds-title" name="title" /><FieldError errors={fieldErrors} name="title" /></div>
-        <div>
-          <label htmlFor="ds-policy">Access policy</label>
-          <select id="ds-policy" name="accessPolicy" defaultValue="credentialed">
-            <option value="credentialed">credentialed</option>
-            <option value="restricted">restricted</option>
-            <option value="contributor_review">contributor review</option>
-            <option value="open">open</option>
-          </select>
-        </div>
       </div>
+      <p className="muted small">
+        The access policy is not chosen here. For a PhysioNet project labgate knows (MIMIC-CXR, MIMIC-CXR-JPG, MIMIC-IV, eICU, MIMIC-III and others) the
+        policy, training and DUA are PhysioNet&apos;s and the fields below are ignored; any other project is treated as credentialed, with the training
+        and DUA you name for your lab only.
+      </p>
       <div className="row">
         <div><label htmlFor="ds-dua">DUA name</label><input id="ds-dua" name="duaName" defaultValue="PhysioNet Credentialed Health Data Use Agreement" /><FieldError errors={fieldErrors} name="duaName" /></div>
         <div><label htmlFor="ds-dua-version">DUA version</label><input id="ds-dua-version" name="duaVersion" defaultValue="1.5.0" /></div>

@@ -9,7 +9,8 @@ import styles from "./stewardship.module.css";
 
 export type ReviewPair = Omit<AccessReviewPair, "decidedAt"> & { decidedAt: string | null };
 
-export function ReviewPairs({ reviewId, pairs, open }: { reviewId: string; pairs: ReviewPair[]; open: boolean }) {
+/** currentUserId: the steward looking; their own pairs are certified by someone else (decision 016). */
+export function ReviewPairs({ reviewId, pairs, open, currentUserId }: { reviewId: string; pairs: ReviewPair[]; open: boolean; currentUserId: string }) {
   const router = useRouter();
   const [request, setRequest] = useState<ReasonRequest | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -66,7 +67,11 @@ export function ReviewPairs({ reviewId, pairs, open }: { reviewId: string; pairs
               <td>
                 {open && !p.decision && (
                   <span className={styles.actions}>
-                    <button type="button" aria-label={`Certify access of ${p.email} to ${p.dataset}`} onClick={() => void certify(p)}>Certify</button>
+                    {p.userId === currentUserId ? (
+                      <span className="muted small">Your own access: another steward certifies it</span>
+                    ) : (
+                      <button type="button" aria-label={`Certify access of ${p.email} to ${p.dataset}`} onClick={() => void certify(p)}>Certify</button>
+                    )}
                     <button type="button" className="danger" aria-label={`Revoke access of ${p.email} to ${p.dataset}`} onClick={() => revoke(p)}>Revoke</button>
                   </span>
                 )}

@@ -18,12 +18,14 @@ export function ReviewQueue({ trainings, duas }: { trainings: QueueTraining[]; d
   const [request, setRequest] = useState<ReasonRequest | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  function ask(url: string, what: string, decision: Decision) {
+  // mismatch: the name or initials differ from the member's; accepting then needs the steward's reason.
+  function ask(url: string, what: string, decision: Decision, mismatch: string | null) {
     setNotice(null);
     setRequest({
       title: decision === "accept" ? `Accept ${what}` : `Reject ${what}`,
+      description: decision === "accept" && mismatch ? `${mismatch}. To accept anyway, say how you confirmed it is theirs.` : undefined,
       label: decision === "accept" ? "Comment" : "Comment (the member is told what to fix)",
-      required: decision === "reject",
+      required: decision === "reject" || mismatch !== null,
       confirmLabel: decision === "accept" ? "Accept" : "Reject",
       danger: decision === "reject",
       onConfirm: async (comment) => {
@@ -40,12 +42,12 @@ export function ReviewQueue({ trainings, duas }: { trainings: QueueTraining[]; d
     });
   }
 
-  const buttons = (url: string, what: string, canAccept = true) => (
+  const buttons = (url: string, what: string, canAccept = true, mismatch: string | null = null) => (
     <span className={styles.actions}>
       {canAccept && (
-        <button type="button" aria-label={`Accept ${what}`} onClick={() => ask(url, what, "accept")}>Accept</button>
+        <button type="button" aria-label={`Accept ${what}`} onClick={() => ask(url, what, "accept", mismatch)}>Accept</button>
       )}
-      <button type="button" className="danger" aria-label={`Reject ${what}`} onClick={() => ask(url, what, "reject")}>Reject</button>
+      <button type="button" className="danger" aria-label={`Reject ${what}`} onClick={() => ask(url, what, "reject", null)}>Reject</button>
     </span>
   );
 
@@ -65,7 +67,10 @@ export function ReviewQueue({ trainings, duas }: { trainings: QueueTraining[]; d
               {trainings.map((t) => (
                 <tr key={t.id} data-email={t.memberEmail}>
                   <td>{t.memberName}<div className="muted small">{t.memberEmail}</div></td>
-                  <td>{t.learnerName}</td>
+                  <td>
+                    {t.learnerName}
+                    {!t.nameCheck.matches && <div className="error small" role="note" data-testid="name-mismatch">Not the member&apos;s name: check before accepting</div>}
+                  </td>
                   <td>{t.course}{t.kind === "certificate" && <div className="error small">Completion Certificate, not a report</div>}</td>
                   <td>{t.completionDate}</td>
                   <td>{t.expirationDate ?? "—"}</td>
@@ -74,7 +79,7 @@ export function ReviewQueue({ trainings, duas }: { trainings: QueueTraining[]; d
                     <a href={t.pdfUrl} target="_blank" rel="noreferrer">PDF</a> · {/^https:\/\//.test(t.verificationUrl) ? <a href={t.verificationUrl} target="_blank" rel="noreferrer noopener">verify on CITI</a> : <code>{t.verificationUrl}</code>}
                   </td>
                   <td>{day(t.submittedAt)}</td>
-                  <td>{buttons(`/api/stewardship/trainings/${t.id}/review`, `the training of ${t.memberEmail}`, t.kind === "report")}</td>
+                  <td>{buttons(`/api/stewardship/trainings/${t.id}/review`, `the training of ${t.memberEmail}`, t.kind === "report", t.nameCheck.matches ? null : t.nameCheck.detail)}</td>
                 </tr>
               ))}
             </tbody>
@@ -100,9 +105,12 @@ export function ReviewQueue({ trainings, duas }: { trainings: QueueTraining[]; d
                     {!d.matchesCurrentDua && <div className="error small">The dataset now requires another agreement</div>}
                   </td>
                   <td>{d.signedOn}</td>
-                  <td>{d.initials}</td>
+                  <td>
+                    {d.initials}
+                    {!d.initialsCheck.matches && <div className="error small" role="note" data-testid="initials-mismatch">Not the member&apos;s initials</div>}
+                  </td>
                   <td>{day(d.submittedAt)}</td>
-                  <td>{buttons(`/api/stewardship/duas/${d.id}/review`, `the DUA signature of ${d.memberEmail} for ${d.dataset}`)}</td>
+                  <td>{buttons(`/api/stewardship/duas/${d.id}/review`, `the DUA signature of ${d.memberEmail} for ${d.dataset}`, true, d.initialsCheck.matches ? null : d.initialsCheck.detail)}</td>
                 </tr>
               ))}
             </tbody>

@@ -45,6 +45,8 @@ export const datasets = pgTable(
     uniqueIndex("datasets_slug_version_idx").on(t.slug, t.version),
     check("datasets_slug_format", sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{0,99}$'`),
     check("datasets_version_format", sql`${t.version} ~ '^[0-9]+(\\.[0-9]+){0,3}$'`),
+    // "open" only for the open projects of lib/datasets/physionet-catalogue.ts (migration 0010).
+    check("datasets_open_only_catalogue", sql`${t.accessPolicy} <> 'open' or ${t.slug} in ('mimic-iv-demo', 'mimiciii-demo', 'mitdb', 'ptb-xl')`),
   ],
 );
 
@@ -55,6 +57,11 @@ export const labDatasets = pgTable(
     datasetId: uuid("dataset_id").notNull().references(() => datasets.id),
     // The lab's retention period for its copy; null until the steward sets one.
     retentionDays: integer("retention_days"),
+    // The lab's own requirements for a project outside labgate's PhysioNet catalogue (null = the
+    // datasets row's); ignored for a catalogue project, whose requirements the catalogue fixes.
+    requiredTrainingTypes: text("required_training_types").array(),
+    duaName: text("dua_name"),
+    duaVersion: text("dua_version"),
     addedBy: uuid("added_by").references(() => users.id),
     addedAt: timestamp("added_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import * as schema from "@/db/schema";
@@ -19,7 +20,8 @@ export async function seedLab() {
   const db = testDb();
   const lab = await createLab(db);
   const make = async (role: Role): Promise<Persona> => {
-    const u = await createUser(db, { labId: lab.id, role });
+    // A two-word name of letters, like a person's, so name and initials checks have something to match.
+    const u = await createUser(db, { labId: lab.id, role, name: personName(role) });
     return { id: u.id, email: u.email, name: u.name, role: u.role, password: u.password!, labId: lab.id };
   };
   const admin = await make("admin");
@@ -35,4 +37,9 @@ export async function seedLab() {
   }
   await credentialMember(db, { labId: lab.id, userId: researcher.id, stewardId: steward.id, datasetIds: Object.values(datasetIds) });
   return { lab, admin, steward, member, researcher, datasetIds };
+}
+
+function personName(role: Role): string {
+  const letters = Array.from(randomBytes(6), (b) => String.fromCharCode(97 + (b % 26))).join("");
+  return `${role[0]!.toUpperCase()}${role.slice(1)} ${letters[0]!.toUpperCase()}${letters.slice(1)}`;
 }

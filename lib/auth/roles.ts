@@ -7,11 +7,13 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
   return RANK[role] >= RANK[minimum];
 }
 
-// A steward manages members and stewards; only an admin may create, change or remove admins.
+// Four-eyes (docs/decisions/016-separation-of-duties.md): a steward manages members only; only an
+// admin creates, changes or removes stewards and admins, so no steward can make the second steward
+// who would approve their own training, DUA and access.
 export function canAssignRole(actor: Role, target: Role): boolean {
-  return target === "admin" ? actor === "admin" : roleAtLeast(actor, "steward");
+  return target === "member" ? roleAtLeast(actor, "steward") : actor === "admin";
 }
 
 export function canManageUser(actor: Role, subject: Role): boolean {
-  return subject === "admin" ? actor === "admin" : roleAtLeast(actor, "steward");
+  return subject === "member" ? roleAtLeast(actor, "steward") : actor === "admin";
 }

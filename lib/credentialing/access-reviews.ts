@@ -82,6 +82,8 @@ async function closeIfDone(tx: Tx, review: { id: string; labId: string; title: s
 export async function decideAccessReviewItem(opts: { actor: CurrentUser; reviewId: string; userId: string; datasetId: string; decision: ItemDecision; comment?: string | null; ip: string | null }) {
   const comment = opts.comment?.trim() || null;
   if (opts.decision === "revoke" && !comment) throw new AppError("bad_request", "A comment is required to revoke: the member is told why", { comment: ["Say why this access ends"] });
+  // Four-eyes: nobody certifies their own access; giving it up stays open to them.
+  if (opts.decision === "certify" && opts.userId === opts.actor.id) throw new AppError("forbidden", "You cannot certify your own access; another steward must certify it");
   return getDb().transaction(async (tx) => {
     // FOR SHARE: decisions on one review run side by side; the deadline job's FOR UPDATE waits for them.
     const [review] = await tx

@@ -15,6 +15,7 @@ import {
 } from "@/db/schema";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { DbOrTx } from "@/lib/db/client";
+import { effectiveRequirements } from "@/lib/datasets/dataset-requirements";
 import { parallelReads } from "@/lib/db/parallel";
 import type { DatasetRequirements, MemberAccessFacts } from "./access-rule";
 import { DEFAULT_LAB_ACCESS_POLICY, type LabAccessPolicy } from "./policy";
@@ -79,25 +80,29 @@ export async function loadMemberFacts(db: DbOrTx, opts: { labId: string; userId:
   return (await loadMembersFacts(db, { labId: opts.labId, userIds: [opts.userId] })).get(opts.userId)!;
 }
 
-/** What each dataset version the lab holds requires (one version when datasetId is given). */
+/**
+ * What each dataset version the lab holds requires (one version when datasetId is given): the
+ * catalogue's requirements for a PhysioNet project it lists, else the lab's own (lib/datasets/dataset-requirements.ts).
+ */
 export async function loadLabDatasetRequirements(db: DbOrTx, opts: { labId: string; datasetId?: string }): Promise<DatasetRequirements[]> {
   const rows = await db
-    .select({ d: datasets })
+    .select({ d: datasets, lab: { requiredTrainingTypes: labDatasets.requiredTrainingTypes, duaName: labDatasets.duaName, duaVersion: labDatasets.duaVersion } })
     .from(datasets)
     .innerJoin(labDatasets, and(eq(labDatasets.datasetId, datasets.id), eq(labDatasets.labId, opts.labId)))
     .where(opts.datasetId ? eq(datasets.id, opts.datasetId) : undefined)
     .orderBy(datasets.slug, datasets.version);
-  const typeSlugs = [...new Set(rows.flatMap((r) => r.d.requiredTrainingTypes))];
+  const effective = rows.map(({ d, lab }) => ({ d, req: effectiveRequirements(d, lab) }));
+  const typeSlugs = [...new Set(effective.flatMap((r) => r.req.requiredTrainingTypes))];
   const types = typeSlugs.length ? await db.select().from(trainingTypes).where(inArray(trainingTypes.slug, typeSlugs)) : [];
   const names = new Map(types.map((t) => [t.slug, t.name]));
-  return rows.map(({ d }) => ({
+  return effective.map(({ d, req }) => ({
     id: d.id,
     slug: d.slug,
     version: d.version,
-    accessPolicy: d.accessPolicy,
-    requiredTrainings: d.requiredTrainingTypes.map((type) => ({ type, name: names.get(type) ?? type })),
-    duaName: d.duaName,
-    duaVersion: d.duaVersion,
+    accessPolicy: req.accessPolicy,
+    requiredTrainings: req.requiredTrainingTypes.map((type) => ({ type, name: names.get(type) ?? type })),
+    duaName: req.duaName,
+    duaVersion: req.duaVersion,
   }));
 }
 

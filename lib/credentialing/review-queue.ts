@@ -8,6 +8,8 @@ import { now } from "@/lib/clock";
 import { getDb, type DbOrTx } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { notify } from "@/lib/notifications/notify";
+import { loadLabDatasetRequirements } from "./load-facts";
+import { compareInitials, compareNames, type NameCheck } from "./name-match";
 
 // The steward's review queue: CITI Completion Reports and DUA signatures members submitted, to
 // accept or reject with a comment. Deciding locks the row, so two stewards deciding at once get one
@@ -32,6 +34,8 @@ export type PendingTraining = {
   verificationUrl: string;
   pdfUrl: string;
   submittedAt: Date;
+  /** The report's learner name against the member's name; a mismatch is shown and must be answered. */
+  nameCheck: NameCheck;
 };
 
 export type PendingDua = {
@@ -47,12 +51,14 @@ export type PendingDua = {
   matchesCurrentDua: boolean;
   signedOn: string;
   initials: string;
+  /** The initials typed against the member's name. */
+  initialsCheck: NameCheck;
   submittedAt: Date;
 };
 
 /** Everything awaiting a steward in the lab, oldest first. */
 export async function listReviewQueue(db: DbOrTx, opts: { labId: string }): Promise<{ trainings: PendingTraining[]; duas: PendingDua[] }> {
-  const [t, d] = await Promise.all([
+  const [t, d, required] = await Promise.all([
     db
       .select({ t: trainings, memberName: users.name, memberEmail: users.email })
       .from(trainings)
@@ -60,13 +66,16 @@ export async function listReviewQueue(db: DbOrTx, opts: { labId: string }): Prom
       .where(and(eq(trainings.labId, opts.labId), eq(trainings.status, "pending")))
       .orderBy(asc(trainings.submittedAt)),
     db
-      .select({ s: duaSignatures, memberName: users.name, memberEmail: users.email, slug: datasets.slug, version: datasets.version, currentName: datasets.duaName, currentVersion: datasets.duaVersion })
+      .select({ s: duaSignatures, memberName: users.name, memberEmail: users.email, slug: datasets.slug, version: datasets.version })
       .from(duaSignatures)
       .innerJoin(users, eq(users.id, duaSignatures.userId))
       .innerJoin(datasets, eq(datasets.id, duaSignatures.datasetId))
       .where(and(eq(duaSignatures.labId, opts.labId), eq(duaSignatures.status, "pending")))
       .orderBy(asc(duaSignatures.createdAt)),
+    // What the lab's copy requires now (the catalogue's or the lab's DUA), not the shared row's.
+    loadLabDatasetRequirements(db, { labId: opts.labId }),
   ]);
+  const current = new Map(required.map((r) => [r.id, r]));
   return {
     trainings: t.map(({ t, memberName, memberEmail }) => ({
       id: t.id,
@@ -82,8 +91,9 @@ export async function listReviewQueue(db: DbOrTx, opts: { labId: string }): Prom
       verificationUrl: t.verificationUrl,
       pdfUrl: trainingPdfUrl(t.id),
       submittedAt: t.submittedAt,
+      nameCheck: compareNames(t.learnerName, memberName),
     })),
-    duas: d.map(({ s, memberName, memberEmail, slug, version, currentName, currentVersion }) => ({
+    duas: d.map(({ s, memberName, memberEmail, slug, version }) => ({
       id: s.id,
       userId: s.userId,
       memberName,
@@ -92,9 +102,10 @@ export async function listReviewQueue(db: DbOrTx, opts: { labId: string }): Prom
       dataset: `${slug} ${version}`,
       duaName: s.duaName,
       duaVersion: s.duaVersion,
-      matchesCurrentDua: s.duaName === currentName && s.duaVersion === currentVersion,
+      matchesCurrentDua: s.duaName === current.get(s.datasetId)?.duaName && s.duaVersion === current.get(s.datasetId)?.duaVersion,
       signedOn: s.signedOn,
       initials: s.initials,
+      initialsCheck: compareInitials(s.initials, memberName),
       submittedAt: s.createdAt,
     })),
   };
@@ -111,6 +122,12 @@ function checkDecision(opts: DecideOpts, subjectUserId: string, what: string): s
 
 const reviewer = alias(users, "reviewer");
 
+/** A name that does not match is accepted only with the steward's reason, which the audit keeps. */
+function requireAnsweredMismatch(check: NameCheck, comment: string | null, ask: string) {
+  if (check.matches || comment) return;
+  throw new AppError("bad_request", `${check.detail}. To accept anyway, add a comment: ${ask}`, { comment: [check.detail] });
+}
+
 function alreadyDecided(what: string, status: string, by: string | null, at: Date | null): AppError {
   const when = at ? ` on ${at.toISOString().slice(0, 16).replace("T", " ")} UTC` : "";
   return new AppError("conflict", `This ${what} was already ${status}${by ? ` by ${by}` : ""}${when}; reload the queue to see what is left`);
@@ -119,7 +136,7 @@ function alreadyDecided(what: string, status: string, by: string | null, at: Dat
 export async function reviewTraining(opts: DecideOpts & { trainingId: string }) {
   return getDb().transaction(async (tx) => {
     const [row] = await tx
-      .select({ t: trainings, memberEmail: users.email })
+      .select({ t: trainings, memberEmail: users.email, memberName: users.name })
       .from(trainings)
       .innerJoin(users, eq(users.id, trainings.userId))
       .where(and(eq(trainings.id, opts.trainingId), eq(trainings.labId, opts.actor.labId)))
@@ -133,6 +150,8 @@ export async function reviewTraining(opts: DecideOpts & { trainingId: string }) 
       throw alreadyDecided("training", t.status, by?.email ?? null, t.reviewedAt);
     }
     if (opts.decision === "accept" && t.kind !== "report") throw new AppError("conflict", "This is a CITI Completion Certificate; only a Completion Report can be accepted. Reject it and ask for the report");
+    const nameCheck = compareNames(t.learnerName, row.memberName);
+    if (opts.decision === "accept") requireAnsweredMismatch(nameCheck, comment, "say how you confirmed the report is the member's (e.g. a name change)");
     const at = now();
     const status = opts.decision === "accept" ? "accepted" : "rejected";
     await tx
@@ -145,7 +164,7 @@ export async function reviewTraining(opts: DecideOpts & { trainingId: string }) 
       actor: opts.actor,
       target: { type: "training", id: t.id },
       ip: opts.ip,
-      details: { userId: t.userId, email: row.memberEmail, trainingType: t.trainingType, course: t.course, recordId: t.recordId, from: "pending", to: status, comment },
+      details: { userId: t.userId, email: row.memberEmail, trainingType: t.trainingType, course: t.course, recordId: t.recordId, from: "pending", to: status, comment, learnerName: t.learnerName, nameMatches: nameCheck.matches },
     });
     await notify(tx, {
       labId: t.labId,
@@ -162,7 +181,7 @@ export async function reviewTraining(opts: DecideOpts & { trainingId: string }) 
 export async function reviewDuaSignature(opts: DecideOpts & { signatureId: string }) {
   return getDb().transaction(async (tx) => {
     const [row] = await tx
-      .select({ s: duaSignatures, memberEmail: users.email, slug: datasets.slug, version: datasets.version })
+      .select({ s: duaSignatures, memberEmail: users.email, memberName: users.name, slug: datasets.slug, version: datasets.version })
       .from(duaSignatures)
       .innerJoin(users, eq(users.id, duaSignatures.userId))
       .innerJoin(datasets, eq(datasets.id, duaSignatures.datasetId))
@@ -176,6 +195,8 @@ export async function reviewDuaSignature(opts: DecideOpts & { signatureId: strin
       const [by] = s.reviewedBy ? await tx.select({ email: reviewer.email }).from(reviewer).where(eq(reviewer.id, s.reviewedBy)) : [];
       throw alreadyDecided("DUA signature", s.status, by?.email ?? null, s.reviewedAt);
     }
+    const initialsCheck = compareInitials(s.initials, row.memberName);
+    if (opts.decision === "accept") requireAnsweredMismatch(initialsCheck, comment, "say how you confirmed the member signed it");
     const at = now();
     const status = opts.decision === "accept" ? "accepted" : "rejected";
     const dataset = `${row.slug} ${row.version}`;
@@ -186,7 +207,7 @@ export async function reviewDuaSignature(opts: DecideOpts & { signatureId: strin
       actor: opts.actor,
       target: { type: "dua_signature", id: s.id },
       ip: opts.ip,
-      details: { userId: s.userId, email: row.memberEmail, datasetId: s.datasetId, dataset, duaName: s.duaName, duaVersion: s.duaVersion, signedOn: s.signedOn, from: "pending", to: status, comment },
+      details: { userId: s.userId, email: row.memberEmail, datasetId: s.datasetId, dataset, duaName: s.duaName, duaVersion: s.duaVersion, signedOn: s.signedOn, from: "pending", to: status, comment, initials: s.initials, initialsMatch: initialsCheck.matches },
     });
     await notify(tx, {
       labId: s.labId,

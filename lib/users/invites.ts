@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { invites, users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
-import { getDb } from "@/lib/db/client";
+import { getDb, type Tx } from "@/lib/db/client";
 import { now } from "@/lib/clock";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
@@ -24,7 +24,7 @@ function stateOf(row: { acceptedAt: Date | null; revokedAt: Date | null; expires
 
 /** Creates an invite and returns its one-time link token; only its hash is stored. */
 export async function createInvite(opts: { actor: CurrentUser; email: string; role: Role; ip: string | null }) {
-  if (!canAssignRole(opts.actor.role, opts.role)) throw new AppError("forbidden", "Only an admin can invite an admin");
+  if (!canAssignRole(opts.actor.role, opts.role)) throw new AppError("forbidden", `Only an admin can invite a ${opts.role}; a steward invites members`);
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now().getTime() + getEnv().INVITE_TTL_HOURS * 3600_000);
   return getDb().transaction(async (tx) => {
@@ -71,6 +71,18 @@ export async function describeInvite(token: string) {
   return { email: row.email, role: row.role, expiresAt: row.expiresAt, state: stateOf(row) };
 }
 
+/**
+ * An invite grants its role only if its inviter may still grant it: a steward or admin invite made
+ * by a steward before the four-eyes rule (or by someone since demoted or deactivated) is refused.
+ */
+async function checkInviterMayGrant(tx: Tx, row: { role: Role; invitedBy: string }) {
+  if (row.role === "member") return;
+  const [inviter] = await tx.select({ role: users.role, status: users.status }).from(users).where(eq(users.id, row.invitedBy)).limit(1);
+  if (!inviter || inviter.status !== "active" || !canAssignRole(inviter.role, row.role)) {
+    throw new AppError("gone", `This ${row.role} invite was not made by an active admin, so it cannot be used. Ask an admin for a new one.`);
+  }
+}
+
 const REFUSAL: Record<Exclude<InviteState, "pending">, string> = {
   accepted: "This invite has already been used. Sign in instead, or ask your steward for a new invite.",
   revoked: "This invite was withdrawn. Ask your steward for a new one.",
@@ -84,6 +96,7 @@ export async function acceptInvite(opts: { token: string; name: string; password
     if (!row) throw new AppError("not_found", "This invite link is not valid. Check that you copied the whole link.");
     const state = stateOf(row);
     if (state !== "pending") throw new AppError("gone", REFUSAL[state]);
+    await checkInviterMayGrant(tx, row);
     const [clash] = await tx.select({ id: users.id }).from(users).where(eq(sql`lower(${users.email})`, row.email)).limit(1);
     if (clash) throw new AppError("conflict", `${row.email} already has a labgate account. Sign in instead.`);
     const [user] = await tx.insert(users).values({ labId: row.labId, email: row.email, name: opts.name, role: row.role, passwordHash }).returning({ id: users.id, email: users.email });

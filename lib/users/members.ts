@@ -19,7 +19,7 @@ export async function listMembers(opts: { labId: string }) {
 async function loadSubject(tx: Tx, actor: CurrentUser, userId: string) {
   const [subject] = await tx.select().from(users).where(and(eq(users.id, userId), eq(users.labId, actor.labId))).for("update").limit(1);
   if (!subject) throw new AppError("not_found", "No such member in your lab");
-  if (!canManageUser(actor.role, subject.role)) throw new AppError("forbidden", "Only an admin can change an admin's account");
+  if (!canManageUser(actor.role, subject.role)) throw new AppError("forbidden", `Only an admin can change a ${subject.role}'s account`);
   return subject;
 }
 
@@ -29,10 +29,10 @@ async function countActiveAdmins(tx: Tx, labId: string): Promise<number> {
 }
 
 export async function changeRole(opts: { actor: CurrentUser; userId: string; role: Role; ip: string | null }) {
-  if (!canAssignRole(opts.actor.role, opts.role)) throw new AppError("forbidden", "Only an admin can grant the admin role");
+  if (!canAssignRole(opts.actor.role, opts.role)) throw new AppError("forbidden", `Only an admin can make someone ${opts.role === "admin" ? "an admin" : "a steward"}`);
+  if (opts.userId === opts.actor.id) throw new AppError("bad_request", "You cannot change your own role; ask another steward or admin");
   return getDb().transaction(async (tx) => {
     const subject = await loadSubject(tx, opts.actor, opts.userId);
-    if (subject.id === opts.actor.id) throw new AppError("bad_request", "You cannot change your own role; ask another steward or admin");
     if (subject.role === opts.role) return { changed: false };
     if (subject.role === "admin" && (await countActiveAdmins(tx, subject.labId)) <= 1) throw new AppError("conflict", "The lab must keep at least one active admin");
     await tx.update(users).set({ role: opts.role }).where(eq(users.id, subject.id));

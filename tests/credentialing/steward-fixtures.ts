@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
-import { auditLog, datasets, duaSignatures, labDatasets, notifications, trainings } from "@/db/schema";
+import { auditLog, datasets, duaSignatures, labDatasets, notifications, trainings, users } from "@/db/schema";
+import { nameTokens } from "@/lib/credentialing/name-match";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { now } from "@/lib/clock";
 import { getDb } from "@/lib/db/client";
@@ -34,12 +35,14 @@ export async function readyForApproval(opts: { labId: string; userId: string; st
   }
 }
 
-export async function pendingTraining(opts: { labId: string; userId: string; kind?: "report" | "certificate" }) {
+/** The learner name defaults to the member's own, as on an honest report. */
+export async function pendingTraining(opts: { labId: string; userId: string; kind?: "report" | "certificate"; learnerName?: string }) {
   const suffix = randomUUID().slice(0, 8);
+  const [member] = await getDb().select({ name: users.name }).from(users).where(eq(users.id, opts.userId));
   const [row] = await getDb()
     .insert(trainings)
     .values({
-      labId: opts.labId, userId: opts.userId, trainingType: "citi-data-or-specimens", kind: opts.kind ?? "report", status: "pending", learnerName: "Pat Pending",
+      labId: opts.labId, userId: opts.userId, trainingType: "citi-data-or-specimens", kind: opts.kind ?? "report", status: "pending", learnerName: opts.learnerName ?? member!.name,
       course: "Data or Specimens Only Research", completionDate: "2025-03-01", expirationDate: "2028-03-01", recordId: `rec-${suffix}`,
       verificationUrl: `https://www.citiprogram.org/verify/?k${suffix}-123`, storageKey: `test/${suffix}.pdf`, sha256: randomUUID().replace(/-/g, "").padEnd(64, "0"), sizeBytes: 1234, submittedAt: now(),
     })
@@ -47,14 +50,19 @@ export async function pendingTraining(opts: { labId: string; userId: string; kin
   return row!;
 }
 
-export async function pendingDua(opts: { labId: string; userId: string; datasetId: string; duaVersion?: string }) {
+/** The initials default to the member's own (the first letters of their first two name words). */
+export async function pendingDua(opts: { labId: string; userId: string; datasetId: string; duaVersion?: string; initials?: string }) {
   const [d] = await getDb().select().from(datasets).where(eq(datasets.id, opts.datasetId));
+  const [member] = await getDb().select({ name: users.name }).from(users).where(eq(users.id, opts.userId));
   const [row] = await getDb()
     .insert(duaSignatures)
-    .values({ labId: opts.labId, userId: opts.userId, datasetId: d!.id, duaName: d!.duaName, duaVersion: opts.duaVersion ?? d!.duaVersion, signedOn: "2025-03-02", initials: "PP", status: "pending", createdAt: now() })
+    .values({ labId: opts.labId, userId: opts.userId, datasetId: d!.id, duaName: d!.duaName, duaVersion: opts.duaVersion ?? d!.duaVersion, signedOn: "2025-03-02", initials: opts.initials ?? memberInitials(member!.name), status: "pending", createdAt: now() })
     .returning();
   return row!;
 }
+
+/** Initials a member would type: the first letter of each of their first two name words. */
+export const memberInitials = (name: string) => nameTokens(name).slice(0, 2).map((w) => w[0]!.toUpperCase()).join("");
 
 export const auditOf = (labId: string, prefix?: string) =>
   getDb()

@@ -16,7 +16,7 @@ describe("review queue: trainings", () => {
     const queue = await listReviewQueue(getDb(), { labId: lab.id });
     expect(queue.trainings).toHaveLength(1);
     expect(queue.trainings[0]).toMatchObject({
-      id: t.id, memberEmail: member.email, learnerName: "Pat Pending", course: "Data or Specimens Only Research", completionDate: "2025-03-01",
+      id: t.id, memberEmail: member.email, learnerName: member.name, nameCheck: { matches: true }, course: "Data or Specimens Only Research", completionDate: "2025-03-01",
       expirationDate: "2028-03-01", recordId: t.recordId, verificationUrl: t.verificationUrl, pdfUrl: `/api/credentialing/trainings/${t.id}/pdf`,
     });
 

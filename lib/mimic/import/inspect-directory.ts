@@ -5,6 +5,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { CSV_FILES, IMAGE_FILENAMES, REPORTS_ZIP, SHA256SUMS, type CsvFileSpec, type Project } from "./file-specs";
 import { ImportError } from "./import-error";
+import { checkVersionEvidence } from "./version-evidence";
 
 export type DirectoryPlan = {
   csv: CsvFileSpec[];
@@ -61,7 +62,8 @@ async function hashLocalImages(dir: string, hash: ReturnType<typeof createHash>)
 
 /**
  * Decides what to import from a version directory and refuses what does not belong: files of the
- * other project or of a later version, and files whose SHA-256 differs from SHA256SUMS.txt.
+ * other project or of another version (version-evidence.ts), and files whose SHA-256 differs from
+ * SHA256SUMS.txt.
  */
 export async function inspectDirectory(opts: { dir: string; project: Project; version: string }): Promise<DirectoryPlan> {
   const dirStat = await stat(opts.dir).catch(() => null);
@@ -83,7 +85,10 @@ export async function inspectDirectory(opts: { dir: string; project: Project; ve
   }
 
   const sumsPath = path.join(opts.dir, SHA256SUMS);
-  const sums = (await exists(sumsPath)) ? parseSha256Sums(await readFile(sumsPath, "utf8")) : new Map<string, string>();
+  const hasSums = await exists(sumsPath);
+  const sums = hasSums ? parseSha256Sums(await readFile(sumsPath, "utf8")) : new Map<string, string>();
+  const present = new Set([...csv.map((c) => c.name), ...(imageFilenames ? [IMAGE_FILENAMES] : [])]);
+  await checkVersionEvidence({ dir: opts.dir, project: opts.project, version: opts.version, present, sums: hasSums ? sums : null });
   const fingerprint = createHash("sha256").update(`${opts.project} ${opts.version}\n`);
   let bytesTotal = 0;
   const names = [...csv.map((c) => c.name), ...(reportsZip ? [REPORTS_ZIP] : []), ...(imageFilenames ? [IMAGE_FILENAMES] : [])];
