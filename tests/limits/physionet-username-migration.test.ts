@@ -6,6 +6,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { expect, inject, it } from "vitest";
+import * as schema from "@/db/schema";
 import { createLab, createUser } from "@/lib/factories";
 import { dropDatabase, ensureDatabase } from "@/scripts/lib/database";
 
@@ -26,7 +27,7 @@ it("keeps the earliest link of a username held in several cases, and then refuse
     const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { idx: number; tag: string }[] };
     journal.entries = journal.entries.filter((e) => e.tag < "0011");
     await writeFile(journalPath, JSON.stringify(journal));
-    const db = drizzle(pool);
+    const db = drizzle(pool, { schema });
     await migrate(db, { migrationsFolder: dir });
 
     const lab = await createLab(db);
