@@ -53,4 +53,4 @@ it("keeps the earliest link of a username held in several cases, and then refuse
     await dropDatabase(url.toString());
     await rm(dir, { recursive: true, force: true });
   }
-});
+}, 120_000);
