@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 
 // Parsed once; every other module imports `env` instead of reading process.env.
@@ -33,6 +34,22 @@ const schema = z.object({
   // Outgoing mail: smtp://user:pass@host:port (smtps:// for implicit TLS). Unset = in-app only.
   SMTP_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^smtps?:\/\/[^\s/]+/, "SMTP_URL must be an smtp:// or smtps:// URL").optional()),
   MAIL_FROM: z.string().min(3).default("labgate <labgate@localhost>"),
+  // Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, or
+  // loopback / linklocal / uniquelocal). Unset: none, and the client is the connection's peer.
+  LABGATE_TRUSTED_PROXIES: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z
+      .string()
+      .refine((v) => {
+        try {
+          proxyaddr.compile(v.split(",").map((s) => s.trim()).filter(Boolean));
+          return true;
+        } catch {
+          return false;
+        }
+      }, "LABGATE_TRUSTED_PROXIES must list IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.0/8,192.168.1.7")
+      .optional(),
+  ),
   INVITE_TTL_HOURS: z.coerce.number().int().positive().max(24 * 30).default(72),
   // Set by `npm start` when it runs the demo lab (embedded default or LABGATE_DEMO=1): every page says so.
   LABGATE_DEMO: z.enum(["0", "1"]).default("0"),

@@ -1,6 +1,7 @@
 "use client";
 import { signIn } from "next-auth/react";
 import { useState } from "react";
+import { RULES } from "@/lib/limits/rules";
 
 // next-auth reports provider-level failures as codes in ?error=; these are the ones a person can act on.
 const KNOWN: Record<string, string> = {
@@ -13,6 +14,17 @@ const KNOWN: Record<string, string> = {
   SessionRequired: "Please sign in.",
 };
 
+// A sign-in refused by a limit (lib/limits/) carries its own message. Only that exact shape is
+// shown from the address bar: any other text there could be a phisher's, not ours.
+const WAIT = /^Try again in \d{1,4} (seconds?|minutes?)\.$/;
+const SIGN_IN_LIMITS = [RULES.signInAccount.what, RULES.signInIp.what].map((what) => `Too many ${what}. `);
+
+function errorText(code: string): string {
+  const limit = SIGN_IN_LIMITS.find((start) => code.startsWith(start));
+  if (limit && WAIT.test(code.slice(limit.length))) return code;
+  return KNOWN[code] ?? "Sign-in failed. Try again.";
+}
+
 function callbackUrl(): string {
   const raw = new URLSearchParams(window.location.search).get("callbackUrl");
   // Only same-site paths: an open redirect after login is a phishing aid.
@@ -20,7 +32,7 @@ function callbackUrl(): string {
 }
 
 export function LoginForm({ oidc, initialError }: { oidc: { name: string } | null; initialError?: string }) {
-  const [error, setError] = useState<string | null>(initialError ? (KNOWN[initialError] ?? "Sign-in failed. Try again.") : null);
+  const [error, setError] = useState<string | null>(initialError ? errorText(initialError) : null);
   const [busy, setBusy] = useState(false);
 
   async function submit(e: React.FormEvent<HTMLFormElement>) {

@@ -73,12 +73,16 @@ export const physionetAccounts = pgTable(
   {
     userId: uuid("user_id").primaryKey().references(() => users.id),
     labId: uuid("lab_id").notNull().references(() => labs.id),
-    // Stored lower-case, as PhysioNet stores it; one labgate user per PhysioNet account.
-    username: text("username").notNull().unique(),
+    // Stored lower-case, as PhysioNet stores it.
+    username: text("username").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
   },
-  (t) => [index("physionet_accounts_lab_idx").on(t.labId)],
+  (t) => [
+    index("physionet_accounts_lab_idx").on(t.labId),
+    // One labgate member per PhysioNet account across the whole installation, whatever the case.
+    uniqueIndex("physionet_accounts_username_key").on(sql`lower(${t.username})`),
+  ],
 );
 
 export const trainings = pgTable(

@@ -6,3 +6,4 @@ export * from "./credentialing";
 export * from "./mimic";
 export * from "./downloads";
 export * from "./operations";
+export * from "./limits";

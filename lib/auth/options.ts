@@ -2,6 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getEnv, oidcConfigured } from "@/lib/env";
+import { clientIp } from "@/lib/http/client-ip";
 import { emailSchema } from "@/lib/validation";
 import { signInWithOidc, signInWithPassword, type SignInFailure } from "@/lib/users/sign-in";
 
@@ -14,11 +15,6 @@ const FAILURE_MESSAGE: Record<SignInFailure, string> = {
 };
 
 type ReqLike = { headers?: Record<string, string | string[] | undefined> } | undefined;
-function clientIp(req: ReqLike): string | null {
-  const fwd = req?.headers?.["x-forwarded-for"];
-  const first = Array.isArray(fwd) ? fwd[0] : fwd?.split(",")[0];
-  return first?.trim() || null;
-}
 
 function oidcProvider() {
   const env = getEnv();
@@ -51,7 +47,7 @@ export function buildAuthOptions(): NextAuthOptions {
         async authorize(raw, req) {
           const parsed = credentialsSchema.safeParse(raw);
           if (!parsed.success) throw new Error("Enter your email address and password.");
-          const result = await signInWithPassword({ ...parsed.data, ip: clientIp(req as ReqLike) });
+          const result = await signInWithPassword({ ...parsed.data, ip: clientIp((req as ReqLike)?.headers) });
           if (typeof result === "string") throw new Error(FAILURE_MESSAGE[result]);
           return { id: result.id, email: result.email, name: result.name, sv: result.sessionVersion };
         },

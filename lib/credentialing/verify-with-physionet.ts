@@ -9,6 +9,8 @@ import { now } from "@/lib/clock";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
+import { enforceRateLimits, refundRateLimits } from "@/lib/limits/enforce";
+import { RULES } from "@/lib/limits/rules";
 import { verifyPhysionetAccess, type VerifyOutcome } from "@/lib/physionet/wget/verify-access";
 import { loadLabDatasetRequirements } from "./load-facts";
 
@@ -35,6 +37,12 @@ export async function verifyWithPhysionet(opts: { actor: CurrentUser; datasetId:
   if (!dataset) throw new AppError("not_found", "Your lab holds no such dataset version");
   const [account] = await db.select().from(physionetAccounts).where(eq(physionetAccounts.userId, actor.id)).limit(1);
   if (!account) throw new AppError("bad_request", "Record your PhysioNet username first (step 1)");
+  // Counted before wget runs, so parallel attempts cannot all pass.
+  const limits = [
+    { rule: RULES.verifyMember, subject: actor.id },
+    { rule: RULES.verifyUsername, subject: account.username },
+  ];
+  await enforceRateLimits(limits, { labId: actor.labId, actor, ip: opts.ip, details: { dataset: `${dataset.slug}/${dataset.version}`, username: account.username } });
   const env = getEnv();
   const result = await verifyPhysionetAccess({
     baseUrl: env.PHYSIONET_BASE_URL,
@@ -60,5 +68,7 @@ export async function verifyWithPhysionet(opts: { actor: CurrentUser; datasetId:
       details: { dataset: `${dataset.slug}/${dataset.version}`, username: account.username, result: result.outcome, httpStatus: result.httpStatus },
     });
   });
+  // Only refused passwords and unanswered requests count; PhysioNet took the password otherwise.
+  if (result.outcome !== "wrong_credentials" && result.outcome !== "error") await refundRateLimits(limits);
   return { outcome: result.outcome, httpStatus: result.httpStatus, message: MESSAGES[result.outcome], checkedAt: checkedAt.toISOString() };
 }

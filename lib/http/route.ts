@@ -7,6 +7,7 @@ import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import type { Access } from "@/lib/auth/route-registry";
 import type { DatasetRef } from "@/lib/datasets/find-dataset";
 import { fieldErrors } from "@/lib/validation";
+import { clientIp } from "./client-ip";
 import { AppError, isAppError } from "./errors";
 import { assertSameOrigin } from "./same-origin";
 
@@ -20,12 +21,11 @@ type HandlerArgs<B, P, A extends Access> = {
   dataset: A extends "dataset" ? DatasetRef : null;
 };
 
-export function clientIp(req: NextRequest): string | null {
-  return req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || null;
-}
-
 export function errorResponse(e: unknown): NextResponse {
-  if (isAppError(e)) return NextResponse.json({ error: e.message, fieldErrors: e.fieldErrors }, { status: e.status });
+  if (isAppError(e)) {
+    const headers = e.retryAfterSeconds !== undefined ? { "Retry-After": String(e.retryAfterSeconds) } : undefined;
+    return NextResponse.json({ error: e.message, fieldErrors: e.fieldErrors }, { status: e.status, headers });
+  }
   // One line for the operator; the client learns nothing about the failure's internals.
   const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : "";
   console.error(`labgate: unhandled error in route handler: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}${cause}`);
@@ -62,7 +62,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
         if (!parsed.success) throw new AppError("bad_request", parsed.error.issues[0]?.message ?? "Invalid input", fieldErrors(parsed.error));
         body = parsed.data;
       }
-      const result = await handler({ req, user: user as never, body: body as never, params, ip: clientIp(req), dataset: dataset as never });
+      const result = await handler({ req, user: user as never, body: body as never, params, ip: clientIp(req.headers), dataset: dataset as never });
       return result instanceof Response ? result : NextResponse.json(result ?? { ok: true });
     } catch (e) {
       unstable_rethrow(e);

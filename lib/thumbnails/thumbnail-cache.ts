@@ -9,7 +9,7 @@ import { renderThumbnail, THUMBNAIL_SIZE, UnreadableImageError } from "./render-
 // Bump when the rendering changes, so old thumbnails are not served again.
 const RENDER_VERSION = 1;
 // Decoding a MIMIC-sized DICOM takes ~50 MB and most of a core; a grid page asks for 50 at once.
-const RENDERS_AT_ONCE = 2;
+export const RENDERS_AT_ONCE = 2;
 
 /**
  * Thumbnails live in lab storage under a dot-directory that nothing serves: the only way to them is
@@ -67,12 +67,21 @@ async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
   }
 }
 
-/** At most `n` calls of fn run at once; the others wait their turn in order. */
-export function createLimiter(n: number) {
+/** Thrown by a limiter whose waiting line is full: the caller answers 429 instead of queueing forever. */
+export class RendersBusyError extends Error {
+  constructor() {
+    super("too many renders waiting");
+    this.name = "RendersBusyError";
+  }
+}
+
+/** At most `n` calls of fn run at once; the others wait their turn in order (at most `maxWaiting` of them). */
+export function createLimiter(n: number, opts: { maxWaiting?: number } = {}) {
   let active = 0;
   const queue: (() => void)[] = [];
   return async <T>(fn: () => Promise<T>): Promise<T> => {
     if (active < n) active++;
+    else if (queue.length >= (opts.maxWaiting ?? Infinity)) throw new RendersBusyError();
     else await new Promise<void>((resolve) => queue.push(resolve));
     try {
       return await fn();

@@ -9,6 +9,8 @@ import { AppError } from "@/lib/http/errors";
 import { hashPassword } from "@/lib/auth/password";
 import { canAssignRole, type Role } from "@/lib/auth/roles";
 import type { CurrentUser } from "@/lib/auth/current-user";
+import { enforceRateLimits, refundRateLimits } from "@/lib/limits/enforce";
+import { RULES } from "@/lib/limits/rules";
 
 function tokenHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -89,11 +91,23 @@ const REFUSAL: Record<Exclude<InviteState, "pending">, string> = {
   expired: "This invite has expired. Ask your steward for a new one.",
 };
 
+const INVALID_LINK = "This invite link is not valid. Check that you copied the whole link.";
+
+/**
+ * Creates the account an invite names. The link is looked up before the password is hashed, so a
+ * wrong token costs a lookup, not argon2 work; unknown tokens count against the address's limit.
+ */
 export async function acceptInvite(opts: { token: string; name: string; password: string; ip: string | null }) {
+  const limits = opts.ip ? [{ rule: RULES.inviteIp, subject: opts.ip }] : [];
+  await enforceRateLimits(limits, { ip: opts.ip, details: { reason: "invalid invite links" } });
+  const [found] = await getDb().select({ id: invites.id }).from(invites).where(eq(invites.tokenHash, tokenHash(opts.token))).limit(1);
+  if (!found) throw new AppError("not_found", INVALID_LINK);
+  // A real link (even a used or expired one) is not guessing.
+  await refundRateLimits(limits);
   const passwordHash = await hashPassword(opts.password);
   return getDb().transaction(async (tx) => {
-    const [row] = await tx.select().from(invites).where(eq(invites.tokenHash, tokenHash(opts.token))).for("update");
-    if (!row) throw new AppError("not_found", "This invite link is not valid. Check that you copied the whole link.");
+    const [row] = await tx.select().from(invites).where(eq(invites.id, found.id)).for("update");
+    if (!row) throw new AppError("not_found", INVALID_LINK);
     const state = stateOf(row);
     if (state !== "pending") throw new AppError("gone", REFUSAL[state]);
     await checkInviterMayGrant(tx, row);

@@ -4,6 +4,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { getDb } from "@/lib/db/client";
 import { now } from "@/lib/clock";
 import { burnPasswordCheck, verifyPassword } from "@/lib/auth/password";
+import { beginSignInAttempt, endSignInAttempt } from "@/lib/limits/sign-in";
 
 export type SignedInUser = { id: string; email: string; name: string; sessionVersion: number };
 export type SignInFailure = "wrong_credentials" | "deactivated" | "no_account";
@@ -12,8 +13,18 @@ function byEmail(email: string) {
   return eq(sql`lower(${users.email})`, email.toLowerCase());
 }
 
-/** Password sign-in; every attempt, successful or not, leaves an audit row. */
+/**
+ * Password sign-in; every attempt, successful or not, leaves an audit row. Too many failures for the
+ * account or from the address throw a 429 AppError before any password is checked.
+ */
 export async function signInWithPassword(opts: { email: string; password: string; ip: string | null }): Promise<SignedInUser | SignInFailure> {
+  await beginSignInAttempt({ email: opts.email, ip: opts.ip });
+  const result = await checkPassword(opts);
+  if (typeof result !== "string") await endSignInAttempt({ email: opts.email, ip: opts.ip });
+  return result;
+}
+
+async function checkPassword(opts: { email: string; password: string; ip: string | null }): Promise<SignedInUser | SignInFailure> {
   const db = getDb();
   const [user] = await db.select().from(users).where(byEmail(opts.email)).limit(1);
   const valid = user ? await verifyPassword(user.passwordHash, opts.password) : (await burnPasswordCheck(opts.password), false);

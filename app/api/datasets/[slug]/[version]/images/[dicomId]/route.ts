@@ -1,5 +1,4 @@
 import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { NextResponse } from "next/server";
 import { z } from "zod";
@@ -9,7 +8,9 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { route } from "@/lib/http/route";
 import { DICOM_ID_PATTERN, locateImage } from "@/lib/mimic/images/locate-image";
-import { renderPreview } from "@/lib/thumbnails/render-preview";
+import { renderPreviewLimited } from "@/lib/thumbnails/preview-renders";
+import type { RenderedPreview } from "@/lib/thumbnails/render-preview";
+import { RendersBusyError } from "@/lib/thumbnails/thumbnail-cache";
 
 // The only way image bytes reach a browser. `route({ access: "dataset" })` re-checks the member's
 // grant on every request, so a revoked member loses the image on the next fetch; nothing here may be
@@ -37,7 +38,15 @@ export const GET = route<"dataset", undefined, { slug: string; version: string; 
   const fit = query.data.fit ?? null;
   const image = await locateImage({ datasetId: dataset.id, dicomId: params.dicomId });
   // A preview is a smaller copy of the same pixels: read, reduced and audited as one.
-  const preview = fit && image?.contentType === "application/dicom" ? await renderPreview(await readFile(/*turbopackIgnore: true*/ image.filePath), fit).catch(noPreviewOfUnreadable) : null;
+  let preview: RenderedPreview | null = null;
+  try {
+    preview = fit && image?.contentType === "application/dicom" ? await renderPreviewLimited({ filePath: image.filePath, box: fit }).catch(noPreviewOfUnreadable) : null;
+  } catch (e) {
+    if (!(e instanceof RendersBusyError)) throw e;
+    // Refused like any limit: audited, 429 with Retry-After; the viewer then draws the file itself.
+    await recordAudit(getDb(), { action: "rate_limit.preview", outcome: "denied", labId: user.labId, actor: user, ip, target: { type: "image", id: params.dicomId }, details: { dataset: `${dataset.slug}/${dataset.version}`, limit: "preview.renders", retryAfterSeconds: 1 } });
+    return NextResponse.json({ error: "Too many previews are being drawn right now. Try again in 1 second." }, { status: 429, headers: { ...NO_STORE, "retry-after": "1" } });
+  }
   const failure = !image ? "not in lab storage" : fit && !preview ? "no smaller copy" : null;
   // One audit row per request, written before the first byte leaves: a view that is cut off still happened.
   await recordAudit(getDb(), {
