@@ -36,8 +36,9 @@ export async function findSessionUser(opts: { sessionId: string; userId: string 
   const idleSince = new Date(at.getTime() - SESSION_MAX_AGE_S * 1000);
   const r = await getDb().execute<{ id: string; email: string; name: string; role: Role; lab_id: string }>(sql`
     with touched as (
+      -- An idle-expired session stays expired: touching it would revive it.
       update user_sessions set last_seen_at = ${at}
-      where id = ${opts.sessionId} and ended_at is null and last_seen_at < ${touchBefore}
+      where id = ${opts.sessionId} and ended_at is null and last_seen_at < ${touchBefore} and last_seen_at > ${idleSince}
       returning id
     )
     select u.id, u.email, u.name, u.role, u.lab_id

@@ -62,9 +62,9 @@ export async function signInWithOidc(opts: { email: string; emailVerified: boole
     let user = linked?.user;
     let linkedNow = false;
     if (!user) {
+      [user] = email ? await tx.select().from(users).where(byEmail(email)).for("update").limit(1) : [];
       // Linking trusts the email claim, so only a verified one (true, not merely absent) may link.
-      if (!opts.emailVerified || !email) return deny("email_unverified");
-      [user] = await tx.select().from(users).where(byEmail(email)).for("update").limit(1);
+      if (!opts.emailVerified || !email) return deny("email_unverified", user);
       if (!user) return deny("no_account");
       const [other] = await tx.select({ subject: userIdentities.subject }).from(userIdentities).where(and(eq(userIdentities.userId, user.id), eq(userIdentities.issuer, opts.issuer))).limit(1);
       // The account already belongs to another subject of this provider: same email, different person.
