@@ -9,6 +9,9 @@ import { testDb, type Persona } from "./support/db";
 import { expect, loginAs, test } from "./support/fixtures";
 import { E2E_CXR, E2E_VIEWER } from "./support/mimic-data";
 
+// Several sign-ins per test, on a machine shared with other builds: give each test room.
+test.describe.configure({ timeout: 180_000 });
+
 const APP = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
 const studyUrl = `/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/studies/${E2E_VIEWER.study}`;
 const imageUrl = `/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/images/${E2E_VIEWER.dicom[0].dicomId}`;
@@ -217,6 +220,8 @@ test.describe("OpenID Connect identity", () => {
 // The production build started again with an https NEXTAUTH_URL (the build itself was made for
 // http), behind a TLS-terminating proxy on loopback, as a lab would deploy it.
 test.describe("over HTTPS", () => {
+  // One https server for the block: its tests share a worker.
+  test.describe.configure({ mode: "serial" });
   const base = Number(process.env.E2E_PORT ?? 3100);
   const appPort = base + 13;
   const tlsPort = base + 14;
@@ -285,11 +290,11 @@ test.describe("over HTTPS", () => {
     expect(refused.headers()["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
     await api.dispose();
   });
+});
 
-  test("plain HTTP (local development) sends no HSTS and unprefixed cookies", async ({ request }) => {
-    const res = await request.get("/login");
-    expect(res.headers()["strict-transport-security"]).toBeUndefined();
-    const csrf = await request.get("/api/auth/csrf");
-    expect(csrf.headersArray().find((h) => h.name.toLowerCase() === "set-cookie")?.value).toMatch(/^labgate\.csrf-token=/);
-  });
+test("plain HTTP (local development) sends no HSTS and unprefixed cookies", async ({ request }) => {
+  const res = await request.get("/login");
+  expect(res.headers()["strict-transport-security"]).toBeUndefined();
+  const csrf = await request.get("/api/auth/csrf");
+  expect(csrf.headersArray().find((h) => h.name.toLowerCase() === "set-cookie")?.value).toMatch(/^labgate\.csrf-token=/);
 });
