@@ -119,16 +119,15 @@ test.describe("callbackUrl stays on this origin", () => {
 
   test("after a password sign-in, every attack payload lands on the app", async ({ page, lab, allowConsoleErrors }) => {
     allowConsoleErrors(/status of 404/); // some payloads are same-origin paths that do not exist
+    test.setTimeout(300_000); // ten sign-ins through the form
     const offsite: string[] = [];
     page.on("request", (r) => !r.url().startsWith(APP) && offsite.push(r.url()));
-    for (const payload of PAYLOADS) {
-      for (const query of [payload, encodeURIComponent(payload)]) {
-        await page.context().clearCookies();
-        await page.goto(`/login?callbackUrl=${query}`);
-        await signInThroughForm(page, lab.member);
-        await expect(page.getByTestId("whoami"), query).toBeVisible();
-        expect(new URL(page.url()).origin, query).toBe(APP);
-      }
+    for (const query of PAYLOADS) {
+      await page.context().clearCookies();
+      await page.goto(`/login?callbackUrl=${query}`);
+      await signInThroughForm(page, lab.member);
+      await expect(page.getByTestId("whoami"), query).toBeVisible();
+      expect(new URL(page.url()).origin, query).toBe(APP);
     }
     expect(offsite).toEqual([]);
   });
@@ -142,11 +141,15 @@ test.describe("callbackUrl stays on this origin", () => {
     }
   });
 
-  test("a signed-in person opening a login link with an off-site callbackUrl stays here", async ({ page, login }) => {
+  test("a signed-in person opening a login link with an off-site callbackUrl stays here", async ({ page, login, allowConsoleErrors }) => {
+    allowConsoleErrors(/status of 404/);
     await login("member");
-    for (const payload of ["/%5Cevil.test", "https://evil.test", "//evil.test"]) {
-      await page.goto(`/login?callbackUrl=${payload}`);
-      expect(new URL(page.url()).origin).toBe(APP);
+    for (const payload of PAYLOADS) {
+      for (const query of [payload, encodeURIComponent(payload)]) {
+        await page.goto(`/login?callbackUrl=${query}`);
+        expect(new URL(page.url()).origin, query).toBe(APP);
+        expect(new URL(page.url()).pathname, query).not.toBe("/login");
+      }
     }
   });
 
