@@ -6,6 +6,11 @@ import { malformedRequest, refuseMalformedRequest } from "@/lib/http/refuse-requ
 // (unauthorized(), forbidden(), notFound()) are rendered by Next and would otherwise carry none.
 const IMAGE_ROUTES = /^\/api\/datasets\/[^/]+\/[^/]+\/(images|thumbnails)\//;
 
+// HSTS whenever the app is served over HTTPS. Read when the server starts, not at build time as
+// next.config.ts headers() are: a build made over http and started with an https NEXTAUTH_URL
+// still sends it.
+const HSTS = process.env.NEXTAUTH_URL?.startsWith("https:") ? "max-age=63072000; includeSubDomains" : null;
+
 // Sets a per-request nonce CSP. This is not an access guard: every page and route handler calls
 // the auth chokepoint itself. It does turn away malformed requests (lib/http/refuse-request.ts):
 // it runs before Next's router, which answers an invalid percent-escape with a bare 500.
@@ -35,6 +40,7 @@ export async function proxy(request: NextRequest) {
   requestHeaders.set("Content-Security-Policy", csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("Content-Security-Policy", csp);
+  if (HSTS) response.headers.set("Strict-Transport-Security", HSTS);
   if (IMAGE_ROUTES.test(request.nextUrl.pathname)) {
     response.headers.set("Cache-Control", "no-store, private");
     response.headers.set("Pragma", "no-cache");

@@ -5,7 +5,8 @@ import { getDb } from "@/lib/db/client";
 import { setClockOffsetForTests } from "@/lib/clock";
 import { acceptInvite, createInvite, describeInvite, revokeInvite } from "@/lib/users/invites";
 import { changeRole, setMemberStatus } from "@/lib/users/members";
-import { findActiveSessionUser, signInWithPassword } from "@/lib/users/sign-in";
+import { signInWithPassword } from "@/lib/users/sign-in";
+import { findSessionUser, startSession } from "@/lib/auth/sessions";
 import { emailSchema } from "@/lib/validation";
 import { labWithRoles } from "./support/db";
 
@@ -68,13 +69,13 @@ describe("invites", () => {
 describe("members", () => {
   it("deactivation ends the session at once and is audited", async () => {
     const { lab, steward, member } = await labWithRoles();
-    const [row] = await getDb().select().from(users).where(eq(users.id, member.id));
-    expect(await findActiveSessionUser({ userId: member.id, sessionVersion: row!.sessionVersion })).not.toBeNull();
+    const sessionId = await startSession({ userId: member.id, ip: null, userAgent: null });
+    expect(await findSessionUser({ userId: member.id, sessionId })).not.toBeNull();
     await setMemberStatus({ actor: steward, userId: member.id, status: "deactivated", ip: null });
-    expect(await findActiveSessionUser({ userId: member.id, sessionVersion: row!.sessionVersion })).toBeNull();
-    // Reactivation does not revive the old cookie: the session version moved on.
+    expect(await findSessionUser({ userId: member.id, sessionId })).toBeNull();
+    // Reactivation does not revive the old cookie: its session row was ended with the account.
     await setMemberStatus({ actor: steward, userId: member.id, status: "active", ip: null });
-    expect(await findActiveSessionUser({ userId: member.id, sessionVersion: row!.sessionVersion })).toBeNull();
+    expect(await findSessionUser({ userId: member.id, sessionId })).toBeNull();
     expect(await signInWithPassword({ email: member.email, password: member.password, ip: null })).toMatchObject({ id: member.id });
     expect(await auditActions(lab.id)).toEqual(["member.deactivate:ok", "member.reactivate:ok", "auth.sign_in:ok"]);
   });

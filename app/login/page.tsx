@@ -1,16 +1,19 @@
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { safeCallbackUrl } from "@/lib/auth/callback-url";
 import { getEnv, oidcConfigured } from "@/lib/env";
 import { LoginForm } from "@/components/auth/login-form";
 import { getDb } from "@/lib/db/client";
 import { needsSetup } from "@/lib/setup/first-run";
 
-// Public by declaration (route registry); a signed-in user is sent home instead.
+// Public by declaration (route registry); a signed-in user is sent on to where they were going.
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  if (await getCurrentUser()) redirect("/");
   const sp = await searchParams;
-  const error = typeof sp.error === "string" ? sp.error : undefined;
   const env = getEnv();
+  // Resolved here, against the app's own URL: the form only ever navigates to this same-origin URL.
+  const callbackUrl = safeCallbackUrl(sp.callbackUrl, env.NEXTAUTH_URL);
+  if (await getCurrentUser()) redirect(callbackUrl);
+  const error = typeof sp.error === "string" ? sp.error : undefined;
   if (await needsSetup(getDb())) {
     return (
       <div className="card center-card">
@@ -22,7 +25,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   return (
     <div className="card center-card">
       <h1>Sign in to labgate</h1>
-      <LoginForm oidc={oidcConfigured(env) ? { name: env.OIDC_NAME } : null} initialError={error} />
+      <LoginForm oidc={oidcConfigured(env) ? { name: env.OIDC_NAME } : null} initialError={error} callbackUrl={callbackUrl} />
     </div>
   );
 }

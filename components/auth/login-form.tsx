@@ -8,6 +8,7 @@ const KNOWN: Record<string, string> = {
   NoAccount: "No labgate account uses that email. Ask your lab's data steward for an invite.",
   Deactivated: "This account has been deactivated. Ask your lab's data steward.",
   OidcEmailUnverified: "Your institution did not confirm that email address.",
+  OidcIdentityMismatch: "This labgate account is linked to a different identity at your institution. Ask your lab's data steward.",
   OAuthSignin: "Could not reach the institution's sign-in service. Try again later.",
   OAuthCallback: "The institution's sign-in did not complete. Try again.",
   AccessDenied: "Sign-in was refused.",
@@ -25,13 +26,8 @@ function errorText(code: string): string {
   return KNOWN[code] ?? "Sign-in failed. Try again.";
 }
 
-function callbackUrl(): string {
-  const raw = new URLSearchParams(window.location.search).get("callbackUrl");
-  // Only same-site paths: an open redirect after login is a phishing aid.
-  return raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : "/";
-}
-
-export function LoginForm({ oidc, initialError }: { oidc: { name: string } | null; initialError?: string }) {
+// callbackUrl comes from the login page, already resolved to an absolute URL on this app's origin.
+export function LoginForm({ oidc, initialError, callbackUrl }: { oidc: { name: string } | null; initialError?: string; callbackUrl: string }) {
   const [error, setError] = useState<string | null>(initialError ? errorText(initialError) : null);
   const [busy, setBusy] = useState(false);
 
@@ -46,7 +42,7 @@ export function LoginForm({ oidc, initialError }: { oidc: { name: string } | nul
       setError(res?.error && res.error !== "CredentialsSignin" ? res.error : "Wrong email or password.");
       return;
     }
-    window.location.assign(callbackUrl());
+    window.location.assign(callbackUrl);
   }
 
   return (
@@ -69,7 +65,7 @@ export function LoginForm({ oidc, initialError }: { oidc: { name: string } | nul
       </form>
       {oidc && (
         <p>
-          <button type="button" className="secondary" onClick={() => void signIn("oidc", { callbackUrl: callbackUrl() })}>
+          <button type="button" className="secondary" onClick={() => void signIn("oidc", { callbackUrl })}>
             Sign in with {oidc.name}
           </button>
         </p>

@@ -7,3 +7,4 @@ export * from "./mimic";
 export * from "./downloads";
 export * from "./operations";
 export * from "./limits";
+export * from "./sessions";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { labs } from "./labs";
 
 export const roleEnum = pgEnum("role", ["member", "steward", "admin"]);
@@ -16,9 +16,6 @@ export const users = pgTable(
     status: userStatusEnum("status").notNull().default("active"),
     // Null for accounts that only sign in through the institution's OpenID Connect provider.
     passwordHash: text("password_hash"),
-    // Bumped whenever existing sessions must die (deactivation, password change); the session
-    // token carries the version it was issued with and requireUser compares it on every request.
-    sessionVersion: integer("session_version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),

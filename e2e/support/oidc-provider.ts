@@ -1,7 +1,7 @@
 /**
  * A real OpenID Connect provider (npm oidc-provider) on loopback, standing in for a university's
  * identity provider in end-to-end tests. Its built-in development login form accepts any login: the
- * login typed is the person's email, reported as verified. Run: tsx e2e/support/oidc-provider.ts
+ * login typed is the person's email, reported as verified (see findAccount for the variants). Run: tsx e2e/support/oidc-provider.ts
  */
 import Provider from "oidc-provider";
 
@@ -25,11 +25,16 @@ export function createOidcProvider(cfg: OidcTestConfig) {
     features: { devInteractions: { enabled: true } },
     // Put email/name in the ID token itself, as institutional providers commonly do.
     conformIdTokenClaims: false,
+    // The login typed is the subject; its email claim is the login up to any "#". "#unverified"
+    // leaves email_verified out of the token, "#false" sets it false; any other "#tag" is simply a
+    // second person at the provider claiming the same email (another subject).
     async findAccount(_ctx: unknown, id: string) {
+      const [email, tag] = id.split("#") as [string, string | undefined];
+      const verified = tag === "unverified" ? {} : { email_verified: tag !== "false" };
       return {
         accountId: id,
         async claims() {
-          return { sub: id, email: id, email_verified: true, name: id.split("@")[0] };
+          return { sub: id, email, ...verified, name: email.split("@")[0] };
         },
       };
     },

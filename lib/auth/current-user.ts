@@ -4,18 +4,25 @@ import { getServerSession } from "next-auth";
 import { forbidden, unauthorized } from "next/navigation";
 import { authOptions } from "./options";
 import { roleAtLeast, type Role } from "./roles";
-import { findActiveSessionUser } from "@/lib/users/sign-in";
+import { findSessionUser } from "./sessions";
 
 export type CurrentUser = { id: string; email: string; name: string; role: Role; labId: string };
 
 /**
- * The user behind this request, re-read from the database every time: a deactivated user, or one
- * whose sessions were revoked, is treated as signed out even though their cookie is still valid.
+ * The user behind this request, re-read from the database every time: the cookie names a
+ * server-side session, and a session that was ended (sign-out, deactivation, ended from another
+ * browser or by an admin) is treated as signed out even though the cookie itself is still valid.
  */
 export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
-  const session = (await getServerSession(authOptions())) as { uid?: string; sv?: number } | null;
-  if (!session?.uid || typeof session.sv !== "number") return null;
-  return findActiveSessionUser({ userId: session.uid, sessionVersion: session.sv });
+  const user = await getCurrentSession();
+  return user && { id: user.id, email: user.email, name: user.name, role: user.role, labId: user.labId };
+});
+
+/** The same lookup, with the id of the session (the sessions page marks "this browser"). */
+export const getCurrentSession = cache(async () => {
+  const session = (await getServerSession(authOptions())) as { uid?: unknown; sid?: unknown } | null;
+  if (typeof session?.uid !== "string" || typeof session.sid !== "string") return null;
+  return findSessionUser({ userId: session.uid, sessionId: session.sid });
 });
 
 /** First call of every page, route handler and server action that needs a signed-in user. */

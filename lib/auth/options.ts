@@ -1,10 +1,13 @@
-import type { NextAuthOptions } from "next-auth";
+import type { CookiesOptions, NextAuthOptions } from "next-auth";
+import { headers } from "next/headers";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getEnv, oidcConfigured } from "@/lib/env";
 import { clientIp } from "@/lib/http/client-ip";
 import { emailSchema } from "@/lib/validation";
 import { signInWithOidc, signInWithPassword, type SignInFailure } from "@/lib/users/sign-in";
+import { safeCallbackUrl } from "./callback-url";
+import { SESSION_MAX_AGE_S, signOutSession, startSession } from "./sessions";
 
 const credentialsSchema = z.object({ email: emailSchema, password: z.string().min(1).max(200) });
 
@@ -12,6 +15,17 @@ const FAILURE_MESSAGE: Record<SignInFailure, string> = {
   wrong_credentials: "Wrong email or password.",
   deactivated: "This account has been deactivated. Ask your lab's data steward.",
   no_account: "No labgate account uses this email. Ask your lab's data steward for an invite.",
+  email_unverified: "Your institution did not confirm that email address.",
+  identity_mismatch: "This labgate account is linked to a different institutional identity.",
+};
+
+// The login page's ?error= codes for refused OpenID Connect sign-ins.
+const OIDC_ERROR: Record<SignInFailure, string> = {
+  wrong_credentials: "AccessDenied",
+  deactivated: "Deactivated",
+  no_account: "NoAccount",
+  email_unverified: "OidcEmailUnverified",
+  identity_mismatch: "OidcIdentityMismatch",
 };
 
 type ReqLike = { headers?: Record<string, string | string[] | undefined> } | undefined;
@@ -34,11 +48,35 @@ function oidcProvider() {
   };
 }
 
+// Who opened a session, for the person's sessions page; read from the request next-auth is serving.
+async function requestMeta(): Promise<{ ip: string | null; userAgent: string | null }> {
+  const h = await headers();
+  return { ip: clientIp({ headers: Object.fromEntries(h.entries()) }), userAgent: h.get("user-agent") };
+}
+
+/**
+ * Over HTTPS every next-auth cookie is `__Host-` (Secure, Path=/, no Domain: no subdomain can set
+ * or shadow it); over plain HTTP (local development) the same names without the prefix.
+ */
+function authCookies(https: boolean): Partial<CookiesOptions> {
+  const prefix = https ? "__Host-" : "";
+  const options = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: https };
+  const shortLived = { ...options, maxAge: 15 * 60 };
+  return {
+    sessionToken: { name: `${prefix}labgate.session`, options },
+    callbackUrl: { name: `${prefix}labgate.callback-url`, options },
+    csrfToken: { name: `${prefix}labgate.csrf-token`, options },
+    pkceCodeVerifier: { name: `${prefix}labgate.pkce`, options: shortLived },
+    state: { name: `${prefix}labgate.state`, options: shortLived },
+    nonce: { name: `${prefix}labgate.nonce`, options },
+  };
+}
+
 export function buildAuthOptions(): NextAuthOptions {
   const env = getEnv();
   return {
     secret: env.NEXTAUTH_SECRET,
-    session: { strategy: "jwt", maxAge: 12 * 3600 },
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
     pages: { signIn: "/login", error: "/login" },
     providers: [
       CredentialsProvider({
@@ -49,7 +87,7 @@ export function buildAuthOptions(): NextAuthOptions {
           if (!parsed.success) throw new Error("Enter your email address and password.");
           const result = await signInWithPassword({ ...parsed.data, ip: clientIp((req as ReqLike)?.headers) });
           if (typeof result === "string") throw new Error(FAILURE_MESSAGE[result]);
-          return { id: result.id, email: result.email, name: result.name, sv: result.sessionVersion };
+          return { id: result.id, email: result.email, name: result.name };
         },
       }),
       ...(oidcConfigured(env) ? [oidcProvider()] : []),
@@ -57,31 +95,42 @@ export function buildAuthOptions(): NextAuthOptions {
     callbacks: {
       async signIn({ user, account, profile }) {
         if (account?.provider !== "oidc") return true;
-        const p = profile as { email?: string; email_verified?: boolean; sub?: string } | undefined;
-        // An unverified email from the provider must not be able to take over a lab account.
-        if (!p?.email || p.email_verified === false) return "/login?error=OidcEmailUnverified";
-        const result = await signInWithOidc({ email: p.email, subject: p.sub ?? "", issuer: env.OIDC_ISSUER!, ip: null });
-        if (typeof result === "string") return `/login?error=${result === "deactivated" ? "Deactivated" : "NoAccount"}`;
-        Object.assign(user, { id: result.id, email: result.email, name: result.name, sv: result.sessionVersion });
+        const p = profile as { email?: unknown; email_verified?: unknown; sub?: unknown } | undefined;
+        const result = await signInWithOidc({
+          email: typeof p?.email === "string" ? p.email : "",
+          // Only an explicit true: a provider that leaves the claim out has not verified anything.
+          emailVerified: p?.email_verified === true,
+          subject: typeof p?.sub === "string" ? p.sub : "",
+          issuer: env.OIDC_ISSUER!,
+          ip: (await requestMeta()).ip,
+        });
+        if (typeof result === "string") return `/login?error=${OIDC_ERROR[result]}`;
+        Object.assign(user, { id: result.id, email: result.email, name: result.name });
         return true;
       },
       async jwt({ token, user }) {
+        // Sign-in (password or OIDC): the token names a new server-side session row.
         if (user) {
           token.uid = user.id;
-          token.sv = (user as { sv?: number }).sv ?? 0;
+          token.sid = await startSession({ userId: user.id, ...(await requestMeta()) });
         }
         return token;
       },
       async session({ session, token }) {
-        return { ...session, uid: token.uid, sv: token.sv };
+        return { ...session, uid: token.uid, sid: token.sid };
+      },
+      async redirect({ url }) {
+        return safeCallbackUrl(url, env.NEXTAUTH_URL);
       },
     },
-    cookies: {
-      sessionToken: {
-        name: env.NEXTAUTH_URL.startsWith("https:") ? "__Secure-labgate.session" : "labgate.session",
-        options: { httpOnly: true, sameSite: "lax", path: "/", secure: env.NEXTAUTH_URL.startsWith("https:") },
+    events: {
+      // Sign-out ends the session on the server, so a copy of the cookie reads nothing afterwards.
+      async signOut({ token }) {
+        if (typeof token?.sid !== "string" || typeof token.uid !== "string") return;
+        await signOutSession({ sessionId: token.sid, userId: token.uid, ip: (await requestMeta()).ip });
       },
     },
+    cookies: authCookies(env.NEXTAUTH_URL.startsWith("https:")),
   };
 }
 

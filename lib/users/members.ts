@@ -6,6 +6,7 @@ import { now } from "@/lib/clock";
 import { AppError } from "@/lib/http/errors";
 import { canAssignRole, canManageUser, type Role } from "@/lib/auth/roles";
 import type { CurrentUser } from "@/lib/auth/current-user";
+import { endAllSessions } from "@/lib/auth/sessions";
 
 export async function listMembers(opts: { labId: string }) {
   return getDb()
@@ -53,17 +54,19 @@ export async function setMemberStatus(opts: { actor: CurrentUser; userId: string
       .update(users)
       .set(
         opts.status === "deactivated"
-          ? { status: "deactivated", deactivatedAt: now(), sessionVersion: subject.sessionVersion + 1 }
+          ? { status: "deactivated", deactivatedAt: now() }
           : { status: "active", deactivatedAt: null },
       )
       .where(eq(users.id, subject.id));
+    // Every open session ends with the account, so reactivation does not revive an old cookie.
+    const sessionsEnded = opts.status === "deactivated" ? await endAllSessions(tx, { userId: subject.id, reason: "deactivated" }) : 0;
     await recordAudit(tx, {
       action: opts.status === "deactivated" ? "member.deactivate" : "member.reactivate",
       labId: subject.labId,
       actor: opts.actor,
       target: { type: "user", id: subject.id },
       ip: opts.ip,
-      details: { email: subject.email },
+      details: opts.status === "deactivated" ? { email: subject.email, sessionsEnded } : { email: subject.email },
     });
     return { changed: true };
   });

@@ -5,6 +5,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { memberTimeline } from "@/lib/credentialing/timeline";
 import { getDb } from "@/lib/db/client";
 import { uuidSchema } from "@/lib/validation";
+import { EndSessionsButton } from "@/components/members/end-sessions-button";
 import styles from "@/components/stewardship/stewardship.module.css";
 
 export default async function MemberTimelinePage({ params }: { params: Promise<{ id: string }> }) {
@@ -20,6 +21,7 @@ export default async function MemberTimelinePage({ params }: { params: Promise<{
       <p className="muted">
         {member.email} · {member.role} · {member.status} · <Link href="/stewardship/access">Access matrix</Link>
       </p>
+      {user.role === "admin" && <EndSessionsButton userId={member.id} email={member.email} />}
       <div className="card">
         <h2>Credentialing timeline</h2>
         <p className="muted">Every change to this member&apos;s credentialing and access, newest first, from the audit log.</p>
