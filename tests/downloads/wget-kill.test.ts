@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,7 +32,8 @@ afterAll(async () => {
 
 async function startWorker(source: { baseUrl: string }, log: string[]): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url(), LABGATE_STORAGE_DIR: storageDir, LABGATE_WGET_DIR: wgetRoot, PHYSIONET_BASE_URL: source.baseUrl, TEST_SLICE_MS: "20000" };
-  const child = await spawnDownloadWorker({ env, log });
+  // A loaded machine (tsx compiling the worker) can take more than the usual 30 s.
+  const child = await spawnDownloadWorker({ env, log, startTimeoutMs: 120_000 });
   workers.add(child);
   child.on("exit", () => workers.delete(child));
   return child;

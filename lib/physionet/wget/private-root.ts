@@ -32,11 +32,13 @@ export async function ensureWgetRoot(root = wgetRoot()): Promise<string> {
   return root;
 }
 
+let ownTag: Promise<string> | undefined;
 /** A fresh 0700 folder for one wget run, named for this process. */
 export async function createRunDir(): Promise<string> {
   const root = await ensureWgetRoot();
   await wipeOnce(root);
-  return mkdtemp(path.join(root, `${ownerTag(process.pid, await startTicks(process.pid))}-`));
+  ownTag ??= startTicks(process.pid).then((ticks) => ownerTag(process.pid, ticks));
+  return mkdtemp(path.join(root, `${await ownTag}-`));
 }
 
 let wiped: Promise<unknown> | null = null;
