@@ -22,6 +22,12 @@ const schema = z.object({
   LABGATE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   // Where unverified, partial downloads wait (default: LABGATE_STORAGE_DIR/.staging, which the read route never serves).
   LABGATE_DOWNLOAD_STAGING_DIR: z.string().min(1).optional(),
+  // How many GNU wget processes may run at once across the installation (downloads and "Verify with
+  // PhysioNet"; a quarter is kept for Verify). PhysioNet times out beyond ~24 connections.
+  LABGATE_WGET_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(12),
+  // Where wget runs get their private folders (default: <system temp>/labgate-wget.<uid>); wiped of
+  // dead processes' folders at every worker start. Never holds a password (decision 019).
+  LABGATE_WGET_DIR: z.string().min(1).optional(),
   // Encrypts stored PhysioNet passwords (AES-256-GCM); ≥ 32 characters. Unset: derived from NEXTAUTH_SECRET.
   LABGATE_SECRET_KEY: z.string().min(32, "LABGATE_SECRET_KEY must be at least 32 characters").optional(),
   // Seed of the Ed25519 key that signs audit checkpoints (lib/audit/checkpoint.ts); ≥ 32 characters,

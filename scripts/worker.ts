@@ -7,8 +7,9 @@
 import { closeDb, getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runner";
-import { startHeartbeat } from "@/lib/ops/heartbeat";
 import { auditCheckpointJob, jobRegistry } from "@/lib/jobs/registry";
+import { startHeartbeat } from "@/lib/ops/heartbeat";
+import { wipeStaleWgetDirs } from "@/lib/physionet/wget/private-root";
 import { loadDotEnv } from "./lib/runtime-env";
 
 function summary(result: unknown): string {
@@ -27,6 +28,9 @@ async function main() {
   loadDotEnv();
   const env = getEnv();
   const jobs = jobRegistry(env);
+  // What a killed worker left of its wget runs (decision 019): no secrets, but nothing should linger.
+  const wiped = await wipeStaleWgetDirs();
+  if (wiped.removed.length > 0) console.log(`labgate worker: removed ${wiped.removed.length} stale wget folder(s)`);
   const boss = await startJobRunner({ connectionString: env.DATABASE_URL, jobs, onRun: logRun });
   // A definition listed several times (more pollers for one queue) is one queue to the reader.
   const queues = [...new Map(jobs.map((j) => [j.name, `${j.name}${j.cron ? ` (${j.cron} UTC)` : " (on demand)"}`])).values()];

@@ -12,6 +12,7 @@ import { AppError } from "@/lib/http/errors";
 import { enforceRateLimits, refundRateLimits } from "@/lib/limits/enforce";
 import { RULES } from "@/lib/limits/rules";
 import { verifyPhysionetAccess, type VerifyOutcome } from "@/lib/physionet/wget/verify-access";
+import { WgetBusyError } from "@/lib/physionet/wget/wget-slots";
 import { loadLabDatasetRequirements } from "./load-facts";
 
 // "Verify with PhysioNet": the member's password is used for one HEAD request by GNU wget and kept
@@ -51,6 +52,13 @@ export async function verifyWithPhysionet(opts: { actor: CurrentUser; datasetId:
     username: account.username,
     password: opts.password,
     caCertificate: env.PHYSIONET_CA_FILE ? await readFile(env.PHYSIONET_CA_FILE, "utf8") : null,
+  }).catch(async (e: unknown) => {
+    // Every wget slot taken (decision 019): refused, audited, and the route answers 429.
+    if (e instanceof WgetBusyError) {
+      const details = { dataset: `${dataset.slug}/${dataset.version}`, username: account.username, result: "busy", retryAfterSeconds: e.retryAfterSeconds };
+      await db.transaction((tx) => recordAudit(tx, { action: "physionet.verify", outcome: "denied", labId: actor.labId, actor, ip: opts.ip, details }));
+    }
+    throw e;
   });
   const checkedAt = now();
   await db.transaction(async (tx) => {

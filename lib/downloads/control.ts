@@ -8,7 +8,7 @@ import { roleAtLeast } from "@/lib/auth/roles";
 import { now } from "@/lib/clock";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { assertWgetrcSafe } from "@/lib/physionet/wget/private-wgetrc";
+import { assertWgetCredentialsSafe } from "@/lib/physionet/wget/credentials";
 import { getStorage } from "@/lib/storage/get-storage";
 import { passwordField, requireAccess } from "./create";
 import { hasSavedCredentials, saveCredentials } from "./credentials/store";
@@ -69,7 +69,7 @@ async function ensureCredentials(opts: { user: CurrentUser; password: string | u
     const [account] = await db.select({ username: physionetAccounts.username }).from(physionetAccounts).where(eq(physionetAccounts.userId, opts.user.id));
     if (!account) throw new AppError("bad_request", "Record your PhysioNet username on your checklist first");
     try {
-      assertWgetrcSafe({ username: account.username, password: opts.password });
+      assertWgetCredentialsSafe({ username: account.username, password: opts.password });
     } catch (e) {
       throw new AppError("bad_request", (e as Error).message, { password: [(e as Error).message] });
     }

@@ -8,7 +8,7 @@ import { now } from "@/lib/clock";
 import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { assertWgetrcSafe } from "@/lib/physionet/wget/private-wgetrc";
+import { assertWgetCredentialsSafe } from "@/lib/physionet/wget/credentials";
 import { findLabCohort } from "./cohort-studies";
 import { hasSavedCredentials, saveCredentials } from "./credentials/store";
 import { enqueuePrepare } from "./queue";
@@ -56,7 +56,7 @@ export async function createDownloadJob(opts: { user: CurrentUser; input: Create
   const password = input.password?.trim() ? input.password : null;
   if (password) {
     try {
-      assertWgetrcSafe({ username: account.username, password });
+      assertWgetCredentialsSafe({ username: account.username, password });
     } catch (e) {
       throw new AppError("bad_request", (e as Error).message, { password: [(e as Error).message] });
     }

@@ -2,9 +2,9 @@ import "server-only";
 import { readFile } from "node:fs/promises";
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/lib/db/client";
-import type { WgetCredentials } from "@/lib/physionet/wget/private-wgetrc";
+import type { WgetCredentials } from "@/lib/physionet/wget/credentials";
 import { fileUrl, type PhysionetSource } from "./source";
-import { withLaneDir } from "./transfer/private-dir";
+import { newLaneSession } from "./transfer/lane-session";
 import { runWgetList } from "./transfer/wget-list";
 
 // Sizes before downloading: SHA256SUMS.txt has none. The version folder's listing (one request)
@@ -46,11 +46,11 @@ export async function headSizes(opts: {
   const parallel = Math.max(1, Math.min(opts.parallel ?? 4, opts.paths.length));
   const groups = Array.from({ length: parallel }, (_, i) => opts.paths.filter((_, j) => j % parallel === i));
   await Promise.all(
-    groups.map((group) =>
-      withLaneDir({ credentials: opts.credentials, caCertificate: opts.source.caCertificate }, async (dir) => {
+    groups.map(async (group) => {
+        const session = newLaneSession({ credentials: opts.credentials, caCertificate: opts.source.caCertificate });
         const byUrl = new Map(group.map((p) => [fileUrl(opts.source, opts.ref, p), p]));
         const run = await runWgetList({
-          privateDir: dir,
+          session,
           urls: [...byUrl.keys()],
           args: ["--spider", "--tries=2", "--waitretry=1", "--timeout=30"],
           timeoutMs: 120_000,
@@ -61,8 +61,7 @@ export async function headSizes(opts: {
           const p = byUrl.get(url);
           if (p !== undefined && outcome.status === 200 && outcome.totalBytes !== null) sizes.set(p, outcome.totalBytes);
         }
-      }),
-    ),
+    }),
   );
   return sizes;
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { SHA256SUMS_FILE } from "@/lib/physionet/sha256-sums";
 import { downloadFile, type DownloadResult } from "@/lib/physionet/wget/download-file";
-import type { WgetCredentials } from "@/lib/physionet/wget/private-wgetrc";
+import type { WgetCredentials } from "@/lib/physionet/wget/credentials";
 import { fileUrl, type PhysionetSource } from "./source";
 
 // The file list comes from the version's SHA256SUMS.txt (and IMAGE_FILENAMES where the version has

@@ -5,9 +5,9 @@ const READY = "test worker: running";
 /**
  * Starts `tests/downloads/worker-main.ts` in its own process (pg-boss, its own connections, as a lab
  * runs a worker) and resolves once it has taken over orphaned jobs and is polling. Every line it
- * prints goes to `log`; a worker that exits or stays silent for 30 s fails with that log.
+ * prints goes to `log`; a worker that exits or stays silent for `startTimeoutMs` fails with that log.
  */
-export async function spawnDownloadWorker({ env, log = [] }: { env: NodeJS.ProcessEnv; log?: string[] }): Promise<ChildProcess> {
+export async function spawnDownloadWorker({ env, log = [], startTimeoutMs = 30_000 }: { env: NodeJS.ProcessEnv; log?: string[]; startTimeoutMs?: number }): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/downloads/worker-main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => {
@@ -15,7 +15,7 @@ export async function spawnDownloadWorker({ env, log = [] }: { env: NodeJS.Proce
     log.push(c.toString());
   });
   child.stderr!.on("data", (c: Buffer) => log.push(c.toString()));
-  const until = Date.now() + 30_000;
+  const until = Date.now() + startTimeoutMs;
   while (!out.includes(READY)) {
     if (child.exitCode !== null || Date.now() > until) {
       child.kill("SIGKILL");

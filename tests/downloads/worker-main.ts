@@ -7,9 +7,12 @@
 import { createDownloadJobs, resumeOrphanedDownloads } from "@/lib/downloads/jobs";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner } from "@/lib/jobs/job-runner";
+import { wipeStaleWgetDirs } from "@/lib/physionet/wget/private-root";
 
 async function main() {
   const env = getEnv();
+  // As scripts/worker.ts does at start.
+  const wiped = await wipeStaleWgetDirs();
   const jobs = createDownloadJobs({ drivePollers: Number(process.env.TEST_DRIVE_POLLERS ?? 2), drive: { sliceMs: Number(process.env.TEST_SLICE_MS ?? 20_000), retryBaseMs: 200, waitRetrySeconds: 1 } });
   const boss = await startJobRunner({
     connectionString: env.DATABASE_URL,
@@ -22,7 +25,7 @@ async function main() {
   });
   // What a restarted worker does first: take over jobs whose worker died.
   const resumed = await resumeOrphanedDownloads();
-  console.log(`test worker: running (resumed ${resumed.drive} drive, ${resumed.prepare} prepare)`);
+  console.log(`test worker: running (resumed ${resumed.drive} drive, ${resumed.prepare} prepare, wiped ${wiped.removed.length} wget folders)`);
   const stop = async () => {
     await stopJobRunner(boss, { timeoutMs: 5_000 }).catch(() => {});
     process.exit(0);

@@ -1,6 +1,9 @@
-import { readFile, stat } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import net from "node:net";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { wgetRoot } from "@/lib/physionet/wget/private-root";
 import type { WgetSpawnInfo } from "@/lib/physionet/wget/run-wget";
 import { verifyPhysionetAccess } from "@/lib/physionet/wget/verify-access";
 import { ALICE, BOB, PREFIX, SLUG, startTestUpstream, servedUpstreamFixture, VERSION } from "./served-version";
@@ -68,7 +71,7 @@ describe("verifyPhysionetAccess", () => {
     }
   });
 
-  it("refuses a password wgetrc cannot carry, without running wget or echoing it", async () => {
+  it("refuses a password wget cannot be given (a line break), without running wget or echoing it", async () => {
     const result = await verify({ password: "line\nbreak" });
     expect(result.outcome).toBe("error");
     expect(result.detail).not.toContain("line\nbreak");
@@ -80,10 +83,10 @@ describe("verifyPhysionetAccess", () => {
 });
 
 describe("the password stays out of sight", () => {
-  it("is in neither argv nor the environment of the running wget, only in a 0600 wgetrc that is gone afterwards", async () => {
+  it("is in neither argv, the environment nor any file of the running wget: only in a 0600 FIFO, and the folder is gone afterwards", async () => {
     // A slow first byte keeps wget alive long enough to inspect it in /proc.
     const slow = await startTestUpstream({ root: fixture.served.root, faults: { firstByteDelayMs: 700 } });
-    let seen: { info: WgetSpawnInfo; cmdline: string; environ: string; mode: number; rc: string } | null = null;
+    let seen: { info: WgetSpawnInfo; cmdline: string; environ: string; netrc: Stats; files: Map<string, string> } | null = null;
     const inspections: Promise<void>[] = [];
     try {
       const result = await verify({
@@ -93,9 +96,14 @@ describe("the password stays out of sight", () => {
             (async () => {
               const cmdline = await readFile(`/proc/${info.pid}/cmdline`, "utf8");
               const environ = await readFile(`/proc/${info.pid}/environ`, "utf8");
-              const mode = (await stat(info.wgetrcPath)).mode & 0o777;
-              const rc = await readFile(info.wgetrcPath, "utf8");
-              seen = { info, cmdline, environ, mode, rc };
+              const netrc = await lstat(info.netrcPath!);
+              // Every regular file in the run folder (a FIFO is never opened here: that would take the secret).
+              const files = new Map<string, string>();
+              for (const name of await readdir(info.dir)) {
+                const entry = await lstat(path.join(info.dir, name));
+                if (entry.isFile()) files.set(name, await readFile(path.join(info.dir, name), "utf8"));
+              }
+              seen = { info, cmdline, environ, netrc, files };
             })(),
           );
         },
@@ -103,16 +111,17 @@ describe("the password stays out of sight", () => {
       await Promise.all(inspections);
       expect(result.outcome).toBe("confirmed");
       expect(seen).not.toBeNull();
-      const { info, cmdline, environ, mode, rc } = seen!;
+      const { info, cmdline, environ, netrc, files } = seen!;
       expect(cmdline).toContain("--spider");
-      expect(cmdline).toContain(`--config=${info.wgetrcPath}`);
-      for (const text of [cmdline, environ, JSON.stringify(info.args), JSON.stringify(info.env), result.detail, JSON.stringify(result)]) {
+      expect(cmdline).toContain("--no-config");
+      expect(info.dir.startsWith(wgetRoot())).toBe(true);
+      expect(netrc.isFIFO()).toBe(true);
+      expect(netrc.mode & 0o777).toBe(0o600);
+      for (const text of [cmdline, environ, JSON.stringify(info.args), JSON.stringify(info.env), result.detail, JSON.stringify(result), ...files.values()]) {
         expect(text).not.toContain(ALICE.password);
         expect(text).not.toContain(Buffer.from(`${ALICE.username}:${ALICE.password}`).toString("base64"));
       }
-      expect(mode).toBe(0o600);
-      expect(rc).toContain(`password = ${ALICE.password}`);
-      await expect(stat(info.wgetrcPath)).rejects.toMatchObject({ code: "ENOENT" });
+      await expect(stat(info.dir)).rejects.toMatchObject({ code: "ENOENT" });
     } finally {
       await slow.close();
     }

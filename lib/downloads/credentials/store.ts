@@ -7,7 +7,7 @@ import { getEnv } from "@/lib/env";
 import { deriveSecretKey, open, seal, type SecretKey } from "./cipher";
 
 // The member's PhysioNet password while their downloads need it. Only the worker that runs wget
-// decrypts it, and only into a private 0600 wgetrc (lib/physionet/wget/private-wgetrc.ts).
+// decrypts it, and hands it to wget only through a pipe, never a file (lib/physionet/wget/spawn-wget.ts).
 
 export const ACTIVE_JOB_STATES = ["preparing", "ready", "running", "paused"] as const;
 

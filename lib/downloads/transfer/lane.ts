@@ -5,14 +5,14 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Db } from "@/lib/db/client";
 import { sha256OfFile } from "@/lib/physionet/sha256-sums";
-import type { WgetCredentials } from "@/lib/physionet/wget/private-wgetrc";
+import type { WgetCredentials } from "@/lib/physionet/wget/credentials";
 import type { FileStorage } from "@/lib/storage/file-storage";
 import { claimBatch, nextRetryDelay, recordAttemptFailure, releaseFile, type ClaimedFile } from "../claims";
 import type { GateProblem } from "../gate";
 import type { WorkJob } from "../job-record";
 import { fileUrl, type PhysionetSource } from "../source";
-import { withLaneDir, type LaneDir } from "./private-dir";
 import { followHash } from "./follow-hash";
+import { newLaneSession, type LaneSession } from "./lane-session";
 import { createVerifier } from "./verifier";
 import { runWgetList } from "./wget-list";
 import type { UrlOutcome } from "./wget-log";
@@ -54,26 +54,25 @@ const REFUSED: Record<number, (job: WorkJob) => GateProblem> = {
 };
 
 export async function runLane(ctx: LaneContext, lane: number): Promise<void> {
-  await withLaneDir({ credentials: ctx.credentials, caCertificate: ctx.source.caCertificate }, async (dir) => {
-    const token = randomUUID();
-    while (!ctx.signal.aborted) {
-      const problem = await ctx.gate();
-      if (problem) return ctx.fail(problem);
-      if (ctx.signal.aborted) return;
-      const batch = await claimBatch(ctx.db, { jobId: ctx.job.id, lane, token, limit: ctx.batchSize() });
-      if (batch.length === 0) {
-        const wait = await nextRetryDelay(ctx.db, ctx.job.id);
-        // Nothing pending at all (other lanes hold the rest), or the next retry falls after this slice.
-        if (wait === null || Date.now() + wait >= ctx.deadline) return;
-        await sleep(Math.max(50, wait), undefined, { signal: ctx.signal }).catch(() => {});
-        continue;
-      }
-      await transferBatch(ctx, { lane, token, dir, batch });
+  const session = newLaneSession({ credentials: ctx.credentials, caCertificate: ctx.source.caCertificate });
+  const token = randomUUID();
+  while (!ctx.signal.aborted) {
+    const problem = await ctx.gate();
+    if (problem) return ctx.fail(problem);
+    if (ctx.signal.aborted) return;
+    const batch = await claimBatch(ctx.db, { jobId: ctx.job.id, lane, token, limit: ctx.batchSize() });
+    if (batch.length === 0) {
+      const wait = await nextRetryDelay(ctx.db, ctx.job.id);
+      // Nothing pending at all (other lanes hold the rest), or the next retry falls after this slice.
+      if (wait === null || Date.now() + wait >= ctx.deadline) return;
+      await sleep(Math.max(50, wait), undefined, { signal: ctx.signal }).catch(() => {});
+      continue;
     }
-  });
+    await transferBatch(ctx, { lane, token, session, batch });
+  }
 }
 
-async function transferBatch(ctx: LaneContext, { lane, token, dir, batch }: { lane: number; token: string; dir: LaneDir; batch: ClaimedFile[] }): Promise<void> {
+async function transferBatch(ctx: LaneContext, { lane, token, session, batch }: { lane: number; token: string; session: LaneSession; batch: ClaimedFile[] }): Promise<void> {
   const staged = (p: string) => path.join(ctx.stagingDir, ...p.split("/"));
   const settled = new Set<string>();
   const verifier = createVerifier(ctx, { token, backoff: (attempts) => backoff(ctx, attempts) });
@@ -99,7 +98,7 @@ async function transferBatch(ctx: LaneContext, { lane, token, dir, batch }: { la
     let submitting: Promise<void> = Promise.resolve();
     const followers = new Map<string, ReturnType<typeof followHash>>();
     const run = await runWgetList({
-      privateDir: dir,
+      session,
       urls: [...byUrl.keys()],
       args: [
         "--continue",

@@ -2,7 +2,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { sha256OfFile } from "../sha256-sums";
 import { createDotProgressParser, type WgetProgress } from "./dot-progress";
-import type { WgetCredentials } from "./private-wgetrc";
+import type { WgetCredentials } from "./credentials";
 import { describeFailure, finalStatus, runWget, type WgetSpawnInfo } from "./run-wget";
 
 export type DownloadOutcome = "complete" | "checksum_mismatch" | "wrong_credentials" | "not_authorized" | "not_found" | "error";

@@ -12,7 +12,7 @@ let cached: Promise<WgetBinary> | null = null;
 /**
  * GNU wget from the Debian package `wget`: PhysioNet honours Basic auth only from a `Wget/` User-Agent,
  * so labgate runs the real program rather than claiming to be it. BusyBox's wget is refused (it has no
- * --config, so the password would have to go on its command line).
+ * --no-config, .netrc or cookie jars, so the password would have to go on its command line).
  */
 export function findWget({ candidates }: { candidates?: string[] } = {}): Promise<WgetBinary> {
   if (candidates) return locate(candidates);

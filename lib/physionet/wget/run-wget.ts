@@ -1,8 +1,9 @@
-import { spawn } from "node:child_process";
-import { awaitExit } from "./await-exit";
-import { findWget } from "./find-wget";
-import { withPrivateWgetrc, type WgetCredentials } from "./private-wgetrc";
+import type { WgetCredentials } from "./credentials";
 import { parseServerResponses, type ServerResponse } from "./server-response";
+import { spawnWget, type WgetSpawnInfo } from "./spawn-wget";
+import type { WgetPurpose } from "./wget-slots";
+
+export type { WgetSpawnInfo };
 
 export type WgetRun = {
   exitCode: number | null;
@@ -13,8 +14,6 @@ export type WgetRun = {
   /** wget's own lines (not response headers), with the password blanked out should it ever appear. */
   messages: string[];
 };
-
-export type WgetSpawnInfo = { pid: number; args: readonly string[]; env: Readonly<Record<string, string>>; wgetrcPath: string };
 
 // wget's documented exit statuses, for messages.
 export const WGET_EXIT: Record<number, string> = {
@@ -29,14 +28,14 @@ export const WGET_EXIT: Record<number, string> = {
 };
 
 /**
- * Runs GNU wget without a shell. Credentials reach it only through a private wgetrc (--config), so
- * they are in neither argv nor the environment, both of which other local users can read in /proc.
- * wget's HOME is the same private directory so that no ~/.wgetrc, ~/.netrc or HSTS file takes part.
+ * Runs GNU wget once (through ./spawn-wget.ts: a slot of the cap, a private folder, credentials
+ * through a FIFO, dies with its parent) and collects what it printed.
  */
 export async function runWget({
   args,
   credentials,
   caCertificate = null,
+  purpose = "background",
   timeoutMs,
   signal,
   onStderr,
@@ -45,39 +44,34 @@ export async function runWget({
   args: string[];
   credentials: WgetCredentials | null;
   caCertificate?: string | null;
+  /** "interactive" (Verify) may be refused with WgetBusyError; "background" waits for a slot. */
+  purpose?: WgetPurpose;
   timeoutMs: number;
   signal?: AbortSignal;
   onStderr?: (text: string) => void;
   /** For tests and diagnostics: what the process was started with (never contains the password). */
   onSpawn?: (info: WgetSpawnInfo) => void;
 }): Promise<WgetRun> {
-  const wget = await findWget();
-  return withPrivateWgetrc({ credentials, caCertificate }, async ({ dir, wgetrcPath, caCertificatePath }) => {
-    const fullArgs = [`--config=${wgetrcPath}`, "--server-response", "--no-hsts", ...(caCertificatePath ? [`--ca-certificate=${caCertificatePath}`] : []), ...args];
-    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LC_ALL: "C" };
-    for (const name of ["http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]) {
-      const value = process.env[name];
-      if (value) env[name] = value;
-    }
-    const child = spawn(wget.path, fullArgs, { env: env as NodeJS.ProcessEnv, cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    if (child.pid !== undefined) onSpawn?.({ pid: child.pid, args: [wget.path, ...fullArgs], env, wgetrcPath });
-
-    let stderr = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (text: string) => {
+  let stderr = "";
+  const { exitCode, timedOut, aborted } = await spawnWget({
+    args,
+    credentials,
+    caCertificate,
+    purpose,
+    timeoutMs,
+    signal,
+    onSpawn,
+    onStderr: (text) => {
       stderr += text;
       onStderr?.(text);
-    });
-
-    const { exitCode, timedOut, aborted } = await awaitExit({ child, timeoutMs, signal });
-
-    const lines = stderr.split(/\r?\n|\r/);
-    const secret = credentials?.password ?? "";
-    const messages = lines
-      .filter((line) => line.trim() !== "" && !line.startsWith("  "))
-      .map((line) => (secret ? line.split(secret).join("[redacted]") : line));
-    return { exitCode, timedOut, aborted, responses: parseServerResponses({ lines }), messages };
+    },
   });
+  const lines = stderr.split(/\r?\n|\r/);
+  const secret = credentials?.password ?? "";
+  const messages = lines
+    .filter((line) => line.trim() !== "" && !line.startsWith("  "))
+    .map((line) => (secret ? line.split(secret).join("[redacted]") : line));
+  return { exitCode, timedOut, aborted, responses: parseServerResponses({ lines }), messages };
 }
 
 /** The status of the response that decided the run, or null if no server answered. */

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { SHA256SUMS_FILE } from "../sha256-sums";
-import { assertWgetrcSafe } from "./private-wgetrc";
+import { assertWgetCredentialsSafe } from "./credentials";
 import { describeFailure, finalStatus, runWget, type WgetSpawnInfo } from "./run-wget";
+import { WgetBusyError } from "./wget-slots";
 
 export type VerifyOutcome = "confirmed" | "wrong_credentials" | "not_authorized" | "not_found" | "error";
 
@@ -21,7 +22,7 @@ const OUTCOME_BY_STATUS: Record<number, VerifyOutcome> = { 200: "confirmed", 401
  * SHA256SUMS.txt, as PhysioNet only honours Basic auth from wget. The answer is the evidence: 200
  * access confirmed, 401 wrong credentials, 403 no access to this version (not credentialed, training
  * or DUA missing), 404 no such project or version. The password is used for this one request and
- * kept nowhere; it never appears in the result.
+ * kept nowhere; it never appears in the result. Throws WgetBusyError when every wget slot is taken.
  */
 export async function verifyPhysionetAccess(input: {
   baseUrl: string;
@@ -38,7 +39,7 @@ export async function verifyPhysionetAccess(input: {
   const checkedUrl = `${baseUrl.replace(/\/+$/, "")}/files/${slug}/${version}/${SHA256SUMS_FILE}`;
   const credentials = { username: input.username, password: input.password };
   try {
-    assertWgetrcSafe(credentials);
+    assertWgetCredentialsSafe(credentials);
     if (credentials.username.includes(":")) throw new Error("the PhysioNet username contains a colon, which HTTP Basic auth cannot carry");
   } catch (error) {
     return { outcome: "error", httpStatus: null, checkedUrl, detail: (error as Error).message };
@@ -51,10 +52,13 @@ export async function verifyPhysionetAccess(input: {
       args: ["--spider", "--tries=1", `--timeout=${Math.max(1, Math.floor(timeoutMs / 2000))}`, "--max-redirect=5", checkedUrl],
       credentials,
       caCertificate: input.caCertificate,
+      // A member waits for the answer: no slot free soon means "come back later", not a queue.
+      purpose: "interactive",
       timeoutMs,
       onSpawn: input.onSpawn,
     });
   } catch (error) {
+    if (error instanceof WgetBusyError) throw error;
     return { outcome: "error", httpStatus: null, checkedUrl, detail: (error as Error).message };
   }
 
