@@ -5,3 +5,4 @@ export * from "./audit";
 export * from "./credentialing";
 export * from "./mimic";
 export * from "./downloads";
+export * from "./retention";

@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db/client";
 import { downloadJobs } from "@/lib/downloads/jobs";
 import { getEnv, type Env } from "@/lib/env";
 import { mailerFromEnv } from "@/lib/notifications/mailer";
+import { retentionJobs } from "@/lib/retention/jobs";
 import { sendPendingEmails } from "@/lib/notifications/send-pending";
 import { defineJob, type JobDefinition } from "./job-runner";
 
@@ -39,5 +40,5 @@ export function notificationEmailJob(env: Env = getEnv()): JobDefinition {
 }
 
 export function jobRegistry(env: Env = getEnv()): JobDefinition[] {
-  return [dailyCredentialingSweepJob, notificationEmailJob(env), ...downloadJobs];
+  return [dailyCredentialingSweepJob, notificationEmailJob(env), ...downloadJobs, ...(retentionJobs as JobDefinition[])];
 }

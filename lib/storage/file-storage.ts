@@ -23,6 +23,8 @@ export type FileStorage = {
   openRead(key: string, range?: ByteRange): Promise<Readable | null>;
   /** Bytes that can still be written, or null where the backend cannot tell (object storage). */
   freeBytes(): Promise<number | null>;
+  /** Every stored key under `prefix` (a folder, ending in "/") with its size; in no particular order. */
+  list(prefix: string): Promise<{ key: string; size: number }[]>;
 };
 
 // Keys are chosen by labgate (ids, fixed words, and dataset paths taken from PhysioNet's manifest

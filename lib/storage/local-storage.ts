@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { copyFile, mkdir, open, readFile, rename, rm, stat, statfs } from "node:fs/promises";
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, statfs } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { assertStorageKey, type FileStorage } from "./file-storage";
@@ -127,6 +127,25 @@ export function createLocalStorage(opts: { root: string }): FileStorage {
       await mkdir(root, { recursive: true });
       const info = await statfs(root);
       return Number(info.bavail) * Number(info.bsize);
+    },
+    async list(prefix) {
+      const dir = resolveKey(root, prefix.replace(/\/+$/, ""));
+      const found: { key: string; size: number }[] = [];
+      let entries;
+      try {
+        entries = await readdir(/*turbopackIgnore: true*/ dir, { recursive: true, withFileTypes: true });
+      } catch (e) {
+        if (isMissing(e)) return found;
+        throw e;
+      }
+      for (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const full = path.join(entry.parentPath, entry.name);
+        // Dot-named temporaries of an interrupted put are listed too: they hold the same bytes.
+        const key = path.relative(root, full).split(path.sep).join("/");
+        found.push({ key, size: (await stat(/*turbopackIgnore: true*/ full)).size });
+      }
+      return found;
     },
   };
 }

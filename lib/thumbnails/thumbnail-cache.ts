@@ -19,6 +19,13 @@ export function thumbnailCacheDir(): string {
   return path.join(path.resolve(getEnv().LABGATE_STORAGE_DIR), ".labgate-cache", "thumbnails");
 }
 
+/** Where the thumbnail of one image file version is cached (retention finds a version's thumbnails with it). */
+export function thumbnailFileFor(opts: { filePath: string; size: number; mtimeMs: number; cacheDir?: string }): { key: string; file: string } {
+  // A changed file (new size or time) gets a new key, so a stale thumbnail is never shown.
+  const key = createHash("sha256").update(JSON.stringify([RENDER_VERSION, THUMBNAIL_SIZE, opts.filePath, opts.size, opts.mtimeMs])).digest("hex");
+  return { key, file: path.join(opts.cacheDir ?? thumbnailCacheDir(), key.slice(0, 2), `${key}.jpg`) };
+}
+
 export type ThumbnailResult = { ok: true; bytes: Buffer; cached: boolean } | { ok: false; reason: string };
 
 const inFlight = new Map<string, Promise<Buffer>>();
@@ -28,9 +35,7 @@ const limit = createLimiter(RENDERS_AT_ONCE);
 export async function getThumbnail(opts: { image: LocatedImage; cacheDir?: string }): Promise<ThumbnailResult> {
   const { image } = opts;
   const info = await stat(/*turbopackIgnore: true*/ image.filePath);
-  // A changed file (new size or time) gets a new key, so a stale thumbnail is never shown.
-  const key = createHash("sha256").update(JSON.stringify([RENDER_VERSION, THUMBNAIL_SIZE, image.filePath, info.size, info.mtimeMs])).digest("hex");
-  const file = path.join(opts.cacheDir ?? thumbnailCacheDir(), key.slice(0, 2), `${key}.jpg`);
+  const { key, file } = thumbnailFileFor({ filePath: image.filePath, size: info.size, mtimeMs: info.mtimeMs, cacheDir: opts.cacheDir });
   const hit = await readFile(/*turbopackIgnore: true*/ file).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return null;
     throw e;
