@@ -80,8 +80,8 @@ async function destroyLocked(db: Db, storage: FileStorage, id: string): Promise<
   }
 
   await deleteListed(db, storage, id);
-  // Directories left empty, the job staging folders, and (when the bytes were this lab's alone) the
-  // local folder of the version and the thumbnail cache, which cannot name every stale thumbnail.
+  // Folders left empty: the job staging folders and (when the bytes were this lab's alone) the import
+  // directory, the local folder of the version and the version's thumbnail folder.
   const [fresh] = await db.select().from(datasetDestructions).where(eq(datasetDestructions.id, id));
   const jobs = await db.select({ id: downloadJobs.id }).from(downloadJobs).where(and(eq(downloadJobs.labId, d.labId), eq(downloadJobs.datasetId, d.datasetId)));
   const { removeJobStaging, stagingRoot } = await import("@/lib/downloads/staging");
@@ -90,7 +90,7 @@ async function destroyLocked(db: Db, storage: FileStorage, id: string): Promise<
     const listed = await enumerateVersion(db, { storage, labId: d.labId, datasetId: d.datasetId, ref, shared: false });
     for (const dir of listed.importDirs) await rm(/*turbopackIgnore: true*/ dir, { recursive: true, force: true });
     if (storage.kind === "local") await rm(/*turbopackIgnore: true*/ localPath(storagePrefix(ref)), { recursive: true, force: true });
-    await rm(/*turbopackIgnore: true*/ thumbnailCacheDir(), { recursive: true, force: true });
+    await rm(/*turbopackIgnore: true*/ path.join(thumbnailCacheDir(), d.datasetId), { recursive: true, force: true });
     // Anything that arrived after the list was taken (a transfer finishing late) is listed and removed
     // too; the job fails (and is retried) if anything is still there afterwards.
     const late = await listStorageObjects(db, { storage, labId: d.labId, datasetId: d.datasetId, ref });

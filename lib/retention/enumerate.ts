@@ -9,7 +9,7 @@ import { jobStagingDir, prepareStagingDir, stagingRoot } from "@/lib/downloads/s
 import { getEnv } from "@/lib/env";
 import { resolveImageFile } from "@/lib/mimic/images/locate-image";
 import type { FileStorage } from "@/lib/storage/file-storage";
-import { thumbnailFileFor } from "@/lib/thumbnails/thumbnail-cache";
+import { thumbnailCacheDir, thumbnailFileFor } from "@/lib/thumbnails/thumbnail-cache";
 import type { ListedFile } from "./file-list";
 
 // Every stored byte of one lab's copy of one dataset version, as a list of "<where>:<path>" names:
@@ -87,9 +87,14 @@ export async function enumerateVersion(db: DbOrTx, opts: { storage: FileStorage;
     }
     importDirs.push(real);
   }
-  // Thumbnails first, while the images they were made from still exist (their key needs size and time).
-  const images = await db.execute<{ path: string }>(sql`select path from mimic_image where dataset_id = ${opts.datasetId} and present_locally`);
+  // Thumbnails: the version's own cache folder, and any made before there were folders per version
+  // (found by key, while the images they were made from still exist: the key needs size and time).
   const thumbs = new Set<string>();
+  for (const f of await walk(path.join(thumbnailCacheDir(), opts.datasetId))) {
+    thumbs.add(f.path.slice("file:".length));
+    files.push(f);
+  }
+  const images = await db.execute<{ path: string }>(sql`select path from mimic_image where dataset_id = ${opts.datasetId} and present_locally`);
   for (const { path: rel } of images.rows) {
     for (const dir of importDirs) {
       const located = await resolveImageFile(dir, rel).catch(() => null);

@@ -97,9 +97,12 @@ export async function heldVersion(opts: { storage: FileStorage; storageDir: stri
   if (images.rows.length === 0) throw new Error("the import found no local images");
   for (const { dicom_id } of images.rows) {
     const located = await locateImage({ datasetId: ds!.id, dicomId: dicom_id });
-    const thumb = await getThumbnail({ image: located! });
+    const thumb = await getThumbnail({ image: located!, datasetId: ds!.id });
     if (!thumb.ok) throw new Error(thumb.reason);
   }
+  // One in the layout from before per-version folders, which retention finds by its key.
+  const legacy = await getThumbnail({ image: (await locateImage({ datasetId: ds!.id, dicomId: images.rows[0]!.dicom_id }))! });
+  if (!legacy.ok) throw new Error(legacy.reason);
   const thumbDir = path.join(opts.storageDir, ".labgate-cache", "thumbnails");
   for (const abs of await walk(thumbDir)) expected.push({ path: `file:${abs}`, size: (await stat(abs)).size });
   await db.insert(mimicCohorts).values({ labId: lab.id, datasetId: ds!.id, name: "all studies", query: "", studyCount: 6, createdBy: member.id });
