@@ -6,6 +6,7 @@ const LINKS = [
   { href: "/stewardship/access", label: "Access matrix" },
   { href: "/stewardship/expiring", label: "Expiring soon" },
   { href: "/stewardship/reviews", label: "Access reviews" },
+  { href: "/stewardship/retention", label: "Retention" },
 ] as const;
 
 // Rendered by each steward page after its requireRole call, not by a layout (layouts are no guard).

@@ -274,6 +274,7 @@ export const notificationKindEnum = pgEnum("notification_kind", [
   "access_reinstated",
   "submission_reviewed",
   "campaign_opened",
+  "retention_due",
 ]);
 
 // In-app notifications, mailed too when SMTP is configured. dedupe_key keeps a daily job from

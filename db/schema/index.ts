@@ -8,3 +8,4 @@ export * from "./downloads";
 export * from "./operations";
 export * from "./limits";
 export * from "./sessions";
+export * from "./retention";

@@ -2,6 +2,7 @@ import "server-only";
 import { inArray } from "drizzle-orm";
 import { auditLog } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
+import { listFolderKeys } from "@/lib/storage/file-storage";
 import { getStorage } from "@/lib/storage/get-storage";
 import { CHECKPOINT_FOLDER, readCheckpointFile } from "./checkpoint";
 import { auditSigningKey } from "./checkpoint-key";
@@ -24,7 +25,7 @@ export type CheckpointStatus = {
 export async function listLatestCheckpoints({ limit = 5 }: { limit?: number } = {}): Promise<{ fingerprint: string; total: number; checkpoints: CheckpointStatus[] }> {
   const key = auditSigningKey();
   const storage = getStorage();
-  const all = await storage.list(CHECKPOINT_FOLDER);
+  const all = await listFolderKeys(storage, CHECKPOINT_FOLDER);
   const keys = all.slice(-limit).reverse();
   const read = await Promise.all(
     keys.map(async (k) => {

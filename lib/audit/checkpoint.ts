@@ -1,5 +1,5 @@
 import { sign, verify, type KeyObject } from "node:crypto";
-import type { FileStorage } from "@/lib/storage/file-storage";
+import { listFolderKeys, type FileStorage } from "@/lib/storage/file-storage";
 import { canonicalJson } from "./canonical";
 import { describePublicKey, type AuditSigningKey } from "./checkpoint-key";
 
@@ -66,7 +66,7 @@ export function readCheckpointFile(key: string, bytes: Buffer, publicKey: KeyObj
 
 /** Every checkpoint in lab storage, oldest first; the ones that do not verify as problems. */
 export async function readAuditCheckpoints({ storage, publicKey, latest }: { storage: FileStorage; publicKey: KeyObject; latest?: number }) {
-  const keys = await storage.list(CHECKPOINT_FOLDER);
+  const keys = await listFolderKeys(storage, CHECKPOINT_FOLDER);
   const wanted = latest === undefined ? keys : keys.slice(-latest);
   const checkpoints: StoredCheckpoint[] = [];
   const problems: CheckpointProblem[] = [];

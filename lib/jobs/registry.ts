@@ -7,6 +7,7 @@ import { getDb } from "@/lib/db/client";
 import { downloadJobs } from "@/lib/downloads/jobs";
 import { getEnv, type Env } from "@/lib/env";
 import { mailerFromEnv } from "@/lib/notifications/mailer";
+import { retentionJobs } from "@/lib/retention/jobs";
 import { sendPendingEmails } from "@/lib/notifications/send-pending";
 import { getStorage } from "@/lib/storage/get-storage";
 import { defineJob, type JobDefinition } from "./job-runner";
@@ -57,5 +58,5 @@ export const auditCheckpointJob = defineJob<object>({
 });
 
 export function jobRegistry(env: Env = getEnv()): JobDefinition[] {
-  return [dailyCredentialingSweepJob, notificationEmailJob(env), auditCheckpointJob, ...downloadJobs];
+  return [dailyCredentialingSweepJob, notificationEmailJob(env), auditCheckpointJob, ...downloadJobs, ...(retentionJobs as JobDefinition[])];
 }

@@ -21,13 +21,10 @@ export type FileStorage = {
   stat(key: string): Promise<{ size: number } | null>;
   /** The stored bytes (or one range of them) as a stream, or null when the key is missing. */
   openRead(key: string, range?: ByteRange): Promise<Readable | null>;
-  /**
-   * Keys of the files directly under a folder-like prefix ("audit-checkpoints"), sorted. Not for
-   * dataset folders with thousands of files: meant for small labgate-owned folders.
-   */
-  list(prefix: string): Promise<string[]>;
   /** Bytes that can still be written, or null where the backend cannot tell (object storage). */
   freeBytes(): Promise<number | null>;
+  /** Every stored key under `prefix` (a folder, ending in "/") with its size; in no particular order. */
+  list(prefix: string): Promise<{ key: string; size: number }[]>;
 };
 
 // Keys are chosen by labgate (ids, fixed words, and dataset paths taken from PhysioNet's manifest
@@ -47,4 +44,16 @@ export function isStorageKey(key: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Keys of the files directly under `folder` ("audit-checkpoints"), sorted; a put's dot-named
+ * temporaries and anything deeper are left out. For small labgate-owned folders.
+ */
+export async function listFolderKeys(storage: FileStorage, folder: string): Promise<string[]> {
+  const base = `${folder.replace(/\/+$/, "")}/`;
+  return (await storage.list(base))
+    .map((o) => o.key)
+    .filter((key) => key.startsWith(base) && !key.slice(base.length).includes("/") && isStorageKey(key))
+    .sort();
 }

@@ -123,20 +123,29 @@ export function createLocalStorage(opts: { root: string }): FileStorage {
       }
       return createReadStream(/*turbopackIgnore: true*/ filePath, range ? { start: range.start, end: range.end } : {});
     },
-    async list(prefix) {
-      try {
-        const entries = await readdir(resolveKey(root, prefix), { withFileTypes: true });
-        // Dot-named files are temporaries of put(); no storage key names them.
-        return entries.filter((e) => e.isFile() && !e.name.startsWith(".")).map((e) => `${prefix}/${e.name}`).sort();
-      } catch (e) {
-        if (isMissing(e)) return [];
-        throw e;
-      }
-    },
     async freeBytes() {
       await mkdir(root, { recursive: true });
       const info = await statfs(root);
       return Number(info.bavail) * Number(info.bsize);
+    },
+    async list(prefix) {
+      const dir = resolveKey(root, prefix.replace(/\/+$/, ""));
+      const found: { key: string; size: number }[] = [];
+      let entries;
+      try {
+        entries = await readdir(/*turbopackIgnore: true*/ dir, { recursive: true, withFileTypes: true });
+      } catch (e) {
+        if (isMissing(e)) return found;
+        throw e;
+      }
+      for (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const full = path.join(entry.parentPath, entry.name);
+        // Dot-named temporaries of an interrupted put are listed too: they hold the same bytes.
+        const key = path.relative(root, full).split(path.sep).join("/");
+        found.push({ key, size: (await stat(/*turbopackIgnore: true*/ full)).size });
+      }
+      return found;
     },
   };
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { assertStorageKey, type FileStorage } from "./file-storage";
 
 export type S3StorageOptions = {
@@ -85,23 +85,32 @@ export function createS3Storage(opts: S3StorageOptions): FileStorage {
         throw e;
       }
     },
-    async list(prefix) {
-      const folder = `${objectKey(prefix)}/`;
-      const keys: string[] = [];
-      let ContinuationToken: string | undefined;
-      do {
-        // No Delimiter: some S3-compatible stores mis-sign an encoded "/" in the query; filtered here instead.
-        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: folder, ContinuationToken }));
-        for (const o of out.Contents ?? []) {
-          const name = o.Key?.slice(folder.length);
-          if (name && !name.includes("/")) keys.push(`${prefix}/${name}`);
-        }
-        ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
-      } while (ContinuationToken);
-      return keys.sort();
-    },
     async freeBytes() {
       return null;
+    },
+    async list(prefix) {
+      const found: { key: string; size: number }[] = [];
+      const base = opts.prefix ?? "";
+      // ListObjects (v1, with markers) rather than v2: every S3-compatible store answers it alike.
+      let Marker: string | undefined;
+      do {
+        const command = new ListObjectsCommand({ Bucket, Prefix: `${base}${prefix}`, Marker });
+        // The SDK addresses the bucket as "/bucket/"; some stores (s3rver, the tests' stand-in) sign
+        // it as "/bucket" and refuse the signature. Both name the same bucket on every S3 store.
+        command.middlewareStack.add(
+          (next) => (args) => {
+            const request = args.request as { path?: string };
+            if (request.path === `/${Bucket}/`) request.path = `/${Bucket}`;
+            return next(args);
+          },
+          { step: "build" },
+        );
+        const out = await client.send(command);
+        const keys = (out.Contents ?? []).filter((o) => o.Key);
+        for (const o of keys) found.push({ key: o.Key!.slice(base.length), size: Number(o.Size ?? 0) });
+        Marker = out.IsTruncated ? (out.NextMarker ?? keys.at(-1)?.Key) : undefined;
+      } while (Marker);
+      return found;
     },
   };
 }

@@ -19,18 +19,28 @@ export function thumbnailCacheDir(): string {
   return path.join(path.resolve(getEnv().LABGATE_STORAGE_DIR), ".labgate-cache", "thumbnails");
 }
 
+/**
+ * Where the thumbnail of one image file version is cached. One folder per dataset version, so the
+ * destruction of a copy (lib/retention) removes every thumbnail of it, stale ones included; the
+ * folderless layout is what thumbnails made before had (retention finds those by key).
+ */
+export function thumbnailFileFor(opts: { filePath: string; size: number; mtimeMs: number; datasetId?: string; cacheDir?: string }): { key: string; file: string } {
+  // A changed file (new size or time) gets a new key, so a stale thumbnail is never shown.
+  const key = createHash("sha256").update(JSON.stringify([RENDER_VERSION, THUMBNAIL_SIZE, opts.filePath, opts.size, opts.mtimeMs])).digest("hex");
+  const root = opts.cacheDir ?? thumbnailCacheDir();
+  return { key, file: path.join(opts.datasetId ? path.join(root, opts.datasetId) : root, key.slice(0, 2), `${key}.jpg`) };
+}
+
 export type ThumbnailResult = { ok: true; bytes: Buffer; cached: boolean } | { ok: false; reason: string };
 
 const inFlight = new Map<string, Promise<Buffer>>();
 const limit = createLimiter(RENDERS_AT_ONCE);
 
 /** The thumbnail of an image file, from the cache or rendered (once, however many ask at the same time). */
-export async function getThumbnail(opts: { image: LocatedImage; cacheDir?: string }): Promise<ThumbnailResult> {
+export async function getThumbnail(opts: { image: LocatedImage; datasetId?: string; cacheDir?: string }): Promise<ThumbnailResult> {
   const { image } = opts;
   const info = await stat(/*turbopackIgnore: true*/ image.filePath);
-  // A changed file (new size or time) gets a new key, so a stale thumbnail is never shown.
-  const key = createHash("sha256").update(JSON.stringify([RENDER_VERSION, THUMBNAIL_SIZE, image.filePath, info.size, info.mtimeMs])).digest("hex");
-  const file = path.join(opts.cacheDir ?? thumbnailCacheDir(), key.slice(0, 2), `${key}.jpg`);
+  const { key, file } = thumbnailFileFor({ filePath: image.filePath, size: info.size, mtimeMs: info.mtimeMs, datasetId: opts.datasetId, cacheDir: opts.cacheDir });
   const hit = await readFile(/*turbopackIgnore: true*/ file).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return null;
     throw e;

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { text } from "node:stream/consumers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FileStorage } from "@/lib/storage/file-storage";
+import { listFolderKeys, type FileStorage } from "@/lib/storage/file-storage";
 import { createLocalStorage } from "@/lib/storage/local-storage";
 import { createS3Storage } from "@/lib/storage/s3-storage";
 
@@ -66,12 +66,13 @@ describe.each(["local", "s3"])("%s storage", (name) => {
 
   it("lists the files directly under a prefix, sorted, and nothing for a missing one", async () => {
     const storage = backends[name]!();
-    expect(await storage.list("listed")).toEqual([]);
+    expect(await listFolderKeys(storage, "listed")).toEqual([]);
     await storage.put("listed/b.json", Buffer.from("b"));
     await storage.put("listed/a.json", Buffer.from("a"));
     await storage.put("listed/deeper/c.json", Buffer.from("c"));
     await storage.put("listed-not/d.json", Buffer.from("d"));
-    expect(await storage.list("listed")).toEqual(["listed/a.json", "listed/b.json"]);
+    expect(await listFolderKeys(storage, "listed")).toEqual(["listed/a.json", "listed/b.json"]);
+    expect((await storage.list("listed/")).map((o) => o.key).sort()).toEqual(["listed/a.json", "listed/b.json", "listed/deeper/c.json"]);
   });
 
   it("refuses keys that could leave the storage", async () => {

@@ -14,7 +14,7 @@ const NO_STORE = { "cache-control": "no-store, private", pragma: "no-cache", var
 export const GET = route<"dataset", undefined, { slug: string; version: string; dicomId: string }>({ access: "dataset" }, async ({ user, dataset, params, ip }) => {
   if (!DICOM_ID_PATTERN.test(params.dicomId)) throw new AppError("bad_request", "That is not a DICOM id (five groups of hex digits separated by dashes).");
   const image = await locateImage({ datasetId: dataset.id, dicomId: params.dicomId });
-  const thumbnail = image ? await getThumbnail({ image }) : null;
+  const thumbnail = image ? await getThumbnail({ image, datasetId: dataset.id }) : null;
   // Written before the first byte leaves, like the image route's row.
   await recordAudit(getDb(), {
     action: "image.thumbnail",
