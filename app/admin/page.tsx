@@ -37,7 +37,7 @@ export default async function AdminPage() {
         </p>
         <p>
           Audit log: {o.auditHead ? <>row {o.auditHead.id}, head <code>{o.auditHead.hash.slice(0, 16)}…</code> at {o.auditHead.at.toISOString()}</> : "empty"} —{" "}
-          <Link href="/audit">read it</Link>; the doctor verifies the whole chain.
+          <Link href="/audit">read it</Link>; the doctor verifies the whole chain and its checkpoints.
         </p>
       </section>
       <section className="card" aria-labelledby="versions-heading">
@@ -48,9 +48,9 @@ export default async function AdminPage() {
             {o.versions.map((v) => (
               <tr key={`${v.slug}/${v.version}`}>
                 <td>{v.slug} {v.version}</td>
-                <td>{day(v.addedAt)}</td>
+                <td>{day(v.heldSince)}</td>
                 <td>{v.retentionDays === null ? <span className="muted">not set</span> : `${v.retentionDays} days`}</td>
-                <td>{v.dueAt ? day(v.dueAt) : "—"}</td>
+                <td>{v.dueAt ? day(v.dueAt) : "—"}{v.open ? ` (destruction ${v.open.status})` : ""}</td>
               </tr>
             ))}
             {o.versions.length === 0 && <tr><td colSpan={4} className="muted">The lab holds no dataset version yet (Settings).</td></tr>}

@@ -51,7 +51,7 @@ function oidcProvider() {
 // Who opened a session, for the person's sessions page; read from the request next-auth is serving.
 async function requestMeta(): Promise<{ ip: string | null; userAgent: string | null }> {
   const h = await headers();
-  return { ip: clientIp({ headers: Object.fromEntries(h.entries()) }), userAgent: h.get("user-agent") };
+  return { ip: clientIp(h), userAgent: h.get("user-agent") };
 }
 
 /**

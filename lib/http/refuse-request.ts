@@ -4,9 +4,9 @@ import { NextResponse, type NextRequest } from "next/server";
 import { recordAudit } from "@/lib/audit/record";
 import { authOptions } from "@/lib/auth/options";
 import { getDb } from "@/lib/db/client";
-import { findActiveSessionUser } from "@/lib/users/sign-in";
+import { findSessionUser } from "@/lib/auth/sessions";
 import { isStorableText, unstorableSearchParam } from "@/lib/validation";
-import { clientIp } from "./route";
+import { clientIp } from "./client-ip";
 
 // Requests no route can answer: a path with an invalid percent-escape makes Next's own router throw
 // (a bare 500 before any page or handler runs), and a NUL in the path or query reaches PostgreSQL
@@ -43,8 +43,8 @@ function readable(segment: string): string {
 async function requestUser(req: NextRequest) {
   const options = authOptions();
   const token = await getToken({ req, secret: options.secret ?? process.env.NEXTAUTH_SECRET, cookieName: options.cookies?.sessionToken?.name });
-  if (typeof token?.uid !== "string" || typeof token.sv !== "number") return null;
-  return findActiveSessionUser({ userId: token.uid, sessionVersion: token.sv });
+  if (typeof token?.uid !== "string" || typeof token.sid !== "string") return null;
+  return findSessionUser({ userId: token.uid, sessionId: token.sid });
 }
 
 export async function refuseMalformedRequest(req: NextRequest, reason: string): Promise<NextResponse> {
@@ -59,7 +59,7 @@ export async function refuseMalformedRequest(req: NextRequest, reason: string): 
       outcome: "denied",
       labId: user?.labId ?? null,
       actor: user,
-      ip: clientIp(req),
+      ip: clientIp(req.headers),
       target: { type: "request_path", id: raw },
       details: { method: req.method, reason, ...(ds ? { dataset: `${readable(ds[1]!)}/${readable(ds[2]!)}` } : {}) },
     });

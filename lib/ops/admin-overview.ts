@@ -4,10 +4,8 @@ import { auditLog, labs } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
 import { labUsage } from "@/lib/downloads/usage";
 import { getEnv, oidcConfigured } from "@/lib/env";
-import { listLabDatasetSettings } from "@/lib/settings/lab-datasets";
+import { listHeldVersions } from "@/lib/retention/held-versions";
 import { queueDepth, workerStatus } from "./heartbeat";
-
-const DAY_MS = 86_400_000;
 
 /** What the admin page shows, read in one go; nothing here runs a check that can hang (see doctor). */
 export async function adminOverview(opts: { labId: string }) {
@@ -18,7 +16,7 @@ export async function adminOverview(opts: { labId: string }) {
     labUsage(db, opts.labId),
     workerStatus(db),
     queueDepth(db),
-    listLabDatasetSettings(opts.labId),
+    listHeldVersions(db, { labId: opts.labId, now: new Date() }),
     db.select({ id: auditLog.id, hash: auditLog.hash, at: auditLog.at }).from(auditLog).orderBy(desc(auditLog.id)).limit(1),
   ]);
   return {
@@ -29,12 +27,6 @@ export async function adminOverview(opts: { labId: string }) {
     workers,
     queued,
     auditHead: head ?? null,
-    versions: held.map((d) => ({
-      slug: d.slug,
-      version: d.version,
-      addedAt: d.addedAt,
-      retentionDays: d.retentionDays,
-      dueAt: d.retentionDays === null ? null : new Date(d.addedAt.getTime() + d.retentionDays * DAY_MS),
-    })),
+    versions: held,
   };
 }
