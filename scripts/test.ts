@@ -64,6 +64,14 @@ async function main(): Promise<number> {
     if (buildOk) {
       const e2eOk = run("end-to-end (playwright, chromium)", [bin("@playwright/test/cli.js"), "test"], { ...base, DATABASE_URL: e2eDb, CHROMIUM_PATH: chromium });
       steps.push(["e2e", countPlaywright("test-results/e2e.json") === 0 && e2eOk]);
+      // The chain must still hold after everything the suite did to the app, concurrency included:
+      // the README's two commands, as written, on the end-to-end database and its lab storage.
+      const auditEnv = { ...base, DATABASE_URL: e2eDb, LABGATE_STORAGE_DIR: path.resolve("test-results/e2e-storage") };
+      const npm = (script: string) => {
+        console.log(`\n── npm run ${script} (end-to-end database) ──`);
+        return spawnSync("npm", ["run", script], { stdio: "inherit", env: auditEnv }).status === 0;
+      };
+      steps.push(["audit", npm("audit:checkpoint") && npm("audit:verify")]);
     }
   } finally {
     await dropDatabase(unitDb).catch(() => {});
@@ -72,8 +80,8 @@ async function main(): Promise<number> {
   }
   const failedSteps = steps.filter(([, ok]) => !ok).map(([name]) => name);
   console.log(`\nsteps: ${steps.map(([n, ok]) => `${n} ${ok ? "ok" : "FAILED"}`).join(", ")}`);
-  // Steps without test counts (lint, typecheck, build) count as one failure each when they fail.
-  const stepFailures = failedSteps.filter((s) => ["lint", "typecheck", "build"].includes(s)).length;
+  // Steps without test counts (lint, typecheck, build, audit) count as one failure each when they fail.
+  const stepFailures = failedSteps.filter((s) => ["lint", "typecheck", "build", "audit"].includes(s)).length;
   console.log(`${totals.passed} passed, ${totals.failed + stepFailures} failed, ${totals.skipped} skipped`);
   return failedSteps.length === 0 ? 0 : 1;
 }

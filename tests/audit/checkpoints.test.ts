@@ -13,7 +13,7 @@ import { writeAuditCheckpoint } from "@/lib/audit/checkpoint-write";
 import { recordAudit } from "@/lib/audit/record";
 import { verifyAuditLog } from "@/lib/audit/verify";
 import type { Db } from "@/lib/db/client";
-import type { FileStorage } from "@/lib/storage/file-storage";
+import { listFolderKeys, type FileStorage } from "@/lib/storage/file-storage";
 import { createLocalStorage } from "@/lib/storage/local-storage";
 import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/database";
 
@@ -103,7 +103,7 @@ describe("signed audit checkpoints", () => {
     expect(rows.rows.map((r) => Number(r.id))).toEqual([6, 10]);
     expect(rows.rows[1].hash).toBe(second.headHash);
     expect(rows.rows[0].details).toMatchObject({ keyFingerprint: key.fingerprint });
-    expect(await lab.storage.list("audit-checkpoints")).toEqual([checkpointKey(6), checkpointKey(10)]);
+    expect(await listFolderKeys(lab.storage, "audit-checkpoints")).toEqual([checkpointKey(6), checkpointKey(10)]);
     const report = await verify(lab);
     expect(report).toMatchObject({ ok: true, chain: { ok: true, checked: 10, checkpoints: 2 }, badCheckpoints: [], latest: { lastId: 10 } });
   });
