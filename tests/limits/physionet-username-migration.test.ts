@@ -7,7 +7,6 @@ import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { expect, inject, it } from "vitest";
 import * as schema from "@/db/schema";
-import { createLab, createUser } from "@/lib/factories";
 import { dropDatabase, ensureDatabase } from "@/scripts/lib/database";
 
 // Migration 0011 makes PhysioNet usernames unique case-blind. An installation may already hold links
@@ -30,8 +29,11 @@ it("keeps the earliest link of a username held in several cases, and then refuse
     const db = drizzle(pool, { schema });
     await migrate(db, { migrationsFolder: dir });
 
-    const lab = await createLab(db);
-    const users = await Promise.all([0, 1, 2, 3].map(() => createUser(db, { labId: lab.id, password: null })));
+    // Plain SQL: the factories write today's schema, which this database does not have yet.
+    const lab = (await pool.query<{ id: string }>("insert into labs (name, slug) values ('Migration lab', $1) returning id", [`mig-${Date.now()}`])).rows[0]!;
+    const users = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => (await pool.query<{ id: string }>("insert into users (lab_id, email, name) values ($1, $2, $3) returning id", [lab.id, `mig-${i}-${Date.now()}@example.org`, `Member ${i}`])).rows[0]!),
+    );
     const link = (i: number, username: string, createdAt: string) =>
       pool.query("insert into physionet_accounts (user_id, lab_id, username, created_at, updated_at) values ($1, $2, $3, $4, $4)", [users[i]!.id, lab.id, username, createdAt]);
     await link(0, "Ana-Souza", "2025-03-01T00:00:00Z");

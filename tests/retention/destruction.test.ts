@@ -13,6 +13,11 @@ const storageDir = path.join(tmp, "storage");
 process.env.LABGATE_STORAGE_DIR = storageDir;
 process.env.LABGATE_DOWNLOAD_STAGING_DIR = path.join(tmp, "staging");
 
+// The held version is the real mimic-cxr 2.0.0 (support.ts): in a database of its own, no other lab
+// holds it, so a destruction takes the whole copy.
+const { isolatedDatabaseForFile } = await import("../support/isolated-database");
+isolatedDatabaseForFile();
+
 const { accessGrants, auditLog, datasetDestructions, labDatasets, mimicCohorts, mimicImports, storedFiles } = await import("@/db/schema");
 const { getDb } = await import("@/lib/db/client");
 const { createLocalStorage } = await import("@/lib/storage/local-storage");
@@ -155,6 +160,6 @@ describe("four eyes and refusals", () => {
     const outcomes = await Promise.all(Array.from({ length: 4 }, () => runDestruction({ destructionId: id, storage: local })));
     expect(outcomes.filter((o) => o.outcome === "destroyed")).toHaveLength(1);
     expect((await auditActions(lab.labId)).filter((r) => r.action === "dataset.destroyed")).toHaveLength(1);
-    expect(await getDb().select().from(datasetDestructions).where(eq(datasetDestructions.datasetId, lab.datasetId))).toHaveLength(1);
+    expect(await getDb().select().from(datasetDestructions).where(and(eq(datasetDestructions.labId, lab.labId), eq(datasetDestructions.datasetId, lab.datasetId)))).toHaveLength(1);
   });
 });

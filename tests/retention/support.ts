@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { datasets, downloadJobs, labDatasets, mimicCohorts, storedFiles } from "@/db/schema";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
@@ -48,11 +48,10 @@ async function walk(dir: string): Promise<string[]> {
 export async function heldVersion(opts: { storage: FileStorage; storageDir: string; srcDir: string; importFrom: "storage" | "copy" }): Promise<HeldLab> {
   const db = getDb();
   const lab = await createLab(db);
-  const ref = { slug: "mimic-cxr", version: `7.${Math.floor(Math.random() * 1e6)}.${Math.floor(Math.random() * 1e6)}` };
-  const [ds] = await db
-    .insert(datasets)
-    .values({ slug: ref.slug, version: ref.version, title: "MIMIC-CXR (test copy)", accessPolicy: "credentialed", requiredTrainingTypes: ["citi-data-or-specimens"], duaName: "PhysioNet Credentialed Health Data Use Agreement", duaVersion: "1.5.0" })
-    .returning();
+  // The real version, so the importer takes the files as what they are (it refuses files whose
+  // folder names another version); the test file has a database of its own, so no other lab holds it.
+  const ref = { slug: "mimic-cxr", version: "2.0.0" };
+  const [ds] = await db.select().from(datasets).where(and(eq(datasets.slug, ref.slug), eq(datasets.version, ref.version)));
   await db.insert(labDatasets).values({ labId: lab.id, datasetId: ds!.id, retentionDays: 365, addedAt: new Date(Date.now() - 400 * DAY_MS) });
   const steward = await person(lab.id, "steward");
   const steward2 = await person(lab.id, "steward");
