@@ -41,7 +41,8 @@ function runScript(script: string) {
 }
 const auditVerify = () => runScript("scripts/audit-verify.ts");
 
-describe("npm run audit:verify", () => {
+// Each CLI run starts a Node process with tsx: seconds each on a busy machine.
+describe("npm run audit:verify", { timeout: 180_000 }, () => {
   it("passes on an intact chain and names the first row altered directly in SQL", async () => {
     const db = drizzle(pool, { schema });
     const lab = await createLab(db);

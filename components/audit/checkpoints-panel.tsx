@@ -3,7 +3,20 @@ import { listLatestCheckpoints } from "@/lib/audit/checkpoint-status";
 // Shown to stewards on the audit page: the chain's signed anchors in lab storage. Rendered inside a
 // page that already required the steward role.
 export async function CheckpointsPanel() {
-  const { fingerprint, total, checkpoints } = await listLatestCheckpoints({ limit: 5 });
+  // Lab storage being unreachable must not hide the audit log itself.
+  const listed = await listLatestCheckpoints({ limit: 5 }).catch((e: unknown) => {
+    console.error(`labgate: audit checkpoints could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  });
+  if (!listed) {
+    return (
+      <div className="card" data-testid="audit-checkpoints">
+        <h2>Signed checkpoints</h2>
+        <p className="muted">Lab storage could not be read, so the checkpoints cannot be shown now. <code>npm run audit:verify</code> checks them.</p>
+      </div>
+    );
+  }
+  const { fingerprint, total, checkpoints } = listed;
   return (
     <div className="card" data-testid="audit-checkpoints">
       <h2>Signed checkpoints</h2>
