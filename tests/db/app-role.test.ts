@@ -165,7 +165,8 @@ describe("what the app does at run time, as the app role", () => {
     const cxr = writeMini(path.join(root, "cxr"), await miniCxrFiles(fewer));
     const again = runImportCli({ dir: cxr, slug: "mimic-cxr", version: "2.0.0", databaseUrl: db.url(), quiet: true });
     expect(again.ok, again.output).toBe(true);
-  });
+    // Two CLI processes, each starting tsx, migrating and importing: well over the default on a busy machine.
+  }, 180_000);
 
   it("runs pg-boss: starts, creates a queue (a partition of its own) and works a job", async () => {
     const name = `test-app-role-${Date.now()}`;
