@@ -100,10 +100,12 @@ const INVALID_LINK = "This invite link is not valid. Check that you copied the w
 export async function acceptInvite(opts: { token: string; name: string; password: string; ip: string | null }) {
   const limits = opts.ip ? [{ rule: RULES.inviteIp, subject: opts.ip }] : [];
   await enforceRateLimits(limits, { ip: opts.ip, details: { reason: "invalid invite links" } });
-  const [found] = await getDb().select({ id: invites.id }).from(invites).where(eq(invites.tokenHash, tokenHash(opts.token))).limit(1);
+  const [found] = await getDb().select().from(invites).where(eq(invites.tokenHash, tokenHash(opts.token))).limit(1);
   if (!found) throw new AppError("not_found", INVALID_LINK);
   // A real link (even a used or expired one) is not guessing.
   await refundRateLimits(limits);
+  const seen = stateOf(found);
+  if (seen !== "pending") throw new AppError("gone", REFUSAL[seen]);
   const passwordHash = await hashPassword(opts.password);
   return getDb().transaction(async (tx) => {
     const [row] = await tx.select().from(invites).where(eq(invites.id, found.id)).for("update");
