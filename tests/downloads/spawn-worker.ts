@@ -7,7 +7,7 @@ const READY = "test worker: running";
  * runs a worker) and resolves once it has taken over orphaned jobs and is polling. Every line it
  * prints goes to `log`; a worker that exits or stays silent for `startTimeoutMs` fails with that log.
  */
-export async function spawnDownloadWorker({ env, log = [], startTimeoutMs = 30_000 }: { env: NodeJS.ProcessEnv; log?: string[]; startTimeoutMs?: number }): Promise<ChildProcess> {
+export async function spawnDownloadWorker({ env, log = [], startTimeoutMs = 90_000 }: { env: NodeJS.ProcessEnv; log?: string[]; startTimeoutMs?: number }): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/downloads/worker-main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => {

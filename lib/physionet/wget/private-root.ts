@@ -100,8 +100,12 @@ export async function startTicks(pid: number): Promise<number | null> {
 async function isAlive(pid: number, ticks: number | null): Promise<boolean> {
   if (pid === process.pid) return ticks === null || ticks === (await startTicks(pid));
   if (await stat("/proc/self").then(() => true, () => false)) {
+    const text = await readFile(`/proc/${pid}/stat`, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" || e.code === "ESRCH" ? null : "unknown"));
+    // Only a process surely gone loses its folder: a read that failed otherwise keeps it.
+    if (text === null) return false;
+    if (text === "unknown") return true;
     const now = await startTicks(pid);
-    return now !== null && (ticks === null || now === ticks);
+    return now === null || ticks === null || now === ticks;
   }
   try {
     process.kill(pid, 0);
