@@ -13,7 +13,7 @@ import { getEnv } from "@/lib/env";
 import { isStorageKey, type FileStorage } from "@/lib/storage/file-storage";
 import { getStorage } from "@/lib/storage/get-storage";
 import { thumbnailCacheDir } from "@/lib/thumbnails/thumbnail-cache";
-import { enumerateVersion, listStorageObjects, storagePrefix } from "./enumerate";
+import { enumerateVersion, storagePrefix } from "./enumerate";
 import { fileListSha256, type ListedFile } from "./file-list";
 
 // The destruction job (docs/decisions/021). Safe to run twice and to resume after a crash: a
@@ -93,7 +93,7 @@ async function destroyLocked(db: Db, storage: FileStorage, id: string): Promise<
     await rm(/*turbopackIgnore: true*/ path.join(thumbnailCacheDir(), d.datasetId), { recursive: true, force: true });
     // Anything that arrived after the list was taken (a transfer finishing late) is listed and removed
     // too; the job fails (and is retried) if anything is still there afterwards.
-    const late = await listStorageObjects(db, { storage, labId: d.labId, datasetId: d.datasetId, ref });
+    const late = (await storage.list(storagePrefix(ref))).map((o) => ({ path: `${storage.kind}:${o.key}`, size: o.size }));
     if (late.length > 0) {
       await db.insert(datasetDestructionFiles).values(late.map((f) => ({ destructionId: id, path: f.path, size: f.size }))).onConflictDoNothing();
       await deleteListed(db, storage, id);

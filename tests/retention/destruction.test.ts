@@ -135,6 +135,24 @@ describe("destroying a held version", () => {
   });
 });
 
+describe("listing lab storage", () => {
+  it("lists every key under a prefix, past S3's 1,000-key page, and nothing outside it", async () => {
+    const prefix = `downloads/list-test/${Date.now()}/`;
+    const keys = Array.from({ length: 1003 }, (_, i) => `${prefix}files/k${String(i).padStart(4, "0")}.txt`);
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => s3.put(k, Buffer.from(k))));
+    await s3.put(`downloads/list-test/other.txt`, Buffer.from("x"));
+    const listed = await s3.list(prefix);
+    expect(listed.map((o) => o.key).sort()).toEqual(keys);
+    expect(listed.every((o) => o.size === o.key.length)).toBe(true);
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => s3.delete(k)));
+    await s3.delete(`downloads/list-test/other.txt`);
+    expect(await s3.list("downloads/list-test/")).toEqual([]);
+    await local.put(`${prefix}a/b.txt`, Buffer.from("abc"));
+    expect(await local.list(prefix)).toEqual([{ key: `${prefix}a/b.txt`, size: 3 }]);
+    await local.delete(`${prefix}a/b.txt`);
+  }, 180_000);
+});
+
 describe("four eyes and refusals", () => {
   it("refuses the requester's own confirmation and a member; of many concurrent confirmations one wins", async () => {
     const lab = await s.heldVersion({ storage: local, storageDir, srcDir: path.join(tmp, "src"), importFrom: "storage" });
