@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
@@ -26,6 +27,11 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <div className="card center-card">
       <h1>Sign in to labgate</h1>
       <LoginForm oidc={oidcConfigured(env) ? { name: env.OIDC_NAME } : null} initialError={error} callbackUrl={callbackUrl} />
+      {env.SMTP_URL && (
+        <p className="small">
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
+      )}
     </div>
   );
 }

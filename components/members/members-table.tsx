@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
 import type { Role } from "@/lib/auth/roles";
+import { ResetLinkButton } from "./reset-link-button";
 
 type Member = { id: string; email: string; name: string; role: Role; status: "active" | "deactivated"; lastSignInAt: string | null };
 const col = createColumnHelper<Member>();
@@ -49,9 +50,12 @@ export function MembersTable({ members, currentUserId, actorRole }: { members: M
       cell: ({ row }) =>
         manageable(row.original) &&
         (row.original.status === "active" ? (
-          <button className="danger" onClick={() => confirm(`Deactivate ${row.original.email}? They are signed out at once.`) && void act(`/api/members/${row.original.id}/status`, { status: "deactivated" }, `${row.original.email} was deactivated and signed out.`)}>
-            Deactivate
-          </button>
+          <>
+            <button className="danger" onClick={() => confirm(`Deactivate ${row.original.email}? They are signed out at once.`) && void act(`/api/members/${row.original.id}/status`, { status: "deactivated" }, `${row.original.email} was deactivated and signed out.`)}>
+              Deactivate
+            </button>
+            {actorRole === "admin" && <ResetLinkButton userId={row.original.id} email={row.original.email} />}
+          </>
         ) : (
           <button className="secondary" onClick={() => void act(`/api/members/${row.original.id}/status`, { status: "active" }, `${row.original.email} was reactivated.`)}>
             Reactivate

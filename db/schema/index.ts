@@ -9,3 +9,4 @@ export * from "./operations";
 export * from "./limits";
 export * from "./sessions";
 export * from "./retention";
+export * from "./password-resets";

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { requireUser, getCurrentSession } from "@/lib/auth/current-user";
 import { listOpenSessions } from "@/lib/auth/sessions";
 import { SessionsTable } from "@/components/auth/sessions-table";
@@ -9,7 +10,7 @@ export default async function SessionsPage() {
   return (
     <>
       <h1>Your sessions</h1>
-      <p className="muted">Every browser signed in to your account. End any you do not recognise; it is signed out at once.</p>
+      <p className="muted">Every browser signed in to your account. End any you do not recognise; it is signed out at once. <Link href="/account/password">Change your password</Link></p>
       <div className="card">
         <SessionsTable
           currentId={current?.sessionId ?? null}
