@@ -62,6 +62,11 @@ describe("npm run backup / restore with the embedded server", () => {
     const pool = new pg.Pool({ connectionString: url, max: 6 });
     const db = drizzle(pool, { schema });
     const lab = await createLab(db);
+
+    // Debian's pg_dump 15 cannot dump this PostgreSQL 18 server: refused by name, before anything is written.
+    const viaDump = await npmRun("backup", ["--to", path.join(work, "dump")], { DATABASE_URL: url, LABGATE_STORAGE_DIR: storageDir });
+    expect(viaDump.out).toMatch(/the server is PostgreSQL 18[.\d]*; pg_dump must be version 18 or newer, but .*pg_dump is 15/);
+    expect(viaDump.code).toBe(1);
     for (let i = 0; i < 30; i++) await recordAudit(db, { action: "test.before", labId: lab.id, details: { i } });
     mkdirSync(storageDir, { recursive: true });
     await createLocalStorage({ root: storageDir }).put("datasets/x/files/one.txt", Buffer.from("one"));
@@ -90,11 +95,16 @@ describe("npm run backup / restore with the embedded server", () => {
     expect(readFileSync(path.join(backupDir, "postgres", "backup_label"), "utf8")).toMatch(/START WAL LOCATION/);
     expect(existsSync(path.join(backupDir, "postgres", "postmaster.pid"))).toBe(false);
     const sourceChain = await chain(url);
+    // A restore refuses while a server answers on the port it would start on, and touches nothing.
+    const restoredDir = path.join(work, "restored");
+    const busy = await npmRun("restore", ["--from", backupDir, "--data-dir", restoredDir, "--port", String(port)], env);
+    expect(busy.code).toBe(1);
+    expect(busy.out).toMatch(/a PostgreSQL server is running on port/);
+    expect(existsSync(restoredDir)).toBe(false);
     await pool.end();
     await server.stop();
 
     // A restore never lands on a data directory in use.
-    const restoredDir = path.join(work, "restored");
     const restorePort = await freePort();
     const refused = await npmRun("restore", ["--from", backupDir, "--data-dir", sourceDir, "--port", String(restorePort)], env);
     expect(refused.code).toBe(1);

@@ -22,7 +22,7 @@ const dbUrl = (suffix: string) => {
   return u.toString();
 };
 const source = dbUrl("bksrc");
-const targets = [dbUrl("bkdst"), dbUrl("bkdst2")];
+const targets = [dbUrl("bkdst"), dbUrl("bkdst2"), dbUrl("bkdst3")];
 const work = mkdtempSync(path.join(os.tmpdir(), "labgate-backup-ext-"));
 const storageDir = path.join(work, "storage");
 const backupDir = path.join(work, "backup");
@@ -120,5 +120,26 @@ describe("npm run backup / restore with DATABASE_URL", () => {
     expect(restore.out).toMatch(/storage MISMATCH: datasets\/demo\/files\/a\.txt: sha256 /);
     expect(restore.out).toMatch(/1 of 4 files do not match/);
     expect(restore.code).toBe(1);
+  });
+
+  it("with --with-storage, copies lab storage's files into the backup and puts them back into empty storage", { timeout: 180_000 }, async () => {
+    const withFiles = path.join(work, "backup-with-storage");
+    const backup = await npmRun("backup", ["--to", withFiles, "--with-storage"], { DATABASE_URL: source, ...storageEnv });
+    expect(backup.code).toBe(0);
+    expect(readFileSync(path.join(withFiles, "storage", "datasets", "demo", "files", "a.txt"), "utf8")).toBe("first fil3");
+
+    // Into storage that already holds files: refused before the database is touched.
+    const onto = await npmRun("restore", ["--from", withFiles, "--with-storage"], { DATABASE_URL: targets[2], ...storageEnv });
+    expect(onto.code).toBe(1);
+    expect(onto.out).toMatch(/lab storage already holds 4 files; restore --with-storage only into empty storage/);
+
+    const emptyStorage = path.join(work, "storage-restored");
+    const restore = await npmRun("restore", ["--from", withFiles, "--with-storage"], { DATABASE_URL: targets[2], LABGATE_STORAGE_BACKEND: "local", LABGATE_STORAGE_DIR: emptyStorage });
+    expect(restore.out).toMatch(/4 files put back into lab storage/);
+    expect(restore.out).toMatch(/storage OK: 4 files match/);
+    // The checkpoint came back with the files and still verifies against the restored chain.
+    expect(restore.out).toMatch(/1 checkpoints verified/);
+    expect(restore.code).toBe(0);
+    expect(readFileSync(path.join(emptyStorage, "datasets", "demo", "files", "sub", "b.bin"))).toEqual(Buffer.alloc(300_000, 7));
   });
 });

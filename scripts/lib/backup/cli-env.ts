@@ -4,12 +4,12 @@ import { canConnect } from "../database";
 import { startEmbeddedPostgres } from "../embedded-postgres";
 import { loadDotEnv, loadKeptAuthSecret } from "../runtime-env";
 
-export type CliOptions = { dir: string; dataDir: string; port: number };
+export type CliOptions = { dir: string; dataDir: string; port: number; withStorage: boolean };
 
-/** `--to DIR` / `--from DIR`, and for the embedded server `--data-dir` (./data/postgres) and `--port` (EMBEDDED_PG_PORT, 54329). */
+/** `--to DIR` / `--from DIR`, `--with-storage` (lab storage's files too), and for the embedded server `--data-dir` (./data/postgres) and `--port` (EMBEDDED_PG_PORT, 54329). */
 export function parseCli(flag: "to" | "from"): CliOptions {
   const { values } = parseArgs({
-    options: { [flag]: { type: "string" }, "data-dir": { type: "string" }, port: { type: "string" } },
+    options: { [flag]: { type: "string" }, "data-dir": { type: "string" }, port: { type: "string" }, "with-storage": { type: "boolean" } },
     strict: true,
   });
   const dir = values[flag] as string | undefined;
@@ -17,7 +17,7 @@ export function parseCli(flag: "to" | "from"): CliOptions {
   loadDotEnv();
   const port = Number((values.port as string | undefined) ?? process.env.EMBEDDED_PG_PORT ?? 54329);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`labgate: --port must be a port number`);
-  return { dir: path.resolve(dir), dataDir: path.resolve((values["data-dir"] as string | undefined) ?? "data/postgres"), port };
+  return { dir: path.resolve(dir), dataDir: path.resolve((values["data-dir"] as string | undefined) ?? "data/postgres"), port, withStorage: values["with-storage"] === true };
 }
 
 /** The embedded server's owner URL on `port`; started here (and stopped by the caller) when it is not running. */

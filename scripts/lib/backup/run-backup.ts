@@ -20,7 +20,7 @@ export type BackupInfo = {
   kind: "embedded" | "external";
   serverVersion: string;
   database: { file: string; files?: number; walSegments?: number; startLsn?: string; stopLsn?: string; tool?: string };
-  storage: { manifest: string; backend: string } & ManifestSummary;
+  storage: { manifest: string; backend: string; copy: string | null } & ManifestSummary;
 };
 
 function labgateVersion(): string {
@@ -47,12 +47,14 @@ async function auditBackup(ownerUrl: string, details: Record<string, unknown>): 
  * pg_dump) and a manifest of lab storage. `ownerUrl` is the owner's connection to the app's
  * database; `dataDir` is set for the embedded server (the server must be running on ownerUrl).
  */
-export async function runBackup(opts: { to: string; ownerUrl: string; dataDir?: string; storage: FileStorage; localStorageDir?: string; log?: (line: string) => void }): Promise<BackupInfo> {
+export async function runBackup(opts: { to: string; ownerUrl: string; dataDir?: string; storage: FileStorage; localStorageDir?: string; withStorage?: boolean; log?: (line: string) => void }): Promise<BackupInfo> {
   const log = opts.log ?? (() => {});
   const to = path.resolve(opts.to);
   await prepareEmptyDir(to, "the backup directory");
   const server = await serverMajor(opts.ownerUrl);
   const kind = opts.dataDir ? "embedded" : "external";
+  // Before anything is recorded: a pg_dump older than the server refuses to run.
+  const dumpTool = opts.dataDir ? null : findPgTool("pg_dump", server);
   // Recorded first, so the backup holds the row saying it was taken.
   await auditBackup(opts.ownerUrl, { kind, to, serverVersion: server.version });
 
@@ -68,15 +70,18 @@ export async function runBackup(opts: { to: string; ownerUrl: string; dataDir?: 
       await client.end();
     }
   } else {
-    const tool = findPgTool("pg_dump", server);
+    const tool = dumpTool!;
     log(`labgate: dumping the database with ${tool} (server PostgreSQL ${server.version})`);
     const r = spawnSync(tool, ["--format=custom", "--file", path.join(to, "database.dump"), "--dbname", opts.ownerUrl], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`labgate: pg_dump failed: ${(r.stderr || r.error?.message || "").trim()}`);
     database = { file: "database.dump", tool };
   }
 
-  log("labgate: hashing lab storage into storage-manifest.jsonl");
-  const summary = await writeStorageManifest(opts.storage, path.join(to, "storage-manifest.jsonl"), opts.localStorageDir);
+  log(`labgate: hashing lab storage into storage-manifest.jsonl${opts.withStorage ? " and copying it into storage/" : ""}`);
+  const summary = await writeStorageManifest(opts.storage, path.join(to, "storage-manifest.jsonl"), {
+    localRoot: opts.localStorageDir,
+    copyTo: opts.withStorage ? path.join(to, "storage") : undefined,
+  });
   const info: BackupInfo = {
     format: BACKUP_FORMAT,
     labgateVersion: labgateVersion(),
@@ -84,7 +89,7 @@ export async function runBackup(opts: { to: string; ownerUrl: string; dataDir?: 
     kind,
     serverVersion: server.version,
     database,
-    storage: { manifest: "storage-manifest.jsonl", backend: opts.storage.kind, ...summary },
+    storage: { manifest: "storage-manifest.jsonl", backend: opts.storage.kind, copy: opts.withStorage ? "storage" : null, ...summary },
   };
   await writeFile(path.join(to, "backup.json"), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   return info;
