@@ -104,8 +104,14 @@ describe("npm run backup / restore with the embedded server", () => {
     await pool.end();
     await server.stop();
 
-    // A restore never lands on a data directory in use.
     const restorePort = await freePort();
+    // With the server stopped, backup starts it for the copy and stops it again.
+    const whileStopped = await npmRun("backup", ["--to", path.join(work, "backup-stopped"), "--data-dir", sourceDir, "--port", String(restorePort)], env);
+    expect(whileStopped.out).toMatch(/backup written to .*embedded PostgreSQL 18/);
+    expect(whileStopped.code).toBe(0);
+    expect(existsSync(path.join(sourceDir, "postmaster.pid"))).toBe(false);
+
+    // A restore never lands on a data directory in use.
     const refused = await npmRun("restore", ["--from", backupDir, "--data-dir", sourceDir, "--port", String(restorePort)], env);
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/is not empty; restore only into an empty or absent one/);
