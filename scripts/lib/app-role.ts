@@ -274,6 +274,11 @@ async function applyGrants(client: pg.Client, opts: { role: string; database: st
     await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${id}`);
 
     await handOverSchema(client, { schema: JOB_SCHEMA, role: opts.role, appOid });
+    // Read-only: the doctor (and the admin page) tell whether the database is migrated.
+    if ((await client.query("select to_regclass('drizzle.__drizzle_migrations') as t")).rows[0]?.t) {
+      await client.query(`GRANT USAGE ON SCHEMA drizzle TO ${id}`);
+      await client.query(`GRANT SELECT ON drizzle.__drizzle_migrations TO ${id}`);
+    }
     await client.query("COMMIT");
   } catch (e) {
     await client.query("ROLLBACK").catch(() => {});
