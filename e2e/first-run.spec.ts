@@ -33,6 +33,15 @@ async function demoPasswordsFail(browser: Browser, baseURL: string) {
   await ctx.close();
 }
 
+async function fillSetupForm(page: import("@playwright/test").Page) {
+  await page.getByLabel("Lab name").fill("Chest Imaging Lab");
+  await page.getByLabel("Institution").fill("Example University");
+  await page.getByLabel("First admin's name").fill("Pat Investigator");
+  await page.getByLabel("First admin's email").fill("pi@example.edu");
+  await page.getByLabel("Admin password").fill("pat-investigator-password");
+  await page.getByLabel("Repeat the password").fill("pat-investigator-password");
+}
+
 async function inviteFromMembersPage(page: import("@playwright/test").Page, email: string, role: "steward" | "member") {
   await page.goto("/members");
   await page.getByLabel("Email", { exact: true }).fill(email);
@@ -56,22 +65,12 @@ test("npm start on a lab's own server seeds no demo, prints a one-time setup lin
     await expect(page.getByRole("heading", { name: "labgate is not set up yet" })).toBeVisible();
     // Without the token the page refuses; the token works once.
     await page.goto("/setup");
-    await page.getByLabel("Lab name").fill("Chest Imaging Lab");
-    await page.getByLabel("Institution").fill("Example University");
-    await page.getByLabel("First admin's name").fill("Pat Investigator");
-    await page.getByLabel("First admin's email").fill("pi@example.edu");
-    await page.getByLabel("Admin password").fill("pat-investigator-password");
-    await page.getByLabel("Repeat the password").fill("pat-investigator-password");
+    await fillSetupForm(page);
     await page.getByLabel(/Setup token/).fill("not-the-printed-token");
     await page.getByRole("button", { name: "Create the lab" }).click();
     await expect(page.getByText("This setup link is not valid any more")).toBeVisible();
     await page.goto(link!.replace(/^http:\/\/localhost:\d+/, app.url));
-    await page.getByLabel("Lab name").fill("Chest Imaging Lab");
-    await page.getByLabel("Institution").fill("Example University");
-    await page.getByLabel("First admin's name").fill("Pat Investigator");
-    await page.getByLabel("First admin's email").fill("pi@example.edu");
-    await page.getByLabel("Admin password").fill("pat-investigator-password");
-    await page.getByLabel("Repeat the password").fill("pat-investigator-password");
+    await fillSetupForm(page);
     await page.getByRole("button", { name: "Create the lab" }).click();
     await expect(page.getByTestId("whoami")).toContainText("pi@example.edu · admin");
     await expect(page.getByTestId("demo-banner")).toHaveCount(0);

@@ -7,7 +7,7 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { enforceRateLimits, refundRateLimits } from "@/lib/limits/enforce";
 import { endSessionsForNewPassword } from "./end-sessions";
-import { PASSWORD_RULES } from "./limits";
+import { RULES } from "@/lib/limits/rules";
 
 type Actor = { id: string; email: string; labId: string };
 
@@ -19,7 +19,7 @@ export const OIDC_ONLY = "Your account signs in through your institution; change
  * Every other session of the person ends; the one that made the change stays signed in.
  */
 export async function changePassword(opts: { actor: Actor; sessionId: string; currentPassword: string; newPassword: string; ip: string | null }) {
-  const limits = [{ rule: PASSWORD_RULES.changeAccount, subject: opts.actor.id }];
+  const limits = [{ rule: RULES.passwordChangeAccount, subject: opts.actor.id }];
   await enforceRateLimits(limits, { labId: opts.actor.labId, actor: opts.actor, ip: opts.ip });
   const [row] = await getDb().select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, opts.actor.id)).limit(1);
   if (!row?.passwordHash) {

@@ -12,7 +12,7 @@ import { AppError } from "@/lib/http/errors";
 import { enforceRateLimits, refundRateLimits } from "@/lib/limits/enforce";
 import { createMailer, describeMailError } from "@/lib/notifications/mailer";
 import { endSessionsForNewPassword } from "./end-sessions";
-import { PASSWORD_RULES } from "./limits";
+import { RULES } from "@/lib/limits/rules";
 
 // A mailed link is short-lived: it sits in a mailbox. An admin's link is handed over in person or
 // by chat, often the next morning (decision 022).
@@ -77,7 +77,7 @@ export async function issueResetLink(opts: { actor: { id: string; email: string;
  */
 export async function admitResetRequest(opts: { email: string; ip: string | null }) {
   const email = opts.email.toLowerCase();
-  await enforceRateLimits([...(opts.ip ? [{ rule: PASSWORD_RULES.resetIp, subject: opts.ip }] : []), { rule: PASSWORD_RULES.resetEmail, subject: email }], { actorEmail: email, ip: opts.ip });
+  await enforceRateLimits([...(opts.ip ? [{ rule: RULES.passwordResetIp, subject: opts.ip }] : []), { rule: RULES.passwordResetEmail, subject: email }], { actorEmail: email, ip: opts.ip });
 }
 
 /**
@@ -139,7 +139,7 @@ export async function describeResetLink(token: string): Promise<{ email: string 
  * succeeds. Every session of the person ends, and their other open links stop working.
  */
 export async function completeReset(opts: { token: string; password: string; ip: string | null }) {
-  const limits = opts.ip ? [{ rule: PASSWORD_RULES.resetLinkIp, subject: opts.ip }] : [];
+  const limits = opts.ip ? [{ rule: RULES.passwordResetLinkIp, subject: opts.ip }] : [];
   await enforceRateLimits(limits, { ip: opts.ip, details: { reason: "invalid reset links" } });
   const [found] = await getDb().select({ id: passwordResets.id }).from(passwordResets).where(eq(passwordResets.tokenHash, tokenHash(opts.token))).limit(1);
   if (!found) throw new AppError("gone", INVALID_RESET_LINK);

@@ -20,6 +20,14 @@ export const RULES = {
   // against PhysioNet accounts, nor get the lab's members locked out there.
   verifyMember: { name: "physionet_verify.member", action: "physionet_verify", what: "unsuccessful PhysioNet checks", limit: 10, windowSeconds: 15 * MINUTES, maxBlockSeconds: 60 * MINUTES },
   verifyUsername: { name: "physionet_verify.username", action: "physionet_verify", what: "unsuccessful PhysioNet checks for this PhysioNet account", limit: 10, windowSeconds: 15 * MINUTES, maxBlockSeconds: 60 * MINUTES },
+  // Wrong current passwords per account: a stolen session must not become a password-guessing oracle.
+  passwordChangeAccount: { name: "password_change.account", action: "password_change", what: "wrong current passwords", limit: 5, windowSeconds: 15 * MINUTES, maxBlockSeconds: 60 * MINUTES },
+  // Reset mails per typed email, whether or not an account uses it (a refusal reveals nothing),
+  // so nobody can flood a person's mailbox through labgate.
+  passwordResetEmail: { name: "password_reset_request.email", action: "password_reset_request", what: "password reset requests for this email", limit: 3, windowSeconds: 60 * MINUTES, maxBlockSeconds: 60 * MINUTES },
+  passwordResetIp: { name: "password_reset_request.ip", action: "password_reset_request", what: "password reset requests from your network address", limit: 20, windowSeconds: 60 * MINUTES, maxBlockSeconds: 60 * MINUTES },
+  // Reset links carry 256 random bits; like invite links, the limit keeps guessers from costing us work.
+  passwordResetLinkIp: { name: "password_reset.ip", action: "password_reset", what: "invalid reset links from your network address", limit: 20, windowSeconds: 15 * MINUTES, maxBlockSeconds: 60 * MINUTES },
 } satisfies Record<string, NamedRule>;
 
 /** The key a rule counts under: its name and the subject (email, address, member id, username). */
