@@ -7,6 +7,7 @@ test("the admin page shows the lab, operations and held versions, and the doctor
   await expect(page.getByTestId("admin-operations")).toContainText("Lab storage: directory");
   await expect(page.getByTestId("admin-worker")).toContainText("Background worker:");
   await expect(page.getByTestId("admin-versions").locator("tbody tr")).toHaveCount(2);
+  await expect(page.getByTestId("audit-checkpoints").getByTestId("checkpoint-key")).toHaveText(/^ed25519:[0-9a-f]{16}$/);
   await page.getByRole("link", { name: "Run every check (doctor)" }).click();
   const checks = page.getByTestId("doctor-checks");
   for (const name of ["database", "lab storage", "GNU wget", "PhysioNet", "mail (SMTP)", "institution sign-in (OIDC)", "background worker", "audit chain"]) {

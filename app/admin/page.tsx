@@ -2,6 +2,7 @@ import Link from "next/link";
 import { requireRole } from "@/lib/auth/current-user";
 import { formatBytes } from "@/lib/downloads/format";
 import { adminOverview } from "@/lib/ops/admin-overview";
+import { CheckpointsPanel } from "@/components/audit/checkpoints-panel";
 
 export const metadata = { title: "Admin · labgate" };
 
@@ -40,6 +41,7 @@ export default async function AdminPage() {
           <Link href="/audit">read it</Link>; the doctor verifies the whole chain and its checkpoints.
         </p>
       </section>
+      <CheckpointsPanel />
       <section className="card" aria-labelledby="versions-heading">
         <h2 id="versions-heading">Dataset versions held</h2>
         <table data-testid="admin-versions">
