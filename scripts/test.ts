@@ -3,7 +3,7 @@
  * production build, and the Playwright suite in Chromium against it (another fresh database).
  * Ends with one summary line "N passed, N failed".
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { ensureChromium } from "./lib/chromium";
@@ -17,6 +17,18 @@ function run(label: string, args: string[], env: NodeJS.ProcessEnv = process.env
   console.log(`\n── ${label} ──`);
   const r = spawnSync(process.execPath, args, { stdio: "inherit", env });
   return r.status === 0;
+}
+
+/** run(), keeping what the child printed as well (live on our output too). */
+function runTee(label: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ok: boolean; output: string }> {
+  console.log(`\n── ${label} ──`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ["inherit", "pipe", "pipe"], env });
+    let output = "";
+    child.stdout.on("data", (b: Buffer) => (process.stdout.write(b), (output += b.toString())));
+    child.stderr.on("data", (b: Buffer) => (process.stderr.write(b), (output += b.toString())));
+    child.on("close", (code) => resolve({ ok: code === 0, output }));
+  });
 }
 
 /** Adds a run's report to the totals; returns how many of its tests failed. */
@@ -55,9 +67,18 @@ async function main(): Promise<number> {
       await runMigrations(db);
     }
     const base = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXTAUTH_SECRET: "test-secret-test-secret-test-secret-0123" };
-    const vitestOk = run("unit + integration (vitest)", [bin("vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest.json"], { ...base, LABGATE_TEST_DATABASE_URL: unitDb });
+    const vitest = await runTee("unit + integration (vitest)", [bin("vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest.json"], { ...base, LABGATE_TEST_DATABASE_URL: unitDb });
+    const vitestOk = vitest.ok;
     // The report decides too: a child's exit code was once forced to 0 by a dependency's exit hook.
-    steps.push(["vitest", countVitest("test-results/vitest.json") === 0 && vitestOk]);
+    const vitestFailed = countVitest("test-results/vitest.json");
+    // Vitest also fails a run for errors outside any test (an unhandled rejection, a crashed fork):
+    // say so at the end, where a CI log's tail shows it, and the first lines of what it printed.
+    if (!vitestOk && vitestFailed === 0) {
+      const plain = vitest.output.replace(/\x1b\[[0-9;]*m/g, "");
+      const at = plain.search(/Unhandled (Errors|Rejection)|Error: /);
+      console.log(`\nvitest: every test passed, but the run failed on an error outside the tests:\n${at >= 0 ? plain.slice(at, at + 3000) : plain.slice(-3000)}`);
+    }
+    steps.push(["vitest", vitestFailed === 0 && vitestOk]);
 
     const buildOk = run("build (next build)", [bin("next/dist/bin/next"), "build"], { ...base, NODE_ENV: "production" });
     steps.push(["build", buildOk]);
