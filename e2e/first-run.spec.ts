@@ -78,7 +78,7 @@ test("npm start on a lab's own server seeds no demo, prints a one-time setup lin
     await inviteFromMembersPage(page, "member@example.edu", "member");
     // The page is gone once a user exists.
     expect((await page.request.get("/setup")).status()).toBe(404);
-    const cookies = (await ctx.cookies()).filter((c) => c.name.includes("session-token"));
+    const cookies = (await ctx.cookies()).filter((c) => c.name.endsWith("labgate.session"));
     expect(cookies.length).toBeGreaterThan(0);
     await ctx.close();
 
@@ -93,7 +93,7 @@ test("npm start on a lab's own server seeds no demo, prints a one-time setup lin
     expect(requests.filter((l) => l.route === "/members").every((l) => l.userId === adminId)).toBe(true);
     expect(requests.filter((l) => l.route === "/members").length).toBeGreaterThanOrEqual(2);
     expect(new Set(requests.map((l) => l.reqId)).size).toBe(requests.length);
-    await app.waitFor(/"msg":"job"[^\n]*"job":"audit-checkpoint"/);
+    await app.waitFor(/"service":"worker","job":"audit-checkpoint"[^\n]*"ok":true[^\n]*"msg":"job"/);
     const jsonText = logLines.map((l) => JSON.stringify(l)).join("\n");
     for (const secret of [setupToken, "pat-investigator-password", ...cookies.map((c) => c.value)]) expect(jsonText).not.toContain(secret);
     expect(jsonText).not.toMatch(/\/invite\/[A-Za-z0-9_-]{16,}/);
