@@ -78,7 +78,25 @@ test("npm start on a lab's own server seeds no demo, prints a one-time setup lin
     await inviteFromMembersPage(page, "member@example.edu", "member");
     // The page is gone once a user exists.
     expect((await page.request.get("/setup")).status()).toBe(404);
+    const cookies = (await ctx.cookies()).filter((c) => c.name.endsWith("labgate.session"));
+    expect(cookies.length).toBeGreaterThan(0);
     await ctx.close();
+
+    // The server's log (docs/decisions/024): one JSON line per request and per job, by route, with
+    // the request's id and the signed-in user's; none holds the setup token, the password, the
+    // session cookie or an invite's token (the banner above printed the link for the operator).
+    const setupToken = new URL(link!).searchParams.get("token")!;
+    const logLines = app.output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requests = logLines.filter((l) => l.msg === "request" && l.service === "web");
+    expect(requests.find((l) => l.route === "/setup" && l.status === 200)).toMatchObject({ reqId: expect.stringMatching(/^[0-9a-f-]{36}$/), method: "GET", ms: expect.any(Number) });
+    const adminId = ((await rows(db.url, "select id from users where email = 'pi@example.edu'")) as { id: string }[])[0]!.id;
+    expect(requests.filter((l) => l.route === "/members").every((l) => l.userId === adminId)).toBe(true);
+    expect(requests.filter((l) => l.route === "/members").length).toBeGreaterThanOrEqual(2);
+    expect(new Set(requests.map((l) => l.reqId)).size).toBe(requests.length);
+    await app.waitFor(/"service":"worker","job":"audit-checkpoint"[^\n]*"ok":true[^\n]*"msg":"job"/);
+    const jsonText = logLines.map((l) => JSON.stringify(l)).join("\n");
+    for (const secret of [setupToken, "pat-investigator-password", ...cookies.map((c) => c.value)]) expect(jsonText).not.toContain(secret);
+    expect(jsonText).not.toMatch(/\/invite\/[A-Za-z0-9_-]{16,}/);
 
     await demoPasswordsFail(browser, app.url);
     const audit = await rows(db.url, "select action, outcome from audit_log where action like 'setup.%' order by id");

@@ -8,33 +8,41 @@ import { closeDb, getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runner";
 import { auditCheckpointJob, jobRegistry } from "@/lib/jobs/registry";
+import { errorFields, log } from "@/lib/log/logger";
 import { startHeartbeat } from "@/lib/ops/heartbeat";
 import { wipeStaleWgetDirs } from "@/lib/physionet/wget/private-root";
 import { loadDotEnv } from "./lib/runtime-env";
 
-function summary(result: unknown): string {
-  if (result === undefined || result === null) return "";
-  const text = JSON.stringify(result);
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+// A job's result goes into its log line as numbers, flags and short names only (counts, ids, sizes):
+// results are our own objects, but a log line must not become a copy of what a job read.
+function summary(result: unknown): Record<string, unknown> | undefined {
+  if (result === null || typeof result !== "object" || Array.isArray(result)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(result).slice(0, 20)) {
+    if (typeof v === "number" || typeof v === "boolean") out[k] = v;
+    else if (typeof v === "string" && v.length <= 64 && /^[\w.:-]*$/.test(v)) out[k] = v;
+  }
+  return out;
 }
 
 function logRun(run: JobRun): void {
-  const head = `labgate worker: ${run.name} ${run.id}`;
-  if (run.ok) console.log(`${head} done in ${run.ms} ms ${summary(run.result)}`.trimEnd());
-  else console.error(`${head} failed after ${run.ms} ms: ${run.error.message.split("\n")[0]}`);
+  const fields = { job: run.name, jobId: run.id, ms: run.ms };
+  if (run.ok) log().info({ ...fields, ok: true, result: summary(run.result) }, "job");
+  else log().error({ ...fields, ok: false, ...errorFields(run.error) }, "job");
 }
 
 async function main() {
   loadDotEnv();
+  process.env.LABGATE_LOG_SERVICE ??= "worker";
   const env = getEnv();
   const jobs = jobRegistry(env);
   // What a killed worker left of its wget runs (decision 019): no secrets, but nothing should linger.
   const wiped = await wipeStaleWgetDirs();
-  if (wiped.removed.length > 0) console.log(`labgate worker: removed ${wiped.removed.length} stale wget folder(s)`);
+  if (wiped.removed.length > 0) log().info({ removed: wiped.removed.length }, "removed stale wget folders");
   const boss = await startJobRunner({ connectionString: env.DATABASE_URL, jobs, onRun: logRun });
   // A definition listed several times (more pollers for one queue) is one queue to the reader.
   const queues = [...new Map(jobs.map((j) => [j.name, `${j.name}${j.cron ? ` (${j.cron} UTC)` : " (on demand)"}`])).values()];
-  console.log(`labgate worker: running ${queues.join(", ")}`);
+  log().info({ queues }, "worker running");
   const heartbeat = startHeartbeat(getDb());
   // A checkpoint at every start, so the chain is anchored without waiting for the first 10 minutes.
   await boss.send(auditCheckpointJob.name, {});
@@ -42,15 +50,15 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`labgate worker: ${signal}, finishing running jobs…`);
+    log().info({ signal }, "worker stopping: finishing running jobs");
     try {
       await stopJobRunner(boss);
       await heartbeat.stop();
       await closeDb();
-      console.log("labgate worker: stopped");
+      log().info("worker stopped");
       process.exit(0);
     } catch (e) {
-      console.error(`labgate worker: could not stop cleanly: ${e instanceof Error ? e.message : String(e)}`);
+      log().error(errorFields(e), "worker could not stop cleanly");
       process.exit(1);
     }
   };
@@ -59,6 +67,6 @@ async function main() {
 }
 
 main().catch((e: unknown) => {
-  console.error(`labgate worker: ${e instanceof Error ? e.message : String(e)}`);
+  log().fatal(errorFields(e, { whole: true }), "worker failed");
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { auditLog } from "@/db/schema";
 import type { DbOrTx, Tx } from "@/lib/db/client";
 import { now } from "@/lib/clock";
 import { auditRowHash, GENESIS_HASH, type AuditContent } from "./canonical";
+import { log } from "@/lib/log/logger";
 
 
 export type AuditEvent = {
@@ -34,7 +35,7 @@ let benchOff: boolean | undefined;
 function auditOffForBench(): boolean {
   if (benchOff === undefined) {
     benchOff = benchAuditSwitchOn(process.env);
-    if (benchOff) console.warn("labgate: AUDITING IS OFF (bench baseline: LABGATE_BENCH_NO_AUDIT on a labgate_bench_* database)");
+    if (benchOff) log().warn("AUDITING IS OFF (bench baseline: LABGATE_BENCH_NO_AUDIT on a labgate_bench_* database)");
   }
   return benchOff;
 }

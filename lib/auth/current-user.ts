@@ -1,7 +1,9 @@
 import "server-only";
 import { cache } from "react";
 import { getServerSession } from "next-auth";
+import { headers } from "next/headers";
 import { forbidden, unauthorized } from "next/navigation";
+import { noteRequestUser, REQUEST_ID_HEADER } from "@/lib/log/request-log";
 import { authOptions } from "./options";
 import { roleAtLeast, type Role } from "./roles";
 import { findSessionUser } from "./sessions";
@@ -22,7 +24,9 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
 export const getCurrentSession = cache(async () => {
   const session = (await getServerSession(authOptions())) as { uid?: unknown; sid?: unknown } | null;
   if (typeof session?.uid !== "string" || typeof session.sid !== "string") return null;
-  return findSessionUser({ userId: session.uid, sessionId: session.sid });
+  const user = await findSessionUser({ userId: session.uid, sessionId: session.sid });
+  if (user) noteRequestUser((await headers()).get(REQUEST_ID_HEADER), user.id, "session");
+  return user;
 });
 
 /** First call of every page, route handler and server action that needs a signed-in user. */

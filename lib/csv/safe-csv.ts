@@ -1,5 +1,6 @@
 import type { Options } from "csv-stringify";
 import { stringify as stringifySync } from "csv-stringify/sync";
+import { errorFields, log } from "@/lib/log/logger";
 
 // CSV injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with =, +, -, @, tab
 // or CR as a formula (=HYPERLINK(...) leaks data, =cmd|... runs programs). Every CSV labgate writes
@@ -51,7 +52,7 @@ export function safeCsvResponseBody(opts: { columns: string[]; rows: AsyncIterab
         if (batch.length > 0 || head) controller.enqueue(encoder.encode(head + (batch.length ? stringifySync(batch, { cast }) : "")));
         if (done) controller.close();
       } catch (e) {
-        console.error(`labgate: ${opts.what} failed while streaming: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+        log().error({ what: opts.what, ...errorFields(e) }, "export failed while streaming");
         controller.error(new Error(`${opts.what} failed`));
       }
     },

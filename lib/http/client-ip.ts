@@ -2,6 +2,7 @@ import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
 import { getEnv } from "@/lib/env";
 import { INSTALLED, PEER_HEADER } from "./peer-stamp";
+import { log } from "@/lib/log/logger";
 
 // The client's address, for per-address limits and the audit log. It is the TCP peer of the
 // request; X-Forwarded-For is read only when that peer is a proxy named in LABGATE_TRUSTED_PROXIES,
@@ -43,7 +44,7 @@ let warned = false;
 /** The client's address; null when this process cannot know it (the peer stamp is not installed). */
 export function clientIp(headers: HeaderSource, trustedProxiesSpec: string = getEnv().LABGATE_TRUSTED_PROXIES ?? ""): string | null {
   if (!(globalThis as Record<symbol, unknown>)[INSTALLED]) {
-    if (!warned) console.warn("labgate: client addresses unknown (instrumentation.ts did not install the peer stamp); per-address limits are off");
+    if (!warned) log().warn("client addresses unknown (instrumentation.ts did not install the peer stamp); per-address limits are off");
     warned = true;
     return null;
   }

@@ -7,6 +7,7 @@ import { getDb } from "@/lib/db/client";
 import { findSessionUser } from "@/lib/auth/sessions";
 import { isStorableText, unstorableSearchParam } from "@/lib/validation";
 import { clientIp } from "./client-ip";
+import { errorFields, log } from "@/lib/log/logger";
 
 // Requests no route can answer: a path with an invalid percent-escape makes Next's own router throw
 // (a bare 500 before any page or handler runs), and a NUL in the path or query reaches PostgreSQL
@@ -64,7 +65,7 @@ export async function refuseMalformedRequest(req: NextRequest, reason: string): 
       details: { method: req.method, reason, ...(ds ? { dataset: `${readable(ds[1]!)}/${readable(ds[2]!)}` } : {}) },
     });
   } catch (e) {
-    console.error(`labgate: could not audit a refused request: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    log().error(errorFields(e), "could not audit a refused request");
   }
   const message = `Bad request: ${reason}.`;
   const headers = { "cache-control": "no-store, private" };

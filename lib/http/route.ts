@@ -6,6 +6,8 @@ import { requireRole, requireUser, type CurrentUser } from "@/lib/auth/current-u
 import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import type { Access } from "@/lib/auth/route-registry";
 import type { DatasetRef } from "@/lib/datasets/find-dataset";
+import { errorFields, log } from "@/lib/log/logger";
+import { REQUEST_ID_HEADER } from "@/lib/log/request-log";
 import { fieldErrors } from "@/lib/validation";
 import { clientIp } from "./client-ip";
 import { AppError, isAppError } from "./errors";
@@ -21,15 +23,16 @@ type HandlerArgs<B, P, A extends Access> = {
   dataset: A extends "dataset" ? DatasetRef : null;
 };
 
-export function errorResponse(e: unknown): NextResponse {
+export function errorResponse(e: unknown, req?: Request): NextResponse {
   if (isAppError(e)) {
     const headers = e.retryAfterSeconds !== undefined ? { "Retry-After": String(e.retryAfterSeconds) } : undefined;
     return NextResponse.json({ error: e.message, fieldErrors: e.fieldErrors }, { status: e.status, headers });
   }
-  // One line for the operator; the client learns nothing about the failure's internals.
-  const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : "";
-  console.error(`labgate: unhandled error in route handler: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}${cause}`);
-  return NextResponse.json({ error: "Something went wrong on our side. Please try again." }, { status: 500 });
+  // One line for the operator, under the request's id; the client learns nothing about the
+  // failure's internals, only the id to quote when they report it.
+  const reqId = req?.headers.get(REQUEST_ID_HEADER) ?? undefined;
+  log().error({ reqId, ...errorFields(e) }, "unhandled error in route handler");
+  return NextResponse.json({ error: "Something went wrong on our side. Please try again.", ...(reqId ? { requestId: reqId } : {}) }, { status: 500 });
 }
 
 /**
@@ -66,7 +69,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
       return result instanceof Response ? result : NextResponse.json(result ?? { ok: true });
     } catch (e) {
       unstable_rethrow(e);
-      return errorResponse(e);
+      return errorResponse(e, req);
     }
   };
 }

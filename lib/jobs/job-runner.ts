@@ -1,5 +1,6 @@
 import "server-only";
 import PgBoss from "pg-boss";
+import { errorFields, log } from "@/lib/log/logger";
 
 // labgate's background work (daily credentialing sweeps, notification mail, downloads) runs on
 // pg-boss: jobs live in PostgreSQL next to the data they change, survive restarts, retry with
@@ -36,7 +37,7 @@ export async function startJobRunner(opts: {
   pollingIntervalSeconds?: number;
 }): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString: opts.connectionString, schema: SCHEMA, max: 4 });
-  boss.on("error", opts.onError ?? ((e) => console.error(`labgate worker: ${e.message}`)));
+  boss.on("error", opts.onError ?? ((e) => log().error(errorFields(e), "job queue error")));
   await boss.start();
   for (const job of opts.jobs) {
     // createQueue is a no-op for an existing queue; updateQueue applies changed options on restart.
@@ -75,7 +76,7 @@ let sender: Promise<PgBoss> | undefined;
 export function jobSender(connectionString: string): Promise<PgBoss> {
   sender ??= (async () => {
     const boss = new PgBoss({ connectionString, schema: SCHEMA, max: 2, supervise: false, schedule: false });
-    boss.on("error", (e) => console.error(`labgate jobs: ${e.message}`));
+    boss.on("error", (e) => log().error(errorFields(e), "job sender error"));
     await boss.start();
     return boss;
   })();

@@ -5,6 +5,7 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import type { LocatedImage } from "@/lib/mimic/images/locate-image";
 import { renderThumbnail, THUMBNAIL_SIZE, UnreadableImageError } from "./render-thumbnail";
+import { errorFields, log } from "@/lib/log/logger";
 
 // Bump when the rendering changes, so old thumbnails are not served again.
 const RENDER_VERSION = 1;
@@ -73,7 +74,7 @@ async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
     await rename(/*turbopackIgnore: true*/ temp, file);
   } catch (e) {
     await rm(/*turbopackIgnore: true*/ temp, { force: true });
-    console.error(`labgate: could not cache a thumbnail (${(e as Error).message.split("\n")[0]})`);
+    log().error(errorFields(e), "could not cache a thumbnail");
   }
 }
 

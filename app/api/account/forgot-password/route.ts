@@ -5,6 +5,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { route } from "@/lib/http/route";
 import { emailSchema } from "@/lib/validation";
+import { errorFields, log } from "@/lib/log/logger";
 
 const body = z.object({ email: emailSchema });
 
@@ -15,7 +16,7 @@ export const POST = route({ access: "public", body }, async ({ body, ip }) => {
   await admitResetRequest({ email: body.email, ip });
   after(() =>
     sendResetLink({ email: body.email, ip }).catch((e: unknown) => {
-      console.error(`labgate: ${e instanceof Error ? e.message : "password reset mail failed"}`);
+      log().error(errorFields(e), "password reset mail failed");
     }),
   );
   return { ok: true, message: RESET_REQUESTED };
