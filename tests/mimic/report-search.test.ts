@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dropSuggestions } from "@/lib/mimic/browse/drop-suggestions";
 import { countStudies, listStudies } from "@/lib/mimic/browse/list-studies";
 import { HIGHLIGHT_START, HIGHLIGHT_STOP } from "@/lib/mimic/browse/highlight";
 import { REPORT_SEARCH_EXAMPLE } from "@/lib/mimic/browse/report-search";
@@ -199,5 +200,19 @@ describe("report search", () => {
       expect(row.snippet, keyOf(row.studyId)).toMatch(mark("no"));
       expect(row.snippet, keyOf(row.studyId)).toMatch(mark("pneumothorax"));
     }
+  });
+
+  it("offers, for an empty result, each filter with the studies found without it", async () => {
+    const parsed = parseStudyFilters(new URLSearchParams({ q: '"no pneumothorax"', from: "2190-01-01", view: "" }));
+    if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+    expect((await listStudies({ datasetId, filters: parsed.filters })).total).toBe(0);
+    const drops = await dropSuggestions({ datasetId, filters: parsed.filters });
+    // Every study is dated 2180-01-01, its image without a view position (MIMIC-CXR ships no
+    // metadata): only dropping the date brings studies back.
+    expect(drops.map((d) => [d.text, d.studies])).toEqual([
+      ["View: (none)", 0],
+      ["Study date from 2190-01-01", NO_PTX.length],
+      ['Report: "no pneumothorax"', 0],
+    ]);
   });
 });
