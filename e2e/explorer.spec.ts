@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { REPORT_SEARCH_EXAMPLE } from "@/lib/mimic/browse/report-search";
 import { LABELS } from "@/lib/mimic/import/file-specs";
 import { testDb } from "./support/db";
 import { expect, test } from "./support/fixtures";
@@ -88,19 +89,58 @@ test("a granted researcher filters by pathology, opens a study, saves and export
   expect(exports).toBe(1);
 });
 
-test("report search finds studies by full text with highlighted snippets", async ({ page, lab, login }) => {
+// The phrase with its "no", counted on the raw text, not on the text index.
+const noFocalConsolidation = (ds: string) => count(sql`select count(*) as n from mimic_study where dataset_id = ${ds} and report ~* ${String.raw`\mno\s+focal\s+consolidation\M`}`);
+
+test("report search keeps short words and shows each row's snippet beside it", async ({ page, lab, login }) => {
   await login("researcher");
+  const ds = lab.datasetIds.cxr;
   await page.goto(`/datasets/${E2E_CXR.slug}/${E2E_CXR.version}`);
-  await page.getByRole("searchbox", { name: "Report text" }).fill("pleural effusion");
+  await expect(page.getByRole("searchbox", { name: "Report text" })).toHaveAttribute("placeholder", `e.g. ${REPORT_SEARCH_EXAMPLE}`);
+  await page.getByRole("searchbox", { name: "Report text" }).fill('"no focal consolidation"');
   await page.getByRole("button", { name: "Apply" }).click();
-  await expect(page).toHaveURL(/q=pleural\+effusion/);
-  const want = await count(sql`select count(*) as n from mimic_study where dataset_id = ${lab.datasetIds.cxr} and to_tsvector('english', report) @@ websearch_to_tsquery('english', 'pleural effusion')`);
+  await expect(page).toHaveURL(/q=%22no\+focal\+consolidation%22/);
+  const want = await noFocalConsolidation(ds);
   expect(want).toBeGreaterThan(0);
   await expect(page.getByTestId("study-total")).toHaveText(String(want));
-  await expect(page.getByTestId("snippets").locator("mark").first()).toHaveText(/pleural|effusion/i);
-  await page.getByTestId("snippets").getByRole("link").first().click();
+  // Each row carries its own snippet, "No" highlighted with the rest of the phrase.
+  const rows = page.getByTestId("study-row");
+  await expect(rows).toHaveCount(want);
+  await expect(rows.getByTestId("snippet")).toHaveCount(want);
+  await expect(rows.first().getByTestId("snippet").locator("mark").first()).toHaveText(/^no$/i);
+  await expect(page.getByTestId("filter-chip")).toHaveCount(1);
+  await expect(page.getByTestId("filter-chip")).toContainText('Report: "no focal consolidation"');
+  await rows.first().getByRole("link").first().click();
   await expect(page.getByTestId("study-report").getByRole("heading", { name: "FINDINGS" })).toBeVisible();
   await expect(page.getByTestId("study-report")).toContainText("Café");
+});
+
+test("filters show as removable chips; an empty result offers each filter to drop and no cohort to save", async ({ page, lab, login }) => {
+  await login("researcher");
+  const ds = lab.datasetIds.cxr;
+  const want = await noFocalConsolidation(ds);
+  await page.goto(`/datasets/${E2E_CXR.slug}/${E2E_CXR.version}?q=${encodeURIComponent('"no focal consolidation"')}`);
+  await expect(page.getByTestId("study-total")).toHaveText(String(want));
+
+  // A second filter that leaves nothing: no cohort of 0 studies, and each filter offered for dropping.
+  await page.getByLabel("Study date from").fill("2999-01-01");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByTestId("study-total")).toHaveText("0");
+  await expect(page.getByTestId("filter-chip")).toHaveCount(2);
+  await expect(page.getByTestId("nothing-to-save")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Save cohort" })).toHaveCount(0);
+  const empty = page.getByTestId("empty-result");
+  await expect(empty).toContainText(`Without Study date from 2999-01-01 → ${want} studies`);
+  await expect(empty).toContainText('Without Report: "no focal consolidation" → 0 studies');
+  await empty.getByRole("link", { name: "Without Study date from 2999-01-01" }).click();
+  await expect(page.getByTestId("study-total")).toHaveText(String(want));
+
+  // Removing the search chip shows every study again, without the snippet column.
+  await page.getByRole("link", { name: 'Remove filter Report: "no focal consolidation"' }).click();
+  const all = await count(sql`select count(*) as n from mimic_study where dataset_id = ${ds}`);
+  await expect(page.getByTestId("study-total")).toHaveText(String(all));
+  await expect(page.getByTestId("filter-chips")).toHaveCount(0);
+  await expect(page.getByTestId("snippet")).toHaveCount(0);
 });
 
 test("a member without a grant sees nothing of the dataset, and the refusal is audited", async ({ page, lab, login, allowConsoleErrors }) => {

@@ -25,13 +25,18 @@ export function CohortPanel(props: { apiBase: string; explorerBase: string; quer
   return (
     <div className="card" data-testid="cohorts">
       <h2>Cohorts</h2>
-      <form onSubmit={save} className="row">
-        <label>
-          Save these {props.total.toLocaleString("en-US")} studies as
-          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Cohort name" maxLength={120} required />
-        </label>
-        <button type="submit" disabled={busy}>{busy ? "Saving…" : "Save cohort"}</button>
-      </form>
+      {props.total === 0 ? (
+        // A cohort of no studies is a filter gone wrong, not something to cite or export.
+        <p className="muted" data-testid="nothing-to-save">No study matches these filters, so there is nothing to save.</p>
+      ) : (
+        <form onSubmit={save} className="row">
+          <label>
+            Save these {props.total.toLocaleString("en-US")} studies as
+            <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Cohort name" maxLength={120} required />
+          </label>
+          <button type="submit" disabled={busy}>{busy ? "Saving…" : "Save cohort"}</button>
+        </form>
+      )}
       {error && <p className="error" role="alert">{error}</p>}
       {props.cohorts.length === 0 ? (
         <p className="muted">No cohorts saved for this dataset yet.</p>

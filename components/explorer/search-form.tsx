@@ -1,3 +1,4 @@
+import { REPORT_SEARCH_EXAMPLE } from "@/lib/mimic/browse/report-search";
 import type { StudyFilters } from "@/lib/mimic/browse/study-filters";
 
 /** Report search, dates, labeler and "images present": a plain GET form, so the URL is the state. */
@@ -9,7 +10,7 @@ export function SearchForm({ base, filters }: { base: string; filters: StudyFilt
       {filters.splits.map((s) => <input key={`s-${s}`} type="hidden" name="split" value={s} />)}
       <label>
         Report text
-        <input type="search" name="q" defaultValue={filters.q ?? ""} placeholder='e.g. pleural effusion -"no effusion"' maxLength={200} />
+        <input type="search" name="q" defaultValue={filters.q ?? ""} placeholder={`e.g. ${REPORT_SEARCH_EXAMPLE}`} maxLength={200} aria-describedby="report-search-help" />
       </label>
       <label>
         Study date from
@@ -31,6 +32,9 @@ export function SearchForm({ base, filters }: { base: string; filters: StudyFilt
       </label>
       <button type="submit">Apply</button>
       <a href={base}>Clear all filters</a>
+      <p id="report-search-help" className="muted small form-help">
+        Report text: words must all occur · &quot;words in quotes&quot; is that phrase, every word counts (&quot;no&quot; too) · -word or -&quot;a phrase&quot; leaves out reports containing it · or takes either
+      </p>
     </form>
   );
 }

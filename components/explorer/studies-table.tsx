@@ -32,6 +32,8 @@ export function StudiesTable(props: { rows: StudyRow[]; total: number; page: num
           .join(", "),
       { id: "labels", header: "Positive (+) / uncertain (?)", enableSorting: false },
     ),
+    // The matching words beside the study they come from, not in a list to be matched up by id.
+    ...(props.showSnippets ? [col.accessor((r) => r.snippet ?? "", { id: "snippet", header: "Report (matching words)", enableSorting: false, cell: (c) => <Snippet text={c.getValue()} /> })] : []),
   ];
   const table = useReactTable({
     data: props.rows,
@@ -81,15 +83,6 @@ export function StudiesTable(props: { rows: StudyRow[]; total: number; page: num
           ))}
         </tbody>
       </table>
-      {props.showSnippets && (
-        <ol className="snippets" data-testid="snippets">
-          {props.rows.map((r) => (
-            <li key={r.studyId}>
-              <Link prefetch={false} href={`${props.studyBase}/${r.studyId}`}>s{r.studyId}</Link>: <Snippet text={r.snippet ?? ""} />
-            </li>
-          ))}
-        </ol>
-      )}
       {props.rows.length === 0 && <p className="muted">No studies match these filters.</p>}
       <nav className="row pager" aria-label="Pages">
         {props.page > 1 ? <Link prefetch={false} href={props.hrefFor.prev!}>← Previous</Link> : <span className="muted">← Previous</span>}

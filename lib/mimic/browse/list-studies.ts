@@ -7,6 +7,7 @@ import { decodeFacetGroups, facetGroupsSql, type FacetGroups } from "./facet-gro
 import { isUnfiltered, type StudyFilters } from "./study-filters";
 import { studyWhere } from "./study-where";
 import { HIGHLIGHT_START, HIGHLIGHT_STOP } from "./highlight";
+import { REPORT_TS_CONFIG, reportTsQuery } from "./report-search";
 
 export type StudyRow = {
   studyId: number;
@@ -96,7 +97,7 @@ export function studyPageQueries(opts: { datasetId: string; filters: StudyFilter
   const labelsCol = f.labeler === "negbio" ? sql`s.negbio` : sql`s.chexpert`;
   const dir = f.dir === "asc" ? sql`asc` : sql`desc`;
   const snippet = f.q
-    ? sql`ts_headline('english', coalesce(s.report, ''), websearch_to_tsquery('english', ${f.q}), ${`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=30, MinWords=12, MaxFragments=2`})`
+    ? sql`ts_headline(${sql.raw(`'${REPORT_TS_CONFIG}'`)}, coalesce(s.report, ''), ${reportTsQuery(f.q)}, ${`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=30, MinWords=12, MaxFragments=2`})`
     : sql`null`;
 
   return {

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { labelToken, LOCAL_IMAGES_TOKEN, splitToken, viewToken } from "../tokens";
+import { reportTsQuery } from "./report-search";
 import type { StudyFilters } from "./study-filters";
 
 /**
@@ -26,7 +27,7 @@ export function studyWhere(opts: { datasetId: string; filters: StudyFilters; vie
   if (f.to) parts.push(sql`s.study_date <= ${f.to}::date`);
   // Reports live in the wide study table; the text index finds the ids, the facet table the rest.
   if (f.q) {
-    parts.push(sql`s.study_id in (select r.study_id from mimic_study r where r.dataset_id = ${opts.datasetId} and r.report_tsv @@ websearch_to_tsquery('english', ${f.q}))`);
+    parts.push(sql`s.study_id in (select r.study_id from mimic_study r where r.dataset_id = ${opts.datasetId} and r.report_tsv @@ ${reportTsQuery(f.q)})`);
   }
   return sql.join(parts, sql` and `);
 }

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { facetGroupsSql, positiveGroupsSql, type FacetGroups, type PositiveGroups } from "../browse/facet-groups";
+import { REPORT_TS_CONFIG } from "../browse/report-search";
 import { LABELS } from "./file-specs";
 import { ImportError } from "./import-error";
 
@@ -149,7 +150,7 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
     study AS (
       INSERT INTO ${names.study} (dataset_id, study_id, subject_id, study_date, study_time, report_path, report, report_tsv, chexpert, negbio, test_labels,
         views, splits, image_count, local_image_count, providers)
-      SELECT ${id}, study_id, subject_id, study_date, study_time, report_path, report, CASE WHEN report IS NULL THEN NULL ELSE to_tsvector('english', report) END,
+      SELECT ${id}, study_id, subject_id, study_date, study_time, report_path, report, CASE WHEN report IS NULL THEN NULL ELSE to_tsvector('${REPORT_TS_CONFIG}', report) END,
         chexpert, negbio, test_labels, views, splits, image_count, local_image_count, providers
       FROM src
     )

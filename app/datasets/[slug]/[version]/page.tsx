@@ -4,10 +4,14 @@ import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { listCohorts } from "@/lib/mimic/cohorts/cohorts";
 import { labelCooccurrence } from "@/lib/mimic/browse/label-cooccurrence";
+import { activeFilters } from "@/lib/mimic/browse/active-filters";
+import { dropSuggestions } from "@/lib/mimic/browse/drop-suggestions";
 import { listStudies, listViewCodes } from "@/lib/mimic/browse/list-studies";
 import { parseStudyFilters, studyFiltersToSearch } from "@/lib/mimic/browse/study-filters";
 import { CohortPanel } from "@/components/explorer/cohort-panel";
 import { CooccurrenceHeatmap } from "@/components/explorer/cooccurrence-heatmap";
+import { EmptyResult } from "@/components/explorer/empty-result";
+import { FilterChips } from "@/components/explorer/filter-chips";
 import { LabelFacets } from "@/components/explorer/label-facets";
 import { ListFacets } from "@/components/explorer/list-facets";
 import { PrevalenceChart } from "@/components/explorer/prevalence-chart";
@@ -57,6 +61,7 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
   };
   const hrefFor: Record<string, string> = { prev: withFilters({ page: f.page - 1 }), next: withFilters({ page: f.page + 1 }) };
   for (const sort of ["date", "study_id", "subject_id"] as const) for (const dir of ["asc", "desc"] as const) hrefFor[`${sort}:${dir}`] = withFilters({ sort, dir, page: 1 });
+  const drops = page.total === 0 ? await dropSuggestions({ datasetId: dataset.id, filters: f }) : [];
   const facetQuery = studyFiltersToSearch({ ...f, page: 1, sort: "date", dir: "desc", pageSize: 50 });
 
   return (
@@ -70,13 +75,16 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
         <Link prefetch={false} href={extra("charts", charts ? null : "1")}>{charts ? "Hide co-occurrence" : "Show label co-occurrence"}</Link>
       </p>
       <SearchForm base={base} filters={f} />
+      <FilterChips chips={activeFilters(f).map((a) => ({ key: a.key, text: a.text, href: withFilters(a.without) }))} />
       <div className="explorer">
         <aside>
           <LabelFacets base={base} filters={f} facets={page.facets} />
           <ListFacets base={base} filters={f} facets={page.facets} viewNames={[...viewCodes.keys()].sort()} />
         </aside>
         <section>
-          {mode === "grid" ? (
+          {page.total === 0 ? (
+            <EmptyResult drops={drops.map((d) => ({ key: d.key, text: d.text, studies: d.studies, href: withFilters(d.without) }))} clearHref={base} />
+          ) : mode === "grid" ? (
             <StudyGrid rows={page.rows} studyBase={`${base}/studies`} />
           ) : (
             <StudiesTable rows={page.rows} total={page.total} page={f.page} pageSize={f.pageSize} sort={f.sort} dir={f.dir} hrefFor={hrefFor} studyBase={`${base}/studies`} showSnippets={Boolean(f.q)} />
