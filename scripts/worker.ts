@@ -8,6 +8,7 @@ import { closeDb, getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runner";
 import { auditCheckpointJob, jobRegistry } from "@/lib/jobs/registry";
+import { recoverAbandonedImportsIfIdle } from "@/lib/mimic/import/recover";
 import { startHeartbeat } from "@/lib/ops/heartbeat";
 import { wipeStaleWgetDirs } from "@/lib/physionet/wget/private-root";
 import { loadDotEnv } from "./lib/runtime-env";
@@ -31,6 +32,10 @@ async function main() {
   // What a killed worker left of its wget runs (decision 019): no secrets, but nothing should linger.
   const wiped = await wipeStaleWgetDirs();
   if (wiped.removed.length > 0) console.log(`labgate worker: removed ${wiped.removed.length} stale wget folder(s)`);
+  // An import whose process died (kill -9, crash) left its row "running", which blocks every later
+  // web import of that dataset: marked failed here, its leftovers dropped (lib/mimic/import/recover.ts).
+  const recovered = await recoverAbandonedImportsIfIdle(env.DATABASE_URL);
+  if (recovered?.imports.length) console.log(`labgate worker: marked ${recovered.imports.length} abandoned import(s) failed`);
   const boss = await startJobRunner({ connectionString: env.DATABASE_URL, jobs, onRun: logRun });
   // A definition listed several times (more pollers for one queue) is one queue to the reader.
   const queues = [...new Map(jobs.map((j) => [j.name, `${j.name}${j.cron ? ` (${j.cron} UTC)` : " (on demand)"}`])).values()];
