@@ -170,8 +170,8 @@ export async function* readZipEntries(opts: { path: string; name: string; maxByt
   try {
     const fileSize = (await fh.stat()).size;
     const wanted = (await centralDirectory(fh, fileSize, opts.name)).filter((e) => opts.want(e.name)).sort((a, b) => a.offset - b.offset);
-    const tooLarge = (e: ZipEntry, bytes: string) =>
-      new ImportError(`${e.name} inflates to ${bytes}, more than the ${opts.maxBytes.toLocaleString("en-US")} bytes an entry may have; refused`, opts.name);
+    const bound = `${opts.maxBytes.toLocaleString("en-US")} bytes`;
+    const tooLarge = (e: ZipEntry, what: string) => new ImportError(`${e.name} ${what}, more than the ${bound} an entry may have; refused`, opts.name);
     let window: Buffer<ArrayBufferLike> = Buffer.alloc(0);
     let windowStart = 0;
     const slice = async (start: number, length: number): Promise<Buffer<ArrayBufferLike>> => {
@@ -185,9 +185,9 @@ export async function* readZipEntries(opts: { path: string; name: string; maxByt
     for (const entry of wanted) {
       if (entry.flags & 0x1) throw new ImportError(`${entry.name} is encrypted`, opts.name);
       if (entry.method !== 0 && entry.method !== 8) throw new ImportError(`${entry.name} uses compression method ${entry.method}; only stored and deflated entries are read`, opts.name);
-      if (entry.size > opts.maxBytes) throw tooLarge(entry, `${entry.size.toLocaleString("en-US")} bytes`);
+      if (entry.size > opts.maxBytes) throw tooLarge(entry, `is ${entry.size.toLocaleString("en-US")} bytes`);
       // Deflate can grow incompressible data a little, never by this much.
-      if (entry.compressedSize > opts.maxBytes + (opts.maxBytes >> 4) + 1024) throw tooLarge(entry, `at least ${entry.compressedSize.toLocaleString("en-US")} bytes (compressed)`);
+      if (entry.compressedSize > opts.maxBytes + (opts.maxBytes >> 4) + 1024) throw tooLarge(entry, `is ${entry.compressedSize.toLocaleString("en-US")} bytes even compressed`);
       const local = await slice(entry.offset, 30);
       if (local.readUInt32LE(0) !== LOCAL) throw new ImportError(`the archive is damaged (no local header for ${entry.name})`, opts.name);
       const dataStart = entry.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
@@ -199,7 +199,7 @@ export async function* readZipEntries(opts: { path: string; name: string; maxByt
           // The bound also holds when the central directory lies about the size: inflation stops there.
           data = inflater.inflate(raw);
         } catch (e) {
-          if (e instanceof TooLarge) throw tooLarge(entry, `more than ${opts.maxBytes.toLocaleString("en-US")} bytes`);
+          if (e instanceof TooLarge) throw tooLarge(entry, `inflates past ${bound} (its directory says ${entry.size.toLocaleString("en-US")})`);
           throw new ImportError(`the archive is damaged (${entry.name}: ${(e as Error).message})`, opts.name);
         }
       }
