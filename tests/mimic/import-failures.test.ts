@@ -11,7 +11,10 @@ import { pipeline } from "node:stream/promises";
 import { createDeflateRaw, gunzipSync, gzipSync } from "node:zlib";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import { createLab, createUser } from "@/lib/factories";
 import { findDataset, importMimicDirectory } from "@/lib/mimic/import/import-directory";
+import { latestImport, startImport } from "@/lib/mimic/import-jobs/import-jobs";
 import { MAX_REPORT_BYTES } from "@/lib/mimic/import/load-files";
 import { ABANDONED_MESSAGE, recoverAbandonedImportsIfIdle } from "@/lib/mimic/import/recover";
 import { isolatedDatabaseForFile } from "../support/isolated-database";
@@ -220,5 +223,24 @@ describe("an import process killed with SIGKILL", { timeout: 180_000 }, () => {
     // And the next import of the dataset runs.
     expect((await importMimicDirectory({ dir, dataset: ds })).status).toBe("succeeded");
     expect(await viewNames()).toContain("KILLED-VIEW");
+  });
+});
+
+describe("a web import after a dead one", { timeout: 120_000 }, () => {
+  it("is not refused by the row the dead import left running: that row becomes failed and the new import runs", async () => {
+    const ds = await dataset("mimic-cxr", "2.0.0");
+    const lab = await createLab(getDb());
+    const steward = await createUser(getDb(), { labId: lab.id, role: "steward" });
+    // What a crashed process leaves: a running row and no session holding the import lock.
+    const [dead] = await q<{ id: string }>("insert into mimic_imports (dataset_id, source_dir, status, phase) values ($1, '/gone', 'running', 'reading mimic-cxr-reports.zip') returning id", [ds.id]);
+    const dir = writeMini(path.join(root, "web"), await miniCxrFiles(miniStudies().slice(0, 5)), { sums: false });
+    await startImport({ user: { id: steward.id, email: steward.email, name: steward.name, role: "steward", labId: lab.id }, dataset: { ...ds, title: "MIMIC-CXR", duaName: "PhysioNet", duaVersion: "1.5.0" }, dir });
+    expect(await importRow(dead!.id)).toEqual({ status: "failed", error: ABANDONED_MESSAGE });
+    let latest = await latestImport(ds.id);
+    for (let i = 0; i < 300 && latest?.status === "running"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      latest = await latestImport(ds.id);
+    }
+    expect(latest).toMatchObject({ status: "succeeded", counts: expect.objectContaining({ reports: 5 }) });
   });
 });
