@@ -9,6 +9,7 @@ import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runner";
 import { auditCheckpointJob, jobRegistry } from "@/lib/jobs/registry";
 import { errorFields, log } from "@/lib/log/logger";
+import { recoverAbandonedImportsIfIdle } from "@/lib/mimic/import/recover";
 import { startHeartbeat } from "@/lib/ops/heartbeat";
 import { wipeStaleWgetDirs } from "@/lib/physionet/wget/private-root";
 import { loadDotEnv } from "./lib/runtime-env";
@@ -39,6 +40,10 @@ async function main() {
   // What a killed worker left of its wget runs (decision 019): no secrets, but nothing should linger.
   const wiped = await wipeStaleWgetDirs();
   if (wiped.removed.length > 0) log().info({ removed: wiped.removed.length }, "removed stale wget folders");
+  // An import whose process died (kill -9, crash) left its row "running", which blocks every later
+  // web import of that dataset: marked failed here, its leftovers dropped (lib/mimic/import/recover.ts).
+  const recovered = await recoverAbandonedImportsIfIdle(env.DATABASE_URL);
+  if (recovered?.imports.length) log().warn({ imports: recovered.imports.length }, "marked abandoned imports failed");
   const boss = await startJobRunner({ connectionString: env.DATABASE_URL, jobs, onRun: logRun });
   // A definition listed several times (more pollers for one queue) is one queue to the reader.
   const queues = [...new Map(jobs.map((j) => [j.name, `${j.name}${j.cron ? ` (${j.cron} UTC)` : " (on demand)"}`])).values()];

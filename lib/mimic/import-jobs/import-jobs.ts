@@ -7,6 +7,7 @@ import type { DatasetRef } from "@/lib/datasets/find-dataset";
 import { AppError } from "@/lib/http/errors";
 import { importMimicDirectory } from "../import/import-directory";
 import { ImportError } from "../import/import-error";
+import { recoverAbandonedImportsIfIdle } from "../import/recover";
 
 export type ImportStatus = {
   id: string;
@@ -43,6 +44,8 @@ export async function latestImport(datasetId: string): Promise<ImportStatus | nu
  * mimic_imports row the importer keeps up to date. The importer's own lock refuses a second one.
  */
 export async function startImport(opts: { user: CurrentUser; dataset: DatasetRef; dir: string }): Promise<void> {
+  // A "running" row whose process died must not block this one (a live import keeps it).
+  await recoverAbandonedImportsIfIdle();
   const [running] = await getDb()
     .select({ id: mimicImports.id })
     .from(mimicImports)

@@ -89,12 +89,14 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
     FROM ${images}
     LEFT JOIN stg_split s ON s.dicom_id = b.dicom_id
     LEFT JOIN stg_local l ON l.path = b.path`);
-  // Only new names: ON CONFLICT DO NOTHING would still draw an identity value per existing name, and
-  // the codes would creep up with every import.
+  // Only new names, numbered from the highest code in use rather than by the identity sequence: a
+  // failed import's names are deleted again (recover.ts), and the next import reuses their codes
+  // instead of creeping towards the 62 a facet row can hold. Imports run one at a time (IMPORT_LOCK).
   await client.query(`
-    INSERT INTO mimic_view (name)
-    SELECT DISTINCT coalesce(i.view_position, '') FROM ${names.image} i
-    WHERE NOT EXISTS (SELECT 1 FROM mimic_view v WHERE v.name = coalesce(i.view_position, ''))`);
+    INSERT INTO mimic_view (code, name) OVERRIDING SYSTEM VALUE
+    SELECT ((SELECT coalesce(max(code), 0) FROM mimic_view) + row_number() OVER (ORDER BY n.name))::smallint, n.name
+    FROM (SELECT DISTINCT coalesce(i.view_position, '') AS name FROM ${names.image} i
+          WHERE NOT EXISTS (SELECT 1 FROM mimic_view v WHERE v.name = coalesce(i.view_position, ''))) n`);
   const views = await client.query<{ code: number; name: string }>(
     `SELECT v.code, v.name FROM mimic_view v WHERE v.code > ${MAX_VIEW_CODE} AND v.name IN (SELECT coalesce(view_position, '') FROM ${names.image})`,
   );

@@ -8,12 +8,13 @@ import { mimicImports } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { now } from "@/lib/clock";
 import { getEnv } from "@/lib/env";
-import { buildPartitions, dropOrphanPartitions, swapPartitions, type BuiltPartitions } from "./build-partitions";
+import { buildPartitions, swapPartitions, type BuiltPartitions } from "./build-partitions";
 import type { Project } from "./file-specs";
 import { findBadRow } from "./find-bad-row";
 import { ImportError } from "./import-error";
 import { inspectDirectory } from "./inspect-directory";
 import { loadCsv, loadImageFilenames, loadLocalImages, loadReports } from "./load-files";
+import { dropUnusedViews, IMPORT_LOCK, recoverAbandonedImports } from "./recover";
 import { analyzeStagingTables, createStagingTables } from "./staging";
 
 export type ImportProgress = { phase: string; bytesDone: number; bytesTotal: number; rowsDone: number; startedAt: number };
@@ -21,8 +22,6 @@ export type ImportProgress = { phase: string; bytesDone: number; bytesTotal: num
 export type ImportPhases = { reading: number; rows: number; indexes: number; finishing: number; switching: number };
 export type ImportResult = { importId: string; status: "succeeded" | "unchanged"; counts: Record<string, number>; seconds: number; phases?: ImportPhases };
 
-// One import at a time per database: imports are heavy, and orphan cleanup must not race a live one.
-const IMPORT_LOCK = 7_414_253_101;
 
 type Options = {
   dir: string;
@@ -49,7 +48,9 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
   await client.connect();
   const db = drizzle(client, { schema });
   let importId: string | undefined;
-  let next: BuiltPartitions | undefined;
+  let tag: string | undefined;
+  let locked = false;
+  let committed = false;
   let lastSaved = 0;
   let progressOpen = true;
   // Progress goes to the import's row from a second connection so the UI sees it mid-import.
@@ -77,6 +78,9 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
 
   try {
     await client.query("SELECT pg_advisory_lock($1)", [IMPORT_LOCK]);
+    locked = true;
+    // Holding the lock, no other import is live: whatever a dead one left is cleaned up first.
+    await recoverAbandonedImports(client);
     const plan = await inspectDirectory({ dir, project, version: opts.dataset.version });
     progress.bytesTotal = plan.bytesTotal;
     const [last] = await db
@@ -96,7 +100,6 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     }
 
     const readingFrom = performance.now();
-    await dropOrphanPartitions(client);
     await createStagingTables(client);
     const counts: Record<string, number> = {};
     for (const spec of plan.csv) {
@@ -120,15 +123,16 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     const reading = (performance.now() - readingFrom) / 1000;
     progress.phase = "building tables and indexes";
     await saveProgress(true);
-    const tag = `i${randomBytes(6).toString("hex")}`;
+    tag = `i${randomBytes(6).toString("hex")}`;
     const imageSource = counts.records ? "records" : counts.metadata ? "metadata" : "split";
+    let built: BuiltPartitions;
     try {
-      next = await buildPartitions(client, { datasetId: opts.dataset.id, tag, imageSource });
+      built = await buildPartitions(client, { datasetId: opts.dataset.id, tag, imageSource });
     } catch (e) {
       throw await findBadRow(client, e);
     }
     const totals = await client.query<{ studies: string; images: string }>(
-      `SELECT (SELECT count(*) FROM ${next.study}) AS studies, (SELECT count(*) FROM ${next.image}) AS images`,
+      `SELECT (SELECT count(*) FROM ${built.study}) AS studies, (SELECT count(*) FROM ${built.image}) AS images`,
     );
     counts.studies = Number(totals.rows[0]!.studies);
     counts.images = Number(totals.rows[0]!.images);
@@ -138,7 +142,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     await saveProgress(true);
     progressOpen = false;
     const id = importId;
-    const swapped = next;
+    const swapped = built;
     await db.transaction(async (tx) => {
       await swapPartitions(client, { datasetId: opts.dataset.id, next: swapped });
       await tx.update(mimicImports).set({ status: "succeeded", finishedAt: now(), phase: "done", counts, bytesDone: plan.bytesTotal, rowsDone: progress.rowsDone }).where(eq(mimicImports.id, id));
@@ -150,7 +154,8 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
         details: { slug: opts.dataset.slug, version: opts.dataset.version, dir, counts },
       });
     });
-    next = undefined;
+    // From here the tables are the dataset's: a later throw must not drop them or fail the row.
+    committed = true;
     // Compressed sizes are counted as read, so the bar can stop short of the total; done is done.
     progress.bytesDone = progress.bytesTotal;
     progress.phase = "done";
@@ -159,12 +164,18 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     return { importId: id, status: "succeeded", counts, seconds: (performance.now() - started) / 1000, phases };
   } catch (e) {
     progressOpen = false;
+    if (committed) throw e;
     const error = e instanceof ImportError ? e : new ImportError(e instanceof Error ? e.message : String(e));
-    if (next) await client.query(`DROP TABLE IF EXISTS ${next.image}, ${next.study}, ${next.facet}`).catch(() => {});
     if (importId) {
       await progressPool
         .query("UPDATE mimic_imports SET status = 'failed', finished_at = $2, error = $3, phase = 'failed' WHERE id = $1", [importId, now(), error.message])
         .catch(() => {});
+    }
+    // Nothing of a failed import stays: its tables (built or half-built) and the view names it added.
+    // Only while the lock is still held; otherwise the next import's start does it.
+    if (locked && tag) {
+      await client.query(`DROP TABLE IF EXISTS mimic_image_${tag}, mimic_study_${tag}, mimic_facet_${tag}`).catch(() => {});
+      await dropUnusedViews(client).catch(() => {});
     }
     throw error;
   } finally {
