@@ -129,6 +129,10 @@ test("filters show as removable chips; an empty result offers each filter to dro
   await expect(page.getByTestId("filter-chip")).toHaveCount(2);
   await expect(page.getByTestId("nothing-to-save")).toBeVisible();
   await expect(page.getByRole("button", { name: "Save cohort" })).toHaveCount(0);
+  // Nor does the API save one.
+  const emptySave = await page.request.post(`/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/cohorts`, { data: { name: "nothing", query: new URL(page.url()).search.slice(1) } });
+  expect(emptySave.status()).toBe(400);
+  expect((await emptySave.json()).error).toBe("These filters match no study, so there is no cohort to save: drop a filter first.");
   const empty = page.getByTestId("empty-result");
   await expect(empty).toContainText(`Without Study date from 2999-01-01 → ${want} studies`);
   await expect(empty).toContainText('Without Report: "no focal consolidation" → 0 studies');

@@ -28,6 +28,8 @@ export async function saveCohort(opts: { user: CurrentUser; datasetId: string; n
   const filters = cohortFilters(opts.query);
   const query = studyFiltersToSearch({ ...filters, page: 1, sort: "date", dir: "desc", pageSize: 50 });
   const total = await countStudies({ datasetId: opts.datasetId, filters });
+  // An empty cohort is a filter mistake, not a set a paper can cite; the explorer offers no button for it.
+  if (total === 0) throw new AppError("bad_request", "These filters match no study, so there is no cohort to save: drop a filter first.");
   return getDb().transaction(async (tx) => {
     const [row] = await tx
       .insert(mimicCohorts)
