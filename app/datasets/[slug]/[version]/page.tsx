@@ -6,6 +6,8 @@ import { listCohorts } from "@/lib/mimic/cohorts/cohorts";
 import { labelCooccurrence } from "@/lib/mimic/browse/label-cooccurrence";
 import { listStudies, listViewCodes } from "@/lib/mimic/browse/list-studies";
 import { parseStudyFilters, studyFiltersToSearch } from "@/lib/mimic/browse/study-filters";
+import { JoinedNotice } from "@/components/explorer/joined-notice";
+import { resolveJoinedSources } from "@/lib/mimic/pairing/joined-sources";
 import { CohortPanel } from "@/components/explorer/cohort-panel";
 import { CooccurrenceHeatmap } from "@/components/explorer/cooccurrence-heatmap";
 import { LabelFacets } from "@/components/explorer/label-facets";
@@ -34,15 +36,19 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
   const f = parsed.filters;
   const mode = raw.mode === "grid" ? "grid" : "table";
   const charts = raw.charts === "1";
+  // Labels from the JPG version and report text from the MIMIC-CXR version, where the lab pairs them
+  // and the member holds access to both (each asked by the one access rule, now).
+  const sources = await resolveJoinedSources({ user, dataset });
+  const from = { datasetId: sources.labelsDatasetId, reportDatasetId: sources.reportDatasetId, filters: f };
   const [page, viewCodes, cohorts, cooccurrence] = await Promise.all([
-    listStudies({ datasetId: dataset.id, filters: f }),
+    listStudies(from),
     listViewCodes(),
     listCohorts({ labId: user.labId, datasetId: dataset.id }),
-    charts ? labelCooccurrence({ datasetId: dataset.id, filters: f }) : Promise.resolve(null),
+    charts ? labelCooccurrence(from) : Promise.resolve(null),
   ]);
   const search = studyFiltersToSearch(f);
   // Every look at the dataset is on the record, with what was asked (report searches included).
-  await recordAudit(getDb(), { action: "dataset.browse", labId: user.labId, actor: user, target: { type: "dataset", id: dataset.id }, details: { query: search, studies: page.total } });
+  await recordAudit(getDb(), { action: "dataset.browse", labId: user.labId, actor: user, target: { type: "dataset", id: dataset.id }, details: { query: search, studies: page.total, ...(sources.joined && sources.partner ? { joined: `${sources.partner.slug}/${sources.partner.version}` } : {}) } });
   const extra = (k: string, v: string | null) => {
     const p = new URLSearchParams(search);
     if (mode === "grid" && k !== "mode") p.set("mode", "grid");
@@ -68,7 +74,9 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
         <strong data-testid="study-total">{page.total.toLocaleString("en-US")}</strong> studies match.
         <Link prefetch={false} href={extra("mode", mode === "grid" ? null : "grid")}>{mode === "grid" ? "Show as table" : "Show as thumbnails"}</Link>
         <Link prefetch={false} href={extra("charts", charts ? null : "1")}>{charts ? "Hide co-occurrence" : "Show label co-occurrence"}</Link>
+        <Link prefetch={false} href={`${base}/disagreement`}>Where CheXpert and NegBio disagree</Link>
       </p>
+      <JoinedNotice dataset={dataset} sources={sources} />
       <SearchForm base={base} filters={f} />
       <div className="explorer">
         <aside>
