@@ -7,6 +7,7 @@ import { labelCooccurrence } from "@/lib/mimic/browse/label-cooccurrence";
 import { listStudies, listViewCodes } from "@/lib/mimic/browse/list-studies";
 import { parseStudyFilters, studyFiltersToSearch } from "@/lib/mimic/browse/study-filters";
 import { JoinedNotice } from "@/components/explorer/joined-notice";
+import { SourceFilters } from "@/components/explorer/source-filters";
 import { resolveJoinedSources } from "@/lib/mimic/pairing/joined-sources";
 import { CohortPanel } from "@/components/explorer/cohort-panel";
 import { CooccurrenceHeatmap } from "@/components/explorer/cooccurrence-heatmap";
@@ -78,6 +79,7 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
       </p>
       <JoinedNotice dataset={dataset} sources={sources} />
       <SearchForm base={base} filters={f} />
+      <SourceFilters base={base} filters={f} />
       <div className="explorer">
         <aside>
           <LabelFacets base={base} filters={f} facets={page.facets} />
