@@ -160,3 +160,19 @@ describe("label sources and where they disagree", () => {
     }
   });
 });
+
+describe("pairing under concurrency", () => {
+  it("stewards pairing the same MIMIC-CXR version at once leave one pair, each side paired once", async () => {
+    const jpg200 = (await findDataset({ slug: "mimic-cxr-jpg", version: "2.0.0" }))!;
+    await getDb().insert(labDatasets).values({ labId: steward.labId, datasetId: jpg200.id });
+    const choices = Array.from({ length: 8 }, (_, i) => (i % 2 ? jpg.id : jpg200.id));
+    await Promise.all(choices.map((j) => setVersionPair({ actor: steward, cxrDatasetId: cxr.id, jpgDatasetId: j, ip: null })));
+    const rows = await getDb().execute<{ cxr: string; jpg: string }>(sql`select cxr_dataset_id as cxr, jpg_dataset_id as jpg from mimic_version_pairs where lab_id = ${steward.labId}`);
+    expect(rows.rows).toHaveLength(1);
+    expect([jpg.id, jpg200.id]).toContain(rows.rows[0]!.jpg);
+    // Removing it leaves nothing joined.
+    await setVersionPair({ actor: steward, cxrDatasetId: cxr.id, jpgDatasetId: null, ip: null });
+    expect(await findPairedVersion({ labId: steward.labId, datasetId: cxr.id })).toBeNull();
+    expect((await resolveJoinedSources({ user: both, dataset: jpg })).joined).toBe(false);
+  });
+});
