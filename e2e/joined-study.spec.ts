@@ -98,9 +98,9 @@ test("the disagreement table counts what SQL counts, and each cell opens its stu
   const state = (v: number | null) => (v === 1 ? "positive" : v === 0 ? "negative" : v === -1 ? "uncertain" : "not-mentioned");
   const want = new Map(rows.rows.map((r) => [`${state(r.c)}-${state(r.b)}`, Number(r.n)]));
   const states = ["positive", "negative", "uncertain", "not-mentioned"];
-  for (const c of states) for (const b of states) await expect(page.getByTestId(`cell-${c}-${b}`), `${c}/${b}`).toHaveText(String(want.get(`${c}-${b}`) ?? 0));
+  for (const c of states) for (const b of states) await expect(page.getByTestId("disagreement-table").getByTestId(`cell-${c}-${b}`), `${c}/${b}`).toHaveText(String(want.get(`${c}-${b}`) ?? 0));
   const [cell, n] = [...want].find(([k, v]) => v > 0 && k.split("-")[0] !== k.split("-").slice(1).join("-"))!;
-  await page.getByTestId(`cell-${cell}`).click();
+  await page.getByTestId("disagreement-table").getByTestId(`cell-${cell}`).click();
   await expect(page).toHaveURL(/src=chexpert%3APneumothorax/);
   await expect(page.getByTestId("source-filters")).toContainText("CheXpert Pneumothorax");
   await expect(page.getByTestId("study-total")).toHaveText(String(n));

@@ -148,6 +148,25 @@ describe("label sources and where they disagree", () => {
     expect(await countStudies({ datasetId: jpg.id, filters: filters(`disagree=${label}`) })).toBe(disagree);
   });
 
+  it("on the test set, CheXpert and NegBio × the radiologists equal SQL over the label arrays, and a cell's filter selects its studies", async () => {
+    const state = (v: number | null): LabelState => (v === 1 ? "positive" : v === 0 ? "negative" : v === -1 ? "uncertain" : "not-mentioned");
+    for (const rowsBy of ["chexpert", "negbio"] as const) {
+      for (const label of ["Edema", "Pneumothorax", "No Finding"] as const) {
+        const table = await labelDisagreement({ datasetId: jpg.id, label, rows: rowsBy, cols: "radiologist" });
+        const rows = await getDb().execute<{ a: number | null; b: number | null; n: string }>(sql`
+          select ${sql.raw(rowsBy)}[${idx(label)}] as a, test_labels[${idx(label)}] as b, count(*) as n from mimic_study
+          where dataset_id = ${jpg.id} and ${sql.raw(rowsBy)} is not null and test_labels is not null group by 1, 2`);
+        const want = Object.fromEntries(LABEL_STATES.map((a) => [a, Object.fromEntries(LABEL_STATES.map((b) => [b, 0]))]));
+        for (const r of rows.rows) want[state(r.a)]![state(r.b)]! += Number(r.n);
+        expect(table.cells, `${rowsBy} ${label}`).toEqual(want);
+        expect(table.both).toBeGreaterThan(0);
+      }
+    }
+    const t = await labelDisagreement({ datasetId: jpg.id, label: "Edema", rows: "chexpert", cols: "radiologist" });
+    const [a, b] = (["positive", "negative", "uncertain", "not-mentioned"] as const).flatMap((x) => LABEL_STATES.map((y) => [x, y] as const)).find(([x, y]) => t.cells[x][y] > 0)!;
+    expect(await countStudies({ datasetId: jpg.id, filters: filters(`src=chexpert:Edema:${a}&src=radiologist:Edema:${b}`) })).toBe(t.cells[a][b]);
+  });
+
   it("radiologist labels are a labeler of their own: the test set's studies, each state as SQL counts it", async () => {
     const labelled = await n(sql`select count(*) as n from mimic_study where dataset_id = ${jpg.id} and test_labels is not null`);
     expect(labelled).toBeGreaterThan(0);

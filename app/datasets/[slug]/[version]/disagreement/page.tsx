@@ -3,8 +3,8 @@ import { recordAudit } from "@/lib/audit/record";
 import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { JoinedNotice } from "@/components/explorer/joined-notice";
-import { labelDisagreement } from "@/lib/mimic/browse/label-disagreement";
-import { studyFiltersToSearch } from "@/lib/mimic/browse/study-filters";
+import { labelDisagreement, type Disagreement } from "@/lib/mimic/browse/label-disagreement";
+import { LABELER_NAMES, studyFiltersToSearch } from "@/lib/mimic/browse/study-filters";
 import { LABELS, type Label } from "@/lib/mimic/import/file-specs";
 import { resolveJoinedSources } from "@/lib/mimic/pairing/joined-sources";
 import { LABEL_STATES, type LabelState } from "@/lib/mimic/tokens";
@@ -13,13 +13,20 @@ type Props = { params: Promise<{ slug: string; version: string }>; searchParams:
 
 const STATE_TEXT: Record<LabelState, string> = { positive: "1.0 (positive)", negative: "0.0 (negative)", uncertain: "−1.0 (uncertain)", "not-mentioned": "blank (not mentioned)" };
 
-/** For one label, the 4×4 table of CheXpert × NegBio states; each cell opens its studies in the explorer. */
+/**
+ * For one label, the 4×4 table of CheXpert × NegBio states, and on the 2.1.0 test set each of them ×
+ * the radiologists'; each cell opens its studies in the explorer.
+ */
 export default async function DisagreementPage({ params, searchParams }: Props) {
   const { user, dataset } = await requireDatasetAccess(await params);
   const raw = (await searchParams).label;
   const label: Label = typeof raw === "string" && (LABELS as readonly string[]).includes(raw) ? (raw as Label) : "Pneumothorax";
   const sources = await resolveJoinedSources({ user, dataset });
-  const table = await labelDisagreement({ datasetId: sources.labelsDatasetId, label });
+  const [table, ...radiologist] = await Promise.all([
+    labelDisagreement({ datasetId: sources.labelsDatasetId, label }),
+    labelDisagreement({ datasetId: sources.labelsDatasetId, label, rows: "chexpert", cols: "radiologist" }),
+    labelDisagreement({ datasetId: sources.labelsDatasetId, label, rows: "negbio", cols: "radiologist" }),
+  ]);
   await recordAudit(getDb(), {
     action: "dataset.browse",
     labId: user.labId,
@@ -28,9 +35,7 @@ export default async function DisagreementPage({ params, searchParams }: Props) 
     details: { query: `disagreement=${label}`, studies: table.both, ...(sources.joined && sources.partner ? { joined: `${sources.partner.slug}/${sources.partner.version}` } : {}) },
   });
   const base = `/datasets/${dataset.slug}/${dataset.version}`;
-  const cellHref = (c: LabelState, n: LabelState) =>
-    `${base}?${studyFiltersToSearch({ sourceLabels: [{ labeler: "chexpert", label, state: c }, { labeler: "negbio", label, state: n }] })}`;
-  const disagreeing = LABEL_STATES.reduce((sum, c) => sum + LABEL_STATES.reduce((s, n) => s + (c === n ? 0 : table.cells[c][n]), 0), 0);
+  const disagreeing = offDiagonal(table);
 
   return (
     <>
@@ -49,26 +54,49 @@ export default async function DisagreementPage({ params, searchParams }: Props) 
           <Link prefetch={false} href={`${base}?${studyFiltersToSearch({ disagree: [label] })}`} data-testid="disagree-link">Show the studies where CheXpert and NegBio disagree on {label}</Link>
         </p>
         {table.oneOnly > 0 && <p className="muted small">{table.oneOnly.toLocaleString("en-US")} studies have labels from only one of the two and are not in the table.</p>}
-        <table data-testid="disagreement-table">
-          <thead>
-            <tr><th>CheXpert ↓ · NegBio →</th>{LABEL_STATES.map((n) => <th key={n}>{STATE_TEXT[n]}</th>)}</tr>
-          </thead>
-          <tbody>
-            {LABEL_STATES.map((c) => (
-              <tr key={c}>
-                <th scope="row">{STATE_TEXT[c]}</th>
-                {LABEL_STATES.map((n) => (
-                  <td key={n} className={c === n ? undefined : "label-uncertain"}>
-                    <Link prefetch={false} href={cellHref(c, n)} data-testid={`cell-${c}-${n}`} aria-label={`CheXpert ${c}, NegBio ${n}: ${table.cells[c][n]} studies`}>
-                      {table.cells[c][n].toLocaleString("en-US")}
-                    </Link>
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <StatesTable base={base} table={table} testId="disagreement-table" />
       </div>
+      {radiologist.some((t) => t.both > 0) && (
+        <div className="card" data-testid="radiologist-tables">
+          <h2>{label}: the labelers against the radiologists (test set)</h2>
+          {radiologist.map((t) => (
+            <section key={t.rows}>
+              <h3>{LABELER_NAMES[t.rows]} × {LABELER_NAMES[t.cols]}</h3>
+              <p className="small muted">{offDiagonal(t).toLocaleString("en-US")} of {t.both.toLocaleString("en-US")} test-set studies differ.</p>
+              <StatesTable base={base} table={t} testId={`radiologist-table-${t.rows}`} />
+            </section>
+          ))}
+        </div>
+      )}
     </>
+  );
+}
+
+const offDiagonal = (t: Disagreement) => LABEL_STATES.reduce((sum, a) => sum + LABEL_STATES.reduce((s, b) => s + (a === b ? 0 : t.cells[a][b]), 0), 0);
+
+/** The 4×4 states table; each cell links to the explorer filtered to its two labelers' states. */
+function StatesTable({ base, table, testId }: { base: string; table: Disagreement; testId: string }) {
+  const { label, rows, cols } = table;
+  const href = (a: LabelState, b: LabelState) => `${base}?${studyFiltersToSearch({ sourceLabels: [{ labeler: rows, label, state: a }, { labeler: cols, label, state: b }] })}`;
+  return (
+    <table data-testid={testId}>
+      <thead>
+        <tr><th>{LABELER_NAMES[rows]} ↓ · {LABELER_NAMES[cols]} →</th>{LABEL_STATES.map((b) => <th key={b}>{STATE_TEXT[b]}</th>)}</tr>
+      </thead>
+      <tbody>
+        {LABEL_STATES.map((a) => (
+          <tr key={a}>
+            <th scope="row">{STATE_TEXT[a]}</th>
+            {LABEL_STATES.map((b) => (
+              <td key={b} className={a === b ? undefined : "label-uncertain"}>
+                <Link prefetch={false} href={href(a, b)} data-testid={`cell-${a}-${b}`} aria-label={`${LABELER_NAMES[rows]} ${a}, ${LABELER_NAMES[cols]} ${b}: ${table.cells[a][b]} studies`}>
+                  {table.cells[a][b].toLocaleString("en-US")}
+                </Link>
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
