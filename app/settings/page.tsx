@@ -3,12 +3,16 @@ import { AddDatasetForm, RetentionForm } from "@/components/settings/dataset-for
 import { requireRole } from "@/lib/auth/current-user";
 import { getAccessPolicySettings } from "@/lib/settings/access-policy";
 import { listLabDatasetSettings } from "@/lib/settings/lab-datasets";
+import { VersionPairForm } from "@/components/settings/version-pair-form";
+import { listVersionPairs } from "@/lib/mimic/pairing/version-pairs";
 
 export const metadata = { title: "Lab settings · labgate" };
 
 export default async function SettingsPage() {
   const user = await requireRole("steward");
-  const [policy, held] = await Promise.all([getAccessPolicySettings(user.labId), listLabDatasetSettings(user.labId)]);
+  const [policy, held, pairs] = await Promise.all([getAccessPolicySettings(user.labId), listLabDatasetSettings(user.labId), listVersionPairs(user.labId)]);
+  const cxrHeld = held.filter((d) => d.slug === "mimic-cxr");
+  const jpgHeld = held.filter((d) => d.slug === "mimic-cxr-jpg");
   return (
     <>
       <h1>Lab settings</h1>
@@ -40,6 +44,18 @@ export default async function SettingsPage() {
             ))}
           </tbody>
         </table>
+        {cxrHeld.length > 0 && jpgHeld.length > 0 && (
+          <section aria-labelledby="pairs-heading" data-testid="version-pairs">
+            <h3 id="pairs-heading">MIMIC-CXR and MIMIC-CXR-JPG read together</h3>
+            <p className="muted small">
+              A paired study is one thing: labels, metadata and JPGs from the MIMIC-CXR-JPG version, report and DICOMs from the MIMIC-CXR version,
+              joined by study_id and dicom_id. Each part is still shown only to members who hold access to the version it comes from.
+            </p>
+            {cxrHeld.map((c) => (
+              <VersionPairForm key={c.id} cxr={{ id: c.id, version: c.version }} jpgVersions={jpgHeld.map((j) => ({ id: j.id, version: j.version }))} pairedJpgId={pairs.find((p) => p.cxr.id === c.id)?.jpg.id ?? null} />
+            ))}
+          </section>
+        )}
         <h3>Add a dataset version</h3>
         <AddDatasetForm trainingTypes={policy.trainings.map((t) => ({ slug: t.slug, name: t.name }))} />
       </section>

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { LABELS } from "@/lib/mimic/import/file-specs";
 import type { StudyFacets } from "@/lib/mimic/browse/list-studies";
 import { hasLabelState, toggleLabelState } from "@/lib/mimic/browse/filter-toggles";
-import { studyFiltersToSearch, type StudyFilters } from "@/lib/mimic/browse/study-filters";
+import { LABELER_NAMES, studyFiltersToSearch, type StudyFilters } from "@/lib/mimic/browse/study-filters";
 import { LABEL_STATES } from "@/lib/mimic/tokens";
 
 const STATE_TITLE = { positive: "pos", negative: "neg", uncertain: "unc", "not-mentioned": "n/m" } as const;
@@ -15,7 +15,7 @@ export function LabelFacets({ base, filters, facets }: { base: string; filters: 
     <table className="facets" data-testid="label-facets">
       <thead>
         <tr>
-          <th>{filters.labeler === "negbio" ? "NegBio" : "CheXpert"} label</th>
+          <th>{LABELER_NAMES[filters.labeler]} label</th>
           {LABEL_STATES.map((s) => (
             <th key={s} title={s}>{STATE_TITLE[s]}</th>
           ))}

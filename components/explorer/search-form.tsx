@@ -8,6 +8,8 @@ export function SearchForm({ base, filters }: { base: string; filters: StudyFilt
       {filters.labels.flatMap((l) => l.states.map((s) => <input key={`${l.label}:${s}`} type="hidden" name="label" value={`${l.label}:${s}`} />))}
       {filters.views.map((v) => <input key={`v-${v}`} type="hidden" name="view" value={v} />)}
       {filters.splits.map((s) => <input key={`s-${s}`} type="hidden" name="split" value={s} />)}
+      {filters.sourceLabels.map((l) => <input key={`src-${l.labeler}:${l.label}:${l.state}`} type="hidden" name="src" value={`${l.labeler}:${l.label}:${l.state}`} />)}
+      {filters.disagree.map((l) => <input key={`d-${l}`} type="hidden" name="disagree" value={l} />)}
       <label>
         Report text
         <input type="search" name="q" defaultValue={filters.q ?? ""} placeholder={`e.g. ${REPORT_SEARCH_EXAMPLE}`} maxLength={200} aria-describedby="report-search-help" />
@@ -25,6 +27,7 @@ export function SearchForm({ base, filters }: { base: string; filters: StudyFilt
         <select name="labeler" defaultValue={filters.labeler}>
           <option value="chexpert">CheXpert</option>
           <option value="negbio">NegBio</option>
+          <option value="radiologist">Radiologist (test set)</option>
         </select>
       </label>
       <label className="inline">

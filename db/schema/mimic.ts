@@ -1,4 +1,5 @@
-import { bigint, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { labs } from "./labs";
 import { datasets } from "./credentialing";
 import { users } from "./users";
 
@@ -36,3 +37,24 @@ export const mimicCohorts = pgTable("mimic_cohorts", {
     .references(() => users.id),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** A steward's statement that the lab reads this MIMIC-CXR version with this MIMIC-CXR-JPG version (migration 0020). */
+export const mimicVersionPairs = pgTable(
+  "mimic_version_pairs",
+  {
+    labId: uuid("lab_id")
+      .notNull()
+      .references(() => labs.id),
+    cxrDatasetId: uuid("cxr_dataset_id")
+      .notNull()
+      .references(() => datasets.id),
+    jpgDatasetId: uuid("jpg_dataset_id")
+      .notNull()
+      .references(() => datasets.id),
+    createdBy: uuid("created_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.labId, t.cxrDatasetId] }), uniqueIndex("mimic_version_pairs_jpg").on(t.labId, t.jpgDatasetId)],
+);

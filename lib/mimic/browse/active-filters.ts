@@ -3,7 +3,7 @@ import type { StudyFilters } from "./study-filters";
 /** One filter in force, as a removable chip: what it says and the filters without it. */
 export type ActiveFilter = { key: string; text: string; without: StudyFilters };
 
-const LABELER_NAMES: Record<StudyFilters["labeler"], string> = { chexpert: "CheXpert", negbio: "NegBio" };
+const LABELER_NAMES: Record<StudyFilters["labeler"], string> = { chexpert: "CheXpert", negbio: "NegBio", radiologist: "Radiologist" };
 
 /**
  * Every filter in force, one per thing a researcher chose (a label with its states, the views, the

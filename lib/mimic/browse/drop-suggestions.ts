@@ -10,6 +10,6 @@ export type DropSuggestion = ActiveFilter & { studies: number };
  * the researcher sees which filter emptied the result instead of guessing. Only asked when the
  * result is empty, so the extra counts cost nothing on an ordinary page.
  */
-export async function dropSuggestions(opts: { datasetId: string; filters: StudyFilters }): Promise<DropSuggestion[]> {
-  return Promise.all(activeFilters(opts.filters).map(async (a) => ({ ...a, studies: await countStudies({ datasetId: opts.datasetId, filters: a.without }) })));
+export async function dropSuggestions(opts: { datasetId: string; reportDatasetId?: string; filters: StudyFilters }): Promise<DropSuggestion[]> {
+  return Promise.all(activeFilters(opts.filters).map(async (a) => ({ ...a, studies: await countStudies({ datasetId: opts.datasetId, reportDatasetId: opts.reportDatasetId, filters: a.without }) })));
 }

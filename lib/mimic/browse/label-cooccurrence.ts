@@ -4,7 +4,7 @@ import { getDb } from "@/lib/db/client";
 import { LABELS, type Label } from "../import/file-specs";
 import { setBits } from "../tokens";
 import { POSITIVE_BITS, positiveGroupsSql, type PositiveGroups } from "./facet-groups";
-import { listViewCodes } from "./list-studies";
+import { labelerBits, listViewCodes } from "./list-studies";
 import { isUnfiltered, type StudyFilters } from "./study-filters";
 import { studyWhere } from "./study-where";
 
@@ -14,7 +14,7 @@ export type Cooccurrence = { labels: readonly Label[]; counts: number[][]; studi
  * How often two labels are positive in the same study, among the filtered studies. counts[i][i]
  * is the label's own positive count, so the heatmap can show both prevalence and overlap.
  */
-export async function labelCooccurrence(opts: { datasetId: string; filters: StudyFilters }): Promise<Cooccurrence> {
+export async function labelCooccurrence(opts: { datasetId: string; filters: StudyFilters; reportDatasetId?: string }): Promise<Cooccurrence> {
   const groups = (isUnfiltered(opts.filters) && (await storedGroups(opts))) || (await countGroups(opts));
   const counts = LABELS.map(() => LABELS.map(() => 0));
   const indexOfBit = new Map(POSITIVE_BITS.map((b, i) => [b, i]));
@@ -30,9 +30,9 @@ export async function labelCooccurrence(opts: { datasetId: string; filters: Stud
 }
 
 // Grouped by which labels are positive: a few hundred distinct sets, paired up by the caller.
-async function countGroups(opts: { datasetId: string; filters: StudyFilters }): Promise<PositiveGroups> {
-  const where = studyWhere({ datasetId: opts.datasetId, filters: opts.filters, viewCodes: await listViewCodes() });
-  const bitsCol = opts.filters.labeler === "negbio" ? sql`s.negbio_bits` : sql`s.chexpert_bits`;
+async function countGroups(opts: { datasetId: string; filters: StudyFilters; reportDatasetId?: string }): Promise<PositiveGroups> {
+  const where = studyWhere({ datasetId: opts.datasetId, filters: opts.filters, viewCodes: await listViewCodes(), reportDatasetId: opts.reportDatasetId });
+  const bitsCol = labelerBits(opts.filters.labeler);
   const rows = await getDb().execute<PositiveGroups>(sql`
     with f as (select ${bitsCol} as bits from mimic_study_facet s where ${where})
     ${sql.raw(positiveGroupsSql("f"))}`);

@@ -48,7 +48,7 @@ const ORDER = {
  * One page of studies with the total and every facet count, for a dataset the caller has already
  * been authorized for (requireDatasetAccess).
  */
-export async function listStudies(opts: { datasetId: string; filters: StudyFilters }): Promise<StudyPage> {
+export async function listStudies(opts: { datasetId: string; filters: StudyFilters; reportDatasetId?: string }): Promise<StudyPage> {
   const db = getDb();
   const viewCodes = await listViewCodes();
   const q = studyPageQueries({ ...opts, viewCodes });
@@ -76,10 +76,18 @@ async function unfilteredFacts(opts: { datasetId: string; filters: StudyFilters 
 }
 
 /** How many studies match, without building a page or facets (what a saved cohort records). */
-export async function countStudies(opts: { datasetId: string; filters: StudyFilters }): Promise<number> {
+export async function countStudies(opts: { datasetId: string; filters: StudyFilters; reportDatasetId?: string }): Promise<number> {
   const where = studyWhere({ ...opts, viewCodes: await listViewCodes() });
   const r = await getDb().execute<{ n: string }>(sql`select count(*) as n from mimic_study_facet s where ${where}`);
   return Number(r.rows[0]!.n);
+}
+
+/**
+ * The facet table's label bits of a labeler. The radiologists' are not a column (they label ~2,700
+ * test studies): they are read off the tokens of the studies the filter already narrowed to those.
+ */
+export function labelerBits(labeler: StudyFilters["labeler"]) {
+  return labeler === "negbio" ? sql`s.negbio_bits` : labeler === "radiologist" ? sql`mimic_token_bits(s.tokens, 201, 256)` : sql`s.chexpert_bits`;
 }
 
 type FactsRow = FacetGroups & { page: (number | string)[] };
@@ -90,14 +98,19 @@ type PageRow = { study_id: number; subject_id: number; study_date: string | null
  * `facts` filters the narrow facet table once and returns the page's ids in order and the facet
  * counts as grouping sets (facet-groups.ts); `details` reads the wide study rows of those ids only.
  */
-export function studyPageQueries(opts: { datasetId: string; filters: StudyFilters; viewCodes: Map<string, number> }) {
+export function studyPageQueries(opts: { datasetId: string; filters: StudyFilters; viewCodes: Map<string, number>; reportDatasetId?: string }) {
   const { filters: f, viewCodes } = opts;
-  const where = studyWhere({ datasetId: opts.datasetId, filters: f, viewCodes });
-  const bitsCol = f.labeler === "negbio" ? sql`s.negbio_bits` : sql`s.chexpert_bits`;
-  const labelsCol = f.labeler === "negbio" ? sql`s.negbio` : sql`s.chexpert`;
+  const where = studyWhere({ datasetId: opts.datasetId, filters: f, viewCodes, reportDatasetId: opts.reportDatasetId });
+  const bitsCol = labelerBits(f.labeler);
+  const labelsCol = f.labeler === "negbio" ? sql`s.negbio` : f.labeler === "radiologist" ? sql`s.test_labels` : sql`s.chexpert`;
+  // The paired MIMIC-CXR version's report, by its primary key, for the page's rows only.
+  const report =
+    opts.reportDatasetId && opts.reportDatasetId !== opts.datasetId
+      ? sql`(select r.report from mimic_study r where r.dataset_id = ${opts.reportDatasetId} and r.study_id = s.study_id)`
+      : sql`s.report`;
   const dir = f.dir === "asc" ? sql`asc` : sql`desc`;
   const snippet = f.q
-    ? sql`ts_headline(${sql.raw(`'${REPORT_TS_CONFIG}'`)}, coalesce(s.report, ''), ${reportTsQuery(f.q)}, ${`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=30, MinWords=12, MaxFragments=2`})`
+    ? sql`ts_headline(${sql.raw(`'${REPORT_TS_CONFIG}'`)}, coalesce(${report}, ''), ${reportTsQuery(f.q)}, ${`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=30, MinWords=12, MaxFragments=2`})`
     : sql`null`;
 
   return {

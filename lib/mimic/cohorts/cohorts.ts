@@ -24,10 +24,11 @@ export function cohortFilters(query: string): StudyFilters {
   return { ...parsed.filters, page: 1, sort: "study_id", dir: "asc" };
 }
 
-export async function saveCohort(opts: { user: CurrentUser; datasetId: string; name: string; query: string }): Promise<Cohort> {
+export async function saveCohort(opts: { user: CurrentUser; datasetId: string; name: string; query: string; labelsDatasetId?: string; reportDatasetId?: string }): Promise<Cohort> {
   const filters = cohortFilters(opts.query);
   const query = studyFiltersToSearch({ ...filters, page: 1, sort: "date", dir: "desc", pageSize: 50 });
-  const total = await countStudies({ datasetId: opts.datasetId, filters });
+  // Counted as the explorer counted it: over the paired version's labels and report text where joined.
+  const total = await countStudies({ datasetId: opts.labelsDatasetId ?? opts.datasetId, reportDatasetId: opts.reportDatasetId, filters });
   // An empty cohort is a filter mistake, not a set a paper can cite; the explorer offers no button for it.
   if (total === 0) throw new AppError("bad_request", "These filters match no study, so there is no cohort to save: drop a filter first.");
   return getDb().transaction(async (tx) => {

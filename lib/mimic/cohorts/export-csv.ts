@@ -20,12 +20,18 @@ export function cohortCsvHeader(opts: { dataset: DatasetRef; cohortName: string;
     .join("");
 }
 
-/** The cohort's ids and both label sets as a CSV stream, one row per study, in study_id order. */
-export function cohortCsvStream(opts: { dataset: DatasetRef; filters: StudyFilters; header: string }): ReadableStream {
-  const columns = ["subject_id", "study_id", "study_date", "split", "view_positions", ...LABELS.map((l) => `chexpert_${l}`), ...LABELS.map((l) => `negbio_${l}`)];
+/**
+ * The cohort's ids and every label source as a CSV stream, one row per study, in study_id order:
+ * CheXpert, NegBio, and the radiologists' labels (empty outside the 2.1.0 test set).
+ */
+export function cohortCsvStream(opts: { dataset: DatasetRef; filters: StudyFilters; header: string; labelsDatasetId?: string; reportDatasetId?: string }): ReadableStream {
+  const columns = ["subject_id", "study_id", "study_date", "split", "view_positions", ...LABELS.map((l) => `chexpert_${l}`), ...LABELS.map((l) => `negbio_${l}`), ...LABELS.map((l) => `radiologist_${l}`)];
   async function* rows() {
-    for await (const s of iterateStudies({ datasetId: opts.dataset.id, filters: opts.filters })) {
-      yield [s.subjectId, s.studyId, s.studyDate ?? "", s.splits.join(";"), s.views.join(";"), ...LABELS.map((_, i) => labelText(s.chexpert?.[i])), ...LABELS.map((_, i) => labelText(s.negbio?.[i]))];
+    for await (const s of iterateStudies({ datasetId: opts.labelsDatasetId ?? opts.dataset.id, filters: opts.filters, reportDatasetId: opts.reportDatasetId })) {
+      yield [
+        s.subjectId, s.studyId, s.studyDate ?? "", s.splits.join(";"), s.views.join(";"),
+        ...LABELS.map((_, i) => labelText(s.chexpert?.[i])), ...LABELS.map((_, i) => labelText(s.negbio?.[i])), ...LABELS.map((_, i) => labelText(s.radiologist?.[i])),
+      ];
     }
   }
   return safeCsvResponseBody({ columns, rows: rows(), preamble: opts.header, what: "cohort export" });

@@ -8,6 +8,9 @@ import { activeFilters } from "@/lib/mimic/browse/active-filters";
 import { dropSuggestions } from "@/lib/mimic/browse/drop-suggestions";
 import { listStudies, listViewCodes } from "@/lib/mimic/browse/list-studies";
 import { parseStudyFilters, studyFiltersToSearch } from "@/lib/mimic/browse/study-filters";
+import { JoinedNotice } from "@/components/explorer/joined-notice";
+import { SourceFilters } from "@/components/explorer/source-filters";
+import { resolveJoinedSources } from "@/lib/mimic/pairing/joined-sources";
 import { CohortPanel } from "@/components/explorer/cohort-panel";
 import { CooccurrenceHeatmap } from "@/components/explorer/cooccurrence-heatmap";
 import { EmptyResult } from "@/components/explorer/empty-result";
@@ -38,15 +41,19 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
   const f = parsed.filters;
   const mode = raw.mode === "grid" ? "grid" : "table";
   const charts = raw.charts === "1";
+  // Labels from the JPG version and report text from the MIMIC-CXR version, where the lab pairs them
+  // and the member holds access to both (each asked by the one access rule, now).
+  const sources = await resolveJoinedSources({ user, dataset });
+  const from = { datasetId: sources.labelsDatasetId, reportDatasetId: sources.reportDatasetId, filters: f };
   const [page, viewCodes, cohorts, cooccurrence] = await Promise.all([
-    listStudies({ datasetId: dataset.id, filters: f }),
+    listStudies(from),
     listViewCodes(),
     listCohorts({ labId: user.labId, datasetId: dataset.id }),
-    charts ? labelCooccurrence({ datasetId: dataset.id, filters: f }) : Promise.resolve(null),
+    charts ? labelCooccurrence(from) : Promise.resolve(null),
   ]);
   const search = studyFiltersToSearch(f);
   // Every look at the dataset is on the record, with what was asked (report searches included).
-  await recordAudit(getDb(), { action: "dataset.browse", labId: user.labId, actor: user, target: { type: "dataset", id: dataset.id }, details: { query: search, studies: page.total } });
+  await recordAudit(getDb(), { action: "dataset.browse", labId: user.labId, actor: user, target: { type: "dataset", id: dataset.id }, details: { query: search, studies: page.total, ...(sources.joined && sources.partner ? { joined: `${sources.partner.slug}/${sources.partner.version}` } : {}) } });
   const extra = (k: string, v: string | null) => {
     const p = new URLSearchParams(search);
     if (mode === "grid" && k !== "mode") p.set("mode", "grid");
@@ -61,7 +68,7 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
   };
   const hrefFor: Record<string, string> = { prev: withFilters({ page: f.page - 1 }), next: withFilters({ page: f.page + 1 }) };
   for (const sort of ["date", "study_id", "subject_id"] as const) for (const dir of ["asc", "desc"] as const) hrefFor[`${sort}:${dir}`] = withFilters({ sort, dir, page: 1 });
-  const drops = page.total === 0 ? await dropSuggestions({ datasetId: dataset.id, filters: f }) : [];
+  const drops = page.total === 0 ? await dropSuggestions({ ...from, filters: f }) : [];
   const facetQuery = studyFiltersToSearch({ ...f, page: 1, sort: "date", dir: "desc", pageSize: 50 });
 
   return (
@@ -73,9 +80,12 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
         <strong data-testid="study-total">{page.total.toLocaleString("en-US")}</strong> studies match.
         <Link prefetch={false} href={extra("mode", mode === "grid" ? null : "grid")}>{mode === "grid" ? "Show as table" : "Show as thumbnails"}</Link>
         <Link prefetch={false} href={extra("charts", charts ? null : "1")}>{charts ? "Hide co-occurrence" : "Show label co-occurrence"}</Link>
+        <Link prefetch={false} href={`${base}/disagreement`}>Where CheXpert and NegBio disagree</Link>
       </p>
+      <JoinedNotice dataset={dataset} sources={sources} />
       <SearchForm base={base} filters={f} />
       <FilterChips chips={activeFilters(f).map((a) => ({ key: a.key, text: a.text, href: withFilters(a.without) }))} />
+      <SourceFilters base={base} filters={f} />
       <div className="explorer">
         <aside>
           <LabelFacets base={base} filters={f} facets={page.facets} />

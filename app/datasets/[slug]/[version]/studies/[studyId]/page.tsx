@@ -10,33 +10,53 @@ import { StudyImages } from "@/components/viewer/study-images";
 import { getStudy } from "@/lib/mimic/browse/get-study";
 import { LABELS } from "@/lib/mimic/import/file-specs";
 import type { LabelState } from "@/lib/mimic/tokens";
+import { ImageSetsTable, imageSets } from "@/components/viewer/image-sets";
+import { hiddenPartText, resolveJoinedSources } from "@/lib/mimic/pairing/joined-sources";
 
-type Props = { params: Promise<{ slug: string; version: string; studyId: string }> };
+type Props = { params: Promise<{ slug: string; version: string; studyId: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 const STATE_TEXT: Record<LabelState, string> = { positive: "positive (1.0)", negative: "negative (0.0)", uncertain: "uncertain (−1.0)", "not-mentioned": "not mentioned" };
 
-export default async function StudyPage({ params }: Props) {
+export default async function StudyPage({ params, searchParams }: Props) {
   const { user, dataset } = await requireDatasetAccess(await params);
   const { studyId: raw } = await params;
   const studyId = /^s?\d{1,9}$/.test(raw) ? Number(raw.replace(/^s/, "")) : NaN;
   if (!Number.isSafeInteger(studyId)) notFound();
-  const study = await getStudy({ datasetId: dataset.id, studyId });
-  if (!study) notFound();
-  await recordAudit(getDb(), {
-    action: study.report ? "study.view_report" : "study.view",
-    labId: user.labId,
-    actor: user,
-    target: { type: "study", id: String(study.studyId) },
-    details: { dataset: `${dataset.slug}/${dataset.version}`, subjectId: study.subjectId },
-  });
+  const own = await getStudy({ datasetId: dataset.id, studyId });
+  if (!own) notFound();
+  // The same study in the paired version (decision 027), read only when the member holds access to
+  // that version too; each version's look is its own audit row.
+  const sources = await resolveJoinedSources({ user, dataset });
+  const partner = sources.partner;
+  const other = partner?.access ? await getStudy({ datasetId: partner.id, studyId }) : null;
+  for (const [s, ds] of [[own, dataset], ...(other && partner ? [[other, partner] as const] : [])] as const) {
+    await recordAudit(getDb(), {
+      action: s.report ? "study.view_report" : "study.view",
+      labId: user.labId,
+      actor: user,
+      target: { type: "study", id: String(s.studyId) },
+      details: { dataset: `${ds.slug}/${ds.version}`, subjectId: s.subjectId },
+    });
+  }
   const base = `/datasets/${dataset.slug}/${dataset.version}`;
-  const imageRoute = `/api${base}/images`;
+  const partnerBase = partner ? `/datasets/${partner.slug}/${partner.version}` : null;
+  // Labels, dates and JPGs from the JPG version; report and DICOMs from MIMIC-CXR.
+  const jpgStudy = sources.side === "cxr" ? other : own;
+  const cxrStudy = sources.side === "jpg" ? other : own;
+  const study = { ...own, studyDate: jpgStudy?.studyDate ?? own.studyDate, studyTime: jpgStudy?.studyTime ?? own.studyTime, labels: (jpgStudy ?? own).labels, report: (cxrStudy ?? own).report };
+  const sets = imageSets({ own, other, dataset, partner, side: sources.side });
+  const wanted = (await searchParams).images;
+  const shown = sets.find((x) => x.key === wanted && x.images) ?? sets[0]!;
+  const imageRoute = `/api/datasets/${shown.ref.slug}/${shown.ref.version}/images`;
   // The viewer opens this image by itself: its preview, an <img> in the viewer, is fetched as soon as
   // the HTML is parsed, and the file's download starts after it, before the page's scripts run.
-  const firstImage = study.images.find((i) => i.dicomId === pickImage(study.images, null));
+  const shownImages = shown.images ?? [];
+  const firstImage = shownImages.find((i) => i.dicomId === pickImage(shownImages, null));
   const first = firstImage ? { src: `${imageRoute}/${encodeURIComponent(firstImage.dicomId)}`, image: firstImage } : null;
   const nonce = (await headers()).get("x-nonce") ?? undefined;
-  const labelSets = ([["CheXpert", study.labels.chexpert], ["NegBio", study.labels.negbio], ["Test set (radiologists)", study.labels.test]] as const).filter(([, v]) => v !== null);
+  const labelSets = ([["CheXpert", study.labels.chexpert], ["NegBio", study.labels.negbio], ["Radiologist (test set)", study.labels.test]] as const).filter(([, v]) => v !== null);
+  const labelsHidden = sources.side === "cxr" && partner && !partner.access;
+  const reportHidden = sources.side === "jpg" && partner && !partner.access;
 
   return (
     <>
@@ -48,8 +68,24 @@ export default async function StudyPage({ params }: Props) {
         <dt>Study time</dt><dd>{study.studyTime ?? "—"}</dd>
         <dt>Images</dt><dd>{study.images.length}</dd>
       </dl>
-      <StudyImages images={study.images} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} />
+      {partner && partnerBase && (
+        <p data-testid="partner-link">
+          {partner.access ? (
+            <Link prefetch={false} href={`${partnerBase}/studies/s${study.studyId}`}>This study in {partner.title} {partner.version} →</Link>
+          ) : (
+            <span className="muted">This study is also in {partner.title} {partner.version}, which you do not hold access to.</span>
+          )}
+        </p>
+      )}
+      <ImageSetsTable sets={sets} shown={shown.key} studyHref={`${base}/studies/s${study.studyId}`} />
+      <StudyImages key={shown.key} images={shownImages} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} />
       {first && <EarlyImageFetch url={first.src} after={previewUrl(first.src, first.image)} nonce={nonce} />}
+      {labelsHidden && partner && (
+        <div className="card" data-testid="study-labels-hidden">
+          <h2>Labels</h2>
+          <p className="notice">{hiddenPartText("the CheXpert, NegBio and radiologist labels, dates and JPG images", partner)} <Link prefetch={false} href="/credentialing">Credentialing</Link></p>
+        </div>
+      )}
       {labelSets.length > 0 && (
         <div className="card">
           <h2>Labels</h2>
@@ -72,7 +108,9 @@ export default async function StudyPage({ params }: Props) {
       )}
       <div className="card" data-testid="study-report">
         <h2>Report</h2>
-        {study.report === null ? (
+        {reportHidden && partner ? (
+          <p className="notice" data-testid="study-report-hidden">{hiddenPartText("the report and DICOM images", partner)} <Link prefetch={false} href="/credentialing">Credentialing</Link></p>
+        ) : study.report === null ? (
           <p className="muted">This dataset version has no free-text reports (they ship with MIMIC-CXR, not MIMIC-CXR-JPG).</p>
         ) : (
           study.report.map((s, i) => (
