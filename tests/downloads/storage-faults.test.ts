@@ -10,7 +10,7 @@ import { isolatedDatabaseForFile } from "../support/isolated-database";
 import { spawnDownloadWorker } from "./spawn-worker";
 
 // Lab storage failing under a running download, in a worker process as a lab runs it: a folder of
-// lab storage removed and replaced by a file, and an S3 endpoint that stops answering. Each failure
+// lab storage removed and replaced by a file, and an S3 bucket removed. Each failure
 // is a failed attempt of the files it hit (recorded, shown on the download page, retried), never the
 // end of the worker process; the job completes once storage is back.
 
@@ -82,6 +82,12 @@ async function downloadThroughStorageFault(opts: {
       30_000,
     );
     expect(shown.error, log.join("")).toMatch(/^attempt \d+: could not be moved into lab storage: .+; will retry$/);
+    // Neither a server path nor the file's path (it names a subject and a study) is in the error: the
+    // steward, who does not hold access to the dataset, sees the error without them.
+    expect(shown.error).not.toMatch(/files\/p1\d|\/tmp\/|downloads\//);
+    const steward = (await getJobProgress({ user: lab.steward, jobId: id }))!;
+    expect(steward.pathsHidden).toBe(true);
+    expect(JSON.stringify(steward.problems)).not.toMatch(/files\/p1\d|\/tmp\//);
     expect(worker.exitCode, log.join("")).toBeNull();
     await opts.repair();
     const repairedAt = new Date();
@@ -130,15 +136,16 @@ describe("a download whose lab storage fails mid-transfer", () => {
     for (const f of stored) expect(createHash("sha256").update(await readFile(path.join(storageDir, f.storageKey))).digest("hex"), f.path).toBe(manifest.get(f.path));
   });
 
-  it("an S3 endpoint that stops answering: failed PUTs are retried and the job completes once it is back", { timeout: 240_000 }, async () => {
+  it("an S3 bucket removed: failed PUTs are recorded and retried, and the job completes once it is back", { timeout: 240_000 }, async () => {
     const { default: S3rver } = await import("@20minutes/s3rver");
     const { createS3Storage } = await import("@/lib/storage/s3-storage");
     const directory = path.join(tmp, "s3rver");
-    type Server = { run(): Promise<AddressInfo>; close(): Promise<void> };
-    const serve = (port: number): Server => new S3rver({ address: "127.0.0.1", port, silent: true, directory, configureBuckets: [{ name: "lab" }] });
-    let server = serve(0);
+    const server: { run(): Promise<AddressInfo>; close(): Promise<void> } = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: "lab" }] });
     const { port } = await server.run();
     const endpoint = `http://127.0.0.1:${port}`;
+    // s3rver keeps a bucket as a folder and looks for it on every request: moved away, the bucket is
+    // gone (PUTs answer NoSuchBucket) until it is moved back, objects and all.
+    const bucketDir = path.join(directory, "lab");
     try {
       const { lab, manifest } = await downloadThroughStorageFault({
         env: {
@@ -150,18 +157,15 @@ describe("a download whose lab storage fails mid-transfer", () => {
           LABGATE_S3_ACCESS_KEY_ID: "S3RVER",
           LABGATE_S3_SECRET_ACCESS_KEY: "S3RVER",
         },
-        breakStorage: () => server.close(),
-        repair: async () => {
-          server = serve(port);
-          await server.run();
-        },
+        breakStorage: () => rename(bucketDir, `${bucketDir}.removed`),
+        repair: () => rename(`${bucketDir}.removed`, bucketDir),
       });
       const storage = createS3Storage({ endpoint, region: "us-east-1", bucket: "lab", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
       const stored = await getDb().select().from(storedFiles).where(eq(storedFiles.labId, lab.labId));
       expect(stored).toHaveLength(manifest.size);
       for (const f of stored) expect(createHash("sha256").update((await storage.get(f.storageKey))!).digest("hex"), f.path).toBe(manifest.get(f.path));
     } finally {
-      await server.close().catch(() => {});
+      await server.close();
     }
   });
 });

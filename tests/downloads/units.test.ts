@@ -96,3 +96,13 @@ describe("the estimate before a start", () => {
     expect(startEstimateSeconds({ bytesLeft: 1_000, connectionRate: null, lanes: 4 })).toBeNull();
   });
 });
+
+describe("a storage error on the download page", () => {
+  it("keeps the code and reason, drops every path", async () => {
+    const { storageErrorText } = await import("@/lib/downloads/transfer/verifier");
+    const fsError = Object.assign(new Error("ENOTDIR: not a directory, rename '/srv/lab/.staging/jobs/j/files/p10/p10000032/s50414267/a.dcm' -> '/srv/lab/downloads/mimic-cxr/2.0.0/files/p10/p10000032/s50414267/a.dcm'"), { code: "ENOTDIR" });
+    expect(storageErrorText(fsError, [])).toBe("ENOTDIR: not a directory, rename … -> …");
+    const s3Error = Object.assign(new Error("The specified bucket does not exist: downloads/mimic-cxr/2.0.0/files/p10/a.dcm"), { name: "NoSuchBucket" });
+    expect(storageErrorText(s3Error, ["downloads/mimic-cxr/2.0.0/files/p10/a.dcm", "files/p10/a.dcm"])).toBe("The specified bucket does not exist: …");
+  });
+});

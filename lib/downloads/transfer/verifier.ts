@@ -56,7 +56,7 @@ export function createVerifier(ctx: LaneContext, opts: { token: string; backoff:
         // failed attempt of this file, never of the worker. The verified bytes stay in staging, so
         // the retry re-checks them and tries the move again without asking PhysioNet.
         const attempts = file.attempts + 1;
-        const reason = `could not be moved into lab storage: ${storageErrorText(e)}`;
+        const reason = `could not be moved into lab storage: ${storageErrorText(e, [stagedPath, storageKey, file.path])}`;
         await recordAttemptFailure(ctx.db, {
           jobId: ctx.job.id,
           path: file.path,
@@ -140,10 +140,17 @@ async function hashFile(filePath: string): Promise<{ size: number; sha256: strin
   return { size, sha256: hash.digest("hex") };
 }
 
-/** One line a member can act on: the system's code and message, never a stack or the SDK's internals. */
-function storageErrorText(e: unknown): string {
-  if (!(e instanceof Error)) return String(e).slice(0, 200);
-  const code = (e as NodeJS.ErrnoException).code;
-  const text = code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message || e.name;
-  return text.split("\n")[0]!.slice(0, 300);
+/**
+ * One line for the download page: the system's code and message, never a stack, a server path or the
+ * file's own path — a steward without access to the dataset sees errors but not the paths, which name
+ * subjects and studies (decision 009).
+ */
+export function storageErrorText(e: unknown, names: readonly string[]): string {
+  const error = e instanceof Error ? e : new Error(String(e));
+  const code = (error as NodeJS.ErrnoException).code;
+  let text = (code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message || error.name).split("\n")[0]!;
+  // Node quotes the paths of a failed system call ("rename '/a' -> '/b'").
+  text = text.replace(/'[^']*'/g, "…");
+  for (const name of names) if (name) text = text.split(name).join("…");
+  return text.slice(0, 300);
 }
