@@ -14,6 +14,7 @@ import { DEMO_PHYSIONET_PASSWORD, startDemoUpstream } from "./lib/demo-upstream"
 import { buildIsStale } from "./lib/build-freshness";
 import { ensureAuthSecret, loadDotEnv } from "./lib/runtime-env";
 import { firstRunToken, isDemo } from "./lib/first-run";
+import { supervise } from "@/lib/ops/supervisor";
 
 async function main() {
   loadDotEnv();
@@ -51,12 +52,11 @@ async function main() {
     }
   }
   const app = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", host], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
-  // Background jobs (daily credentialing sweep, notification mail) run in their own process.
-  const worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } });
-  const workerExited = new Promise<void>((resolve) => worker.on("exit", () => resolve()));
-  let stopping = false;
-  worker.on("exit", (code) => {
-    if (!stopping) console.error(`labgate: the background worker exited (code ${code}); expiry checks and mail stop until restart`);
+  // Background jobs (downloads, daily credentialing sweep, mail) run in their own process, restarted
+  // (with backoff, logged) whenever it dies: a dead worker would leave downloads "running" for nobody.
+  const worker = supervise({
+    name: "the background worker",
+    start: () => spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } }),
   });
   console.log(`\nlabgate: serving on ${publicUrl} (listening on ${host}:${port}${host === "127.0.0.1" ? "; set HOST to listen elsewhere" : ""})`);
   if (demo) {
@@ -66,17 +66,14 @@ async function main() {
   if (setupToken) console.log(`No lab exists yet. Create it with \`npm run setup\`, or open this one-time link (valid until the next start):\n  ${publicUrl}/setup?token=${setupToken}`);
   if (demoUpstream) console.log(`Demo PhysioNet (synthetic data, for "Verify with PhysioNet" and downloads): ${demoUpstream.url}\n  the researcher's PhysioNet account ${DEMO_PHYSIONET_USERNAME}  /  ${DEMO_PHYSIONET_PASSWORD}`);
   const shutdown = () => {
-    stopping = true;
     app.kill("SIGTERM");
-    worker.kill("SIGTERM");
+    void worker.stop("SIGTERM");
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
   app.on("exit", async (code) => {
     // The app stopping (however) stops the worker too; the worker finishes its running job first.
-    stopping = true;
-    if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGTERM");
-    await workerExited;
+    await worker.stop("SIGTERM");
     await demoUpstream?.close();
     await server.stop();
     process.exit(code ?? 0);

@@ -5,6 +5,7 @@
  * `node --conditions=react-server --import tsx` (see package.json).
  */
 import { closeDb, getDb } from "@/lib/db/client";
+import { resumeOrphanedDownloads } from "@/lib/downloads/sweep";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner, type JobRun } from "@/lib/jobs/job-runner";
 import { auditCheckpointJob, jobRegistry } from "@/lib/jobs/registry";
@@ -48,6 +49,10 @@ async function main() {
   // A definition listed several times (more pollers for one queue) is one queue to the reader.
   const queues = [...new Map(jobs.map((j) => [j.name, `${j.name}${j.cron ? ` (${j.cron} UTC)` : " (on demand)"}`])).values()];
   log().info({ queues }, "worker running");
+  // Jobs a dead worker left "running" are taken over now, not at the next minute's sweep: their lanes
+  // (advisory locks) were freed when its connection dropped (docs/decisions/010).
+  const resumed = await resumeOrphanedDownloads();
+  if (resumed.drive + resumed.prepare > 0) log().info({ drive: resumed.drive, prepare: resumed.prepare }, "resumed downloads a previous worker left");
   const heartbeat = startHeartbeat(getDb());
   // A checkpoint at every start, so the chain is anchored without waiting for the first 10 minutes.
   await boss.send(auditCheckpointJob.name, {});

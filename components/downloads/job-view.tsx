@@ -80,6 +80,12 @@ export function JobView({ initial }: { initial: JobProgress }) {
           Ready: {job.filesTotal.toLocaleString("en-US")} files, {job.estimateExact ? "" : "estimated "}
           {formatBytes(job.bytesEstimate)}
           {job.storageFreeAtPrepare !== null ? `; lab storage has ${formatBytes(job.storageFreeAtPrepare)} free` : ""}.
+          {job.connectionRate !== null && job.startEstimateSeconds !== null ? (
+            <span data-testid="job-start-estimate">
+              {" "}
+              At PhysioNet&apos;s measured {formatBytes(job.connectionRate)}/s per connection × {job.concurrency} connections: about {formatDuration(job.startEstimateSeconds)}.
+            </span>
+          ) : null}
         </p>
       )}
       {job.notice && <p className="muted">{job.notice}</p>}

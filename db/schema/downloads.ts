@@ -46,6 +46,8 @@ export const downloadJobs = pgTable(
     // Bytes received from the network (resumed partials included once): the rate is its slope.
     bytesReceived: bigint("bytes_received", { mode: "number" }).notNull().default(0),
     storageFreeAtPrepare: bigint("storage_free_at_prepare", { mode: "number" }),
+    // Bytes per second of one connection, measured on SHA256SUMS.txt at preparation (null: too small to tell).
+    connectionRate: bigint("connection_rate", { mode: "number" }),
     notice: text("notice"),
     error: text("error"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),

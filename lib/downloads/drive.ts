@@ -168,7 +168,11 @@ export async function driveDownloadJob(opts: DriveOptions): Promise<DriveResult>
     };
     const timer = setInterval(() => void poll().catch(() => {}), POLL_MS);
     try {
-      await Promise.all(lanes.map((lane) => runLane(ctx, lane)));
+      // A lane that throws (the database gone) stops the others, and its lanes are released only
+      // once every lane has stopped: never while a sibling still holds claimed files.
+      const ended = await Promise.allSettled(lanes.map((lane) => runLane(ctx, lane).catch((e: unknown) => (stop(), Promise.reject(e)))));
+      const thrown = ended.find((r) => r.status === "rejected");
+      if (thrown) throw (thrown as PromiseRejectedResult).reason;
     } finally {
       clearInterval(timer);
       opts.signal?.removeEventListener("abort", stop);

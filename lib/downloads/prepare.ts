@@ -1,5 +1,5 @@
 import "server-only";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { and, eq, Param, sql } from "drizzle-orm";
 import { downloadJobs } from "@/db/schema";
 import { now } from "@/lib/clock";
@@ -19,6 +19,7 @@ import { isSafeDatasetPath, studyIdOf } from "./paths";
 import { sampleStudies } from "./sample";
 import { matcherFor, unmatchedPaths } from "./selection";
 import type { PhysionetSource } from "./source";
+import { createConnectionRateProbe } from "./rate";
 import { prepareStagingDir, stagingRoot } from "./staging";
 import { storageFreeBytes } from "./usage";
 
@@ -63,7 +64,9 @@ export async function prepareDownloadJob(opts: {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const files = manifestPaths(dir);
   try {
-    await fetchVersionFile({ source: opts.source, ref: job, filePath: SHA256SUMS_FILE, destination: files.sums, credentials, signal: opts.signal, onSpawn: opts.onSpawn });
+    const probe = createConnectionRateProbe(Date.now());
+    await fetchVersionFile({ source: opts.source, ref: job, filePath: SHA256SUMS_FILE, destination: files.sums, credentials, signal: opts.signal, onSpawn: opts.onSpawn, onProgress: (bytes) => probe.progress(bytes, Date.now()) });
+    const connectionRate = probe.finish((await stat(files.sums)).size, Date.now());
 
     // Pass 1: study ids (for a sample) and IMAGE_FILENAMES' own checksum.
     let imageNamesSha: string | null = null;
@@ -142,6 +145,7 @@ export async function prepareDownloadJob(opts: {
         bytesEstimate: estimate.bytes,
         estimateExact: estimate.exact,
         storageFreeAtPrepare: free,
+        connectionRate,
         notice: notes.length ? `${notes.join(". ")}.` : null,
         error: null,
         updatedAt: now(),

@@ -7,6 +7,7 @@ import { roleAtLeast } from "@/lib/auth/roles";
 import { getDb } from "@/lib/db/client";
 import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import type { JobState } from "./job-record";
+import { startEstimateSeconds } from "./rate";
 
 export type JobSummary = {
   id: string;
@@ -34,6 +35,9 @@ export type JobProgress = JobSummary & {
   concurrency: number;
   bytesReceived: number;
   storageFreeAtPrepare: number | null;
+  /** One connection's measured rate (bytes/s), and the time the rest should take at that rate × the job's lanes. */
+  connectionRate: number | null;
+  startEstimateSeconds: number | null;
   notice: string | null;
   lanes: LaneStatus[];
   problems: FileProblem[];
@@ -109,7 +113,7 @@ export async function getJobProgress(opts: { user: CurrentUser; jobId: string })
   const db = getDb();
   const steward = roleAtLeast(opts.user.role, "steward");
   const [row] = await db
-    .select({ ...summaryColumns, datasetId: downloadJobs.datasetId, concurrency: downloadJobs.concurrency, bytesReceived: downloadJobs.bytesReceived, storageFreeAtPrepare: downloadJobs.storageFreeAtPrepare, notice: downloadJobs.notice, updatedAt: downloadJobs.updatedAt })
+    .select({ ...summaryColumns, datasetId: downloadJobs.datasetId, concurrency: downloadJobs.concurrency, bytesReceived: downloadJobs.bytesReceived, storageFreeAtPrepare: downloadJobs.storageFreeAtPrepare, connectionRate: downloadJobs.connectionRate, notice: downloadJobs.notice, updatedAt: downloadJobs.updatedAt })
     .from(downloadJobs)
     .innerJoin(datasets, eq(datasets.id, downloadJobs.datasetId))
     .innerJoin(users, eq(users.id, downloadJobs.userId))
@@ -131,6 +135,8 @@ export async function getJobProgress(opts: { user: CurrentUser; jobId: string })
     concurrency: row.concurrency,
     bytesReceived: row.bytesReceived,
     storageFreeAtPrepare: row.storageFreeAtPrepare,
+    connectionRate: row.connectionRate,
+    startEstimateSeconds: startEstimateSeconds({ bytesLeft: Number(row.bytesEstimate) - Number(row.bytesDone), connectionRate: row.connectionRate, lanes: row.concurrency }),
     notice: row.notice,
     updatedAt: row.updatedAt.toISOString(),
     lanes: lanes.map((l) => ({ ...l, currentPath: pathsVisible ? l.currentPath : null, bytesInFlight: Number(l.bytesInFlight) })),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CredentialUnreadableError, deriveSecretKey, open, seal } from "@/lib/downloads/credentials/cipher";
 import { parseListingSizes } from "@/lib/downloads/estimate";
 import { categorize, isSafeDatasetPath, studyIdOf } from "@/lib/downloads/paths";
+import { createConnectionRateProbe, startEstimateSeconds } from "@/lib/downloads/rate";
 import { sampleStudies } from "@/lib/downloads/sample";
 import { describeSelection, selectionSchema } from "@/lib/downloads/selection";
 import { createWgetLogParser, type UrlOutcome } from "@/lib/downloads/transfer/wget-log";
@@ -73,5 +74,35 @@ describe("selections", () => {
   it("reads sizes from an nginx listing, leaving folders out", () => {
     const html = `<html><body><pre><a href="../">../</a>\r\n<a href="files/">files/</a>          01-Jan-2024 10:00       -\r\n<a href="LICENSE.txt">LICENSE.txt</a>     01-Jan-2024 10:00     2518\r\n<a href="mimic-cxr-2.0.0-metadata.csv.gz">mimic-cxr-2.0.0-metadata.csv.gz</a>  01-Jan-2024 10:00   51230745\r\n</pre></body></html>`;
     expect(parseListingSizes(html)).toEqual(new Map([["LICENSE.txt", 2518], ["mimic-cxr-2.0.0-metadata.csv.gz", 51230745]]));
+  });
+});
+
+describe("the estimate before a start", () => {
+  it("measures a connection between wget's progress lines, else over the whole fetch, never from a blink", () => {
+    const lines = createConnectionRateProbe(0);
+    // 100 ms of connection set-up, then 51,200 bytes a second.
+    for (let i = 1; i <= 5; i++) lines.progress(i * 51_200, 100 + i * 1_000);
+    expect(lines.finish(300_000, 6_000)).toBe(51_200);
+    const whole = createConnectionRateProbe(1_000);
+    expect(whole.finish(80_000, 3_000)).toBe(40_000);
+    // Too quick, or too small for the rate to outweigh starting wget and the password round trip.
+    expect(createConnectionRateProbe(0).finish(80_000, 300)).toBeNull();
+    expect(createConnectionRateProbe(0).finish(2_000, 3_000)).toBeNull();
+  });
+  it("is the bytes left over rate × lanes, or nothing without a rate", () => {
+    // MIMIC-CXR-JPG's 570 GB at PhysioNet's ~0.6 MB/s per connection: 4 lanes take about 2.75 days.
+    expect(startEstimateSeconds({ bytesLeft: 570e9, connectionRate: 600_000, lanes: 4 })).toBe(237_500);
+    expect(startEstimateSeconds({ bytesLeft: 570e9, connectionRate: 600_000, lanes: 8 })).toBe(118_750);
+    expect(startEstimateSeconds({ bytesLeft: 1_000, connectionRate: null, lanes: 4 })).toBeNull();
+  });
+});
+
+describe("a storage error on the download page", () => {
+  it("keeps the code and reason, drops every path", async () => {
+    const { storageErrorText } = await import("@/lib/downloads/transfer/verifier");
+    const fsError = Object.assign(new Error("ENOTDIR: not a directory, rename '/srv/lab/.staging/jobs/j/files/p10/p10000032/s50414267/a.dcm' -> '/srv/lab/downloads/mimic-cxr/2.0.0/files/p10/p10000032/s50414267/a.dcm'"), { code: "ENOTDIR" });
+    expect(storageErrorText(fsError, [])).toBe("ENOTDIR: not a directory, rename … -> …");
+    const s3Error = Object.assign(new Error("The specified bucket does not exist: downloads/mimic-cxr/2.0.0/files/p10/a.dcm"), { name: "NoSuchBucket" });
+    expect(storageErrorText(s3Error, ["downloads/mimic-cxr/2.0.0/files/p10/a.dcm", "files/p10/a.dcm"])).toBe("The specified bucket does not exist: …");
   });
 });

@@ -11,6 +11,8 @@ import type { LaneContext } from "./lane";
 export type Followed = { hash: Promise<FollowedHash | null>; okResponses: number };
 
 export const MAX_CHECKSUM_FAILURES = 3;
+/** Moves into lab storage tried per file before it is reported failed (with backoff: minutes in all). */
+export const MAX_STORAGE_ATTEMPTS = 8;
 const PARALLEL = 4;
 const COMMIT_EVERY = 32;
 const COMMIT_AFTER_MS = 250;
@@ -23,6 +25,7 @@ const COMMIT_AFTER_MS = 250;
  */
 export function createVerifier(ctx: LaneContext, opts: { token: string; backoff: (attempts: number) => number }) {
   const running = new Set<Promise<void>>();
+  const errors: unknown[] = [];
   let moved: VerifiedFile[] = [];
   let flushTimer: NodeJS.Timeout | null = null;
   let flushing: Promise<unknown> = Promise.resolve();
@@ -33,7 +36,12 @@ export function createVerifier(ctx: LaneContext, opts: { token: string; backoff:
     const group = moved;
     moved = [];
     if (group.length === 0) return flushing;
-    flushing = flushing.then(() => recordVerified(ctx.db, { jobId: ctx.job.id, labId: ctx.job.labId, datasetId: ctx.job.datasetId, token: opts.token, files: group }));
+    // Kept for drain() as a check's error is: a flush started by the timer has nobody awaiting it.
+    flushing = flushing
+      .then(() => recordVerified(ctx.db, { jobId: ctx.job.id, labId: ctx.job.labId, datasetId: ctx.job.datasetId, token: opts.token, files: group }))
+      .catch((e: unknown) => {
+        errors.push(e);
+      });
     return flushing;
   };
 
@@ -41,7 +49,24 @@ export function createVerifier(ctx: LaneContext, opts: { token: string; backoff:
     const { size, sha256 } = (await followedMatch(file, followed)) ?? (await hashFile(stagedPath)) ?? { size: undefined, sha256: null };
     if (size !== undefined && sha256 === file.sha256) {
       const storageKey = storageKeyFor(ctx.job, file.path);
-      await ctx.storage.putFile(storageKey, stagedPath);
+      try {
+        await ctx.storage.putFile(storageKey, stagedPath);
+      } catch (e) {
+        // Lab storage refused this file (a folder removed or replaced under it, a failed S3 PUT): a
+        // failed attempt of this file, never of the worker. The verified bytes stay in staging, so
+        // the retry re-checks them and tries the move again without asking PhysioNet.
+        const attempts = file.attempts + 1;
+        const reason = `could not be moved into lab storage: ${storageErrorText(e, [stagedPath, storageKey, file.path])}`;
+        await recordAttemptFailure(ctx.db, {
+          jobId: ctx.job.id,
+          path: file.path,
+          token: opts.token,
+          checksum: false,
+          retryInMs: attempts >= MAX_STORAGE_ATTEMPTS ? null : opts.backoff(attempts),
+          error: attempts >= MAX_STORAGE_ATTEMPTS ? `gave up after ${attempts} attempts: ${reason}` : `attempt ${attempts}: ${reason}; will retry`,
+        });
+        return;
+      }
       moved.push({ path: file.path, size, storageKey });
       if (moved.length >= COMMIT_EVERY) void flush();
       else flushTimer ??= setTimeout(() => void flush(), COMMIT_AFTER_MS);
@@ -67,15 +92,20 @@ export function createVerifier(ctx: LaneContext, opts: { token: string; backoff:
     /** Starts checking one file (at most four at a time per lane); resolves when there is room for the next. */
     async submit(file: ClaimedFile, stagedPath: string, followed?: Followed): Promise<void> {
       while (running.size >= PARALLEL) await Promise.race(running);
-      const task: Promise<void> = check(file, stagedPath, followed).finally(() => running.delete(task));
+      // A check that still throws (the database gone) is kept for drain(), never left as a promise
+      // nobody awaits: an unhandled rejection would end the whole worker process and every job on it.
+      const task: Promise<void> = check(file, stagedPath, followed)
+        .catch((e: unknown) => {
+          errors.push(e);
+        })
+        .finally(() => running.delete(task));
       running.add(task);
     },
-    /** Waits for every check and records what is still unrecorded. */
+    /** Waits for every check and records what is still unrecorded; rethrows the first check that threw. */
     async drain(): Promise<void> {
-      const results = await Promise.allSettled([...running]);
+      await Promise.all([...running]);
       await flush();
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (errors.length > 0) throw errors[0];
     },
   };
 }
@@ -108,4 +138,19 @@ async function hashFile(filePath: string): Promise<{ size: number; sha256: strin
     throw e;
   }
   return { size, sha256: hash.digest("hex") };
+}
+
+/**
+ * One line for the download page: the system's code and message, never a stack, a server path or the
+ * file's own path — a steward without access to the dataset sees errors but not the paths, which name
+ * subjects and studies (decision 009).
+ */
+export function storageErrorText(e: unknown, names: readonly string[]): string {
+  const error = e instanceof Error ? e : new Error(String(e));
+  const code = (error as NodeJS.ErrnoException).code;
+  let text = (code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message || error.name).split("\n")[0]!;
+  // Node quotes the paths of a failed system call ("rename '/a' -> '/b'").
+  text = text.replace(/'[^']*'/g, "…");
+  for (const name of names) if (name) text = text.split(name).join("…");
+  return text.slice(0, 300);
 }
