@@ -82,19 +82,27 @@ test("a token made in the browser lets the CLI mirror a cohort, verified; a re-r
   expect(reads.every((r) => (r.details as { tokenId?: string }).tokenId === t!.id)).toBe(true);
 });
 
-test("revoking the token, or the member's access, stops a running pull at its next request, audited", async ({ page, lab, login, baseURL }) => {
-  await login("researcher");
+// Each test starts the CLI (tsx) and waits for a throttled pull: slow on a loaded machine.
+test.describe.configure({ timeout: 120_000 });
+
+async function slowPullSetup(lab: { lab: { id: string }; datasetIds: { jpg: string }; researcher: { id: string } }) {
   const files = await seedStoredImages({ labId: lab.lab.id, datasetId: lab.datasetIds.jpg, bytesEach: 32 * 1024 });
   await seedCohort({ labId: lab.lab.id, datasetId: lab.datasetIds.jpg, createdBy: lab.researcher.id, name: "slow" });
   const root = mkdtempSync(path.join(tmpdir(), "labgate-pull-"));
-  const slowPull = (token: string, dir: string) => runCli(["pull", "slow", "--to", dir, "--concurrency", "1", "--limit-rate", "64k", "--dataset", `${E2E_JPG.slug}/${E2E_JPG.version}`], { url: baseURL!, token });
-  const fetched = (dir: string) => filesUnder(dir).filter((f) => f.endsWith(".jpg"));
+  return { files, root };
+}
+const slowPull = (token: string, dir: string, url: string) => runCli(["pull", "slow", "--to", dir, "--concurrency", "1", "--limit-rate", "64k", "--dataset", `${E2E_JPG.slug}/${E2E_JPG.version}`], { url, token });
+const fetched = (dir: string) => filesUnder(dir).filter((f) => f.endsWith(".jpg"));
+
+test("revoking the token stops a running pull at its next request, audited", async ({ page, lab, login, baseURL }) => {
+  await login("researcher");
+  const { files, root } = await slowPullSetup(lab);
   try {
-    // 1. The owner revokes the token on the tokens page while the pull runs.
     const token = await createTokenInBrowser(page, "revoked mid-pull");
     const a = path.join(root, "a");
-    const pull = slowPull(token, a);
-    await expect.poll(() => fetched(a).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const pull = slowPull(token, a, baseURL!);
+    await expect.poll(() => fetched(a).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    // The owner revokes it on the tokens page while the pull runs.
     await page.reload();
     await page.getByTestId("own-tokens").locator("tr", { hasText: "revoked mid-pull" }).getByRole("button", { name: "Revoke" }).click();
     await expect(page.getByTestId("own-tokens").locator("tr", { hasText: "revoked mid-pull" })).toContainText("revoked");
@@ -104,18 +112,26 @@ test("revoking the token, or the member's access, stops a running pull at its ne
     const [revoked] = await testDb().select({ id: schema.apiTokens.id }).from(schema.apiTokens).where(and(eq(schema.apiTokens.userId, lab.researcher.id), eq(schema.apiTokens.name, "revoked mid-pull")));
     const denied = await testDb().select().from(schema.auditLog).where(and(eq(schema.auditLog.action, "token.use"), eq(schema.auditLog.targetId, revoked!.id)));
     expect(denied.map((r) => [r.outcome, (r.details as { reason: string }).reason])).toContainEqual(["denied", "revoked"]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
 
-    // 2. A steward revokes the member's access to the dataset while another pull runs.
-    const second = await createTokenInBrowser(page, "access ends mid-pull");
+test("ending the member's access stops a running pull at its next request, audited with the token", async ({ page, lab, login, baseURL }) => {
+  await login("researcher");
+  const { files, root } = await slowPullSetup(lab);
+  try {
+    const token = await createTokenInBrowser(page, "access ends mid-pull");
     const b = path.join(root, "b");
-    const pull2 = slowPull(second, b);
-    await expect.poll(() => fetched(b).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const pull = slowPull(token, b, baseURL!);
+    await expect.poll(() => fetched(b).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    // A steward's revocation of the grant, as the access matrix records it.
     await testDb().update(schema.accessGrants).set({ status: "revoked", reason: "e2e: access ended", decidedBy: lab.steward.id, decidedAt: new Date() }).where(and(eq(schema.accessGrants.userId, lab.researcher.id), eq(schema.accessGrants.datasetId, lab.datasetIds.jpg)));
-    expect(await pull2.code, pull2.out()).toBe(3);
-    expect(pull2.out()).toContain("refused (403)");
+    expect(await pull.code, pull.out()).toBe(3);
+    expect(pull.out()).toContain("refused (403)");
     expect(fetched(b).length).toBeLessThan(files.length);
-    const [t2] = await testDb().select({ id: schema.apiTokens.id }).from(schema.apiTokens).where(and(eq(schema.apiTokens.userId, lab.researcher.id), eq(schema.apiTokens.name, "access ends mid-pull")));
-    const refused = await testDb().execute<{ n: string }>(sql`select count(*) as n from audit_log where action = 'dataset.access' and outcome = 'denied' and actor_id = ${lab.researcher.id} and details->>'tokenId' = ${t2!.id}`);
+    const [t] = await testDb().select({ id: schema.apiTokens.id }).from(schema.apiTokens).where(and(eq(schema.apiTokens.userId, lab.researcher.id), eq(schema.apiTokens.name, "access ends mid-pull")));
+    const refused = await testDb().execute<{ n: string }>(sql`select count(*) as n from audit_log where action = 'dataset.access' and outcome = 'denied' and actor_id = ${lab.researcher.id} and details->>'tokenId' = ${t!.id}`);
     expect(Number(refused.rows[0]!.n)).toBeGreaterThan(0);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -31,6 +31,8 @@ function expectedTokenStatus(decl: RouteDeclaration, access: Access, owner: Toke
 
 // Calls every declared route as every persona and checks the status its declaration implies.
 test("every route answers each persona as the registry declares", async ({ page, lab, baseURL }) => {
+  // Seven probes of every declared route, one after another.
+  test.slow();
   const contexts: Record<Persona, APIRequestContext> = { anonymous: await playwrightRequest.newContext({ baseURL }) } as Record<Persona, APIRequestContext>;
   for (const role of ["member", "steward", "admin", "researcher"] as const) {
     const ctx = await page.context().browser()!.newContext({ baseURL });

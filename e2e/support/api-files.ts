@@ -13,12 +13,12 @@ export type SeededFile = { path: string; sha256: string; bytes: Buffer };
  * bytes under a key of the lab's own (other specs destroy the shared download keys) and a
  * stored_files row with their real SHA-256. Random bytes: the API serves files, it does not look in.
  */
-export async function seedStoredImages(opts: { labId: string; datasetId: string; bytesEach: number }): Promise<SeededFile[]> {
+export async function seedStoredImages(opts: { labId: string; datasetId: string; bytesEach: number; bytesFor?: (path: string) => Buffer }): Promise<SeededFile[]> {
   const db = testDb();
   const images = await db.execute<{ path: string }>(sql`select path from mimic_image where dataset_id = ${opts.datasetId} order by path`);
   const files: SeededFile[] = [];
   for (const { path: p } of images.rows) {
-    const bytes = randomBytes(opts.bytesEach);
+    const bytes = opts.bytesFor?.(p) ?? randomBytes(opts.bytesEach);
     const key = `e2e-api/${opts.labId}/${p}`;
     mkdirSync(path.dirname(path.join(E2E_STORAGE_DIR, key)), { recursive: true });
     writeFileSync(path.join(E2E_STORAGE_DIR, key), bytes);
