@@ -11,6 +11,10 @@ import { testDb } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { E2E_JPG } from "./support/mimic-data";
 
+// Each test starts the CLI (tsx) and waits for a throttled pull: slow on a loaded machine. At 32 KiB/s
+// the 18 files of 32 KiB take ~18 s, so the revocation lands while the pull still runs; it ends early.
+test.describe.configure({ timeout: 120_000 });
+
 type Run = { code: Promise<number>; out: () => string };
 
 /** Runs the labgate CLI as a person would, with the token in the environment. */
@@ -82,16 +86,13 @@ test("a token made in the browser lets the CLI mirror a cohort, verified; a re-r
   expect(reads.every((r) => (r.details as { tokenId?: string }).tokenId === t!.id)).toBe(true);
 });
 
-// Each test starts the CLI (tsx) and waits for a throttled pull: slow on a loaded machine.
-test.describe.configure({ timeout: 120_000 });
-
 async function slowPullSetup(lab: { lab: { id: string }; datasetIds: { jpg: string }; researcher: { id: string } }) {
   const files = await seedStoredImages({ labId: lab.lab.id, datasetId: lab.datasetIds.jpg, bytesEach: 32 * 1024 });
   await seedCohort({ labId: lab.lab.id, datasetId: lab.datasetIds.jpg, createdBy: lab.researcher.id, name: "slow" });
   const root = mkdtempSync(path.join(tmpdir(), "labgate-pull-"));
   return { files, root };
 }
-const slowPull = (token: string, dir: string, url: string) => runCli(["pull", "slow", "--to", dir, "--concurrency", "1", "--limit-rate", "64k", "--dataset", `${E2E_JPG.slug}/${E2E_JPG.version}`], { url, token });
+const slowPull = (token: string, dir: string, url: string) => runCli(["pull", "slow", "--to", dir, "--concurrency", "1", "--limit-rate", "32k", "--dataset", `${E2E_JPG.slug}/${E2E_JPG.version}`], { url, token });
 const fetched = (dir: string) => filesUnder(dir).filter((f) => f.endsWith(".jpg"));
 
 test("revoking the token stops a running pull at its next request, audited", async ({ page, lab, login, baseURL }) => {
