@@ -45,7 +45,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           </nav>
           {user ? (
             <span className="who" data-testid="whoami">
-              {user.name} · {user.email} · {user.role} <Link prefetch={false} href="/account/sessions">Sessions</Link> <SignOutButton />
+              {user.name} · {user.email} · {user.role} <Link prefetch={false} href="/account/sessions">Sessions</Link> <Link prefetch={false} href="/account/tokens">Tokens</Link> <SignOutButton />
             </span>
           ) : null}
         </header>

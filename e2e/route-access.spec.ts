@@ -1,5 +1,5 @@
 import { request as playwrightRequest, type APIRequestContext } from "@playwright/test";
-import { routeRegistry, type Access } from "@/lib/auth/route-registry";
+import { routeRegistry, type Access, type RouteDeclaration } from "@/lib/auth/route-registry";
 import { roleAtLeast, type Role } from "@/lib/auth/roles";
 import { expect, loginAs, test } from "./support/fixtures";
 import { randomUUID } from "node:crypto";
@@ -21,14 +21,30 @@ function expectedStatus(access: Access, persona: Persona, method: string, allowe
   return allowedStatus ?? (method === "GET" ? 200 : 400);
 }
 
+// With a personal access token (decision 028): a route declared `tokens: true` answers as it does the
+// token's owner in a browser; a public route as it does anyone; every other route refuses with 401.
+type TokenPersona = "researcher" | "member";
+function expectedTokenStatus(decl: RouteDeclaration, access: Access, owner: TokenPersona, method: string): number {
+  if (access === "public") return expectedStatus(access, "anonymous", method, decl.allowedStatus);
+  return decl.tokens ? expectedStatus(access, owner, method, decl.allowedStatus) : 401;
+}
+
 // Calls every declared route as every persona and checks the status its declaration implies.
 test("every route answers each persona as the registry declares", async ({ page, lab, baseURL }) => {
+  // Seven probes of every declared route, one after another.
+  test.slow();
   const contexts: Record<Persona, APIRequestContext> = { anonymous: await playwrightRequest.newContext({ baseURL }) } as Record<Persona, APIRequestContext>;
   for (const role of ["member", "steward", "admin", "researcher"] as const) {
     const ctx = await page.context().browser()!.newContext({ baseURL });
     const p = await ctx.newPage();
     await loginAs(p, lab[role]);
     contexts[role] = p.request;
+  }
+  const tokens = {} as Record<TokenPersona, string>;
+  for (const owner of ["researcher", "member"] as const) {
+    const res = await contexts[owner].post("/api/account/tokens", { data: { name: `route-access ${owner}`, expiresInDays: 1 } });
+    expect(res.status()).toBe(200);
+    tokens[owner] = ((await res.json()) as { token: string }).token;
   }
   const failures: string[] = [];
   for (const [route, decl] of Object.entries(routeRegistry)) {
@@ -45,6 +61,11 @@ test("every route answers each persona as the registry declares", async ({ page,
         const want = expectedStatus(access!, persona, method, decl.allowedStatus);
         const got = route === "/login" && persona !== "anonymous" ? (res.status() === 307 ? 200 : res.status()) : res.status();
         if (got !== want) failures.push(`${method} ${url} as ${persona}: expected ${want}, got ${res.status()}`);
+      }
+      for (const owner of ["researcher", "member"] as const) {
+        const res = await contexts.anonymous.fetch(url, { method, maxRedirects: 0, data: method === "GET" ? undefined : {}, headers: { authorization: `Bearer ${tokens[owner]}` } });
+        const want = expectedTokenStatus(decl, access!, owner, method);
+        if (res.status() !== want) failures.push(`${method} ${url} with ${owner}'s token: expected ${want}, got ${res.status()}`);
       }
     }
   }

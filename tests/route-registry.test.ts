@@ -29,6 +29,14 @@ describe("route access registry", () => {
     }
   });
 
+  it("a route handler accepts access tokens exactly where the registry says so (decision 028)", async () => {
+    const { readFileSync } = await import("node:fs");
+    for (const r of scanRoutes(APP).filter((r) => r.file.endsWith("route.ts"))) {
+      const acceptsTokens = /route(<[^>]*>)?\(\{ access: "(member|dataset)"[^}]*tokens: true/.test(readFileSync(r.file, "utf8"));
+      expect(acceptsTokens, `${r.file}: tokens in route() vs the registry`).toBe(routeRegistry[r.path]!.tokens === true);
+    }
+  });
+
   it("every page calls requireUser/requireRole first unless the registry declares it public", async () => {
     const { readFileSync } = await import("node:fs");
     for (const r of scanRoutes(APP).filter((r) => r.file.endsWith("page.tsx"))) {

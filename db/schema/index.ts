@@ -10,3 +10,4 @@ export * from "./limits";
 export * from "./sessions";
 export * from "./retention";
 export * from "./password-resets";
+export * from "./api-tokens";

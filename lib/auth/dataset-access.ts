@@ -5,24 +5,29 @@ import { getDb } from "@/lib/db/client";
 import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import { findLabDataset, type DatasetRef } from "@/lib/datasets/find-dataset";
 import { requireUser, type CurrentUser } from "./current-user";
+import type { Caller } from "./request-caller";
 
 /**
  * First call of every page and route handler that shows any part of a dataset version. A version
  * the lab does not hold is a 404; one the user may not see is a 403, and the refusal is audited
- * (the DUA asks who tried, not only who succeeded).
+ * (the DUA asks who tried, not only who succeeded). `caller` is given by route() when the request
+ * came with an access token: the same rule is asked as the token's owner, and a token limited to
+ * other versions is refused like a missing grant.
  */
-export async function requireDatasetAccess(ref: { slug: string; version: string }): Promise<{ user: CurrentUser; dataset: DatasetRef }> {
-  const user = await requireUser();
+export async function requireDatasetAccess(ref: { slug: string; version: string }, opts?: { caller?: Caller }): Promise<{ user: CurrentUser; dataset: DatasetRef }> {
+  const user = opts?.caller?.user ?? (await requireUser());
+  const token = opts?.caller?.token ?? null;
   const dataset = await findLabDataset({ labId: user.labId, slug: ref.slug, version: ref.version });
   if (!dataset) notFound();
-  if (!(await hasDatasetAccess({ userId: user.id, labId: user.labId, datasetId: dataset.id }))) {
+  const outsideToken = token !== null && token.datasetIds.length > 0 && !token.datasetIds.includes(dataset.id);
+  if (outsideToken || !(await hasDatasetAccess({ userId: user.id, labId: user.labId, datasetId: dataset.id }))) {
     await recordAudit(getDb(), {
       action: "dataset.access",
       outcome: "denied",
       labId: user.labId,
       actor: user,
       target: { type: "dataset", id: dataset.id },
-      details: { dataset: `${dataset.slug}/${dataset.version}` },
+      details: { dataset: `${dataset.slug}/${dataset.version}`, ...(token ? { tokenId: token.id } : {}), ...(outsideToken ? { reason: "token not valid for this dataset version" } : {}) },
     });
     forbidden();
   }

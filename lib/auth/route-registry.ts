@@ -17,6 +17,9 @@ export type RouteDeclaration = {
   // What an allowed persona gets for the probe request (default: 200 for GET, 400 for an empty
   // mutation body). Probes must never change anything.
   allowedStatus?: number;
+  // The GET also accepts a personal access token (`route({ tokens: true })`, decision 028), as the
+  // token's owner with the same access. Every other route refuses a bearer token with 401.
+  tokens?: true;
 };
 
 export const routeRegistry: Record<string, RouteDeclaration> = {
@@ -101,6 +104,19 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/stewardship/access/export": { methods: { GET: "steward" } },
   "/api/stewardship/reviews": { methods: { POST: "steward" } },
   "/api/stewardship/reviews/[id]/items": { methods: { POST: "steward" }, sample: "/api/stewardship/reviews/{missing}/items" },
+  // Personal access tokens and the HTTP API (decision 028). Creating and revoking tokens needs a browser session.
+  "/account/tokens": { methods: { GET: "member" } },
+  "/api/account/tokens": { methods: { POST: "member" } },
+  "/api/account/tokens/[id]/revoke": { methods: { POST: "member" }, sample: "/api/account/tokens/{missing}/revoke", allowedStatus: 404 },
+  "/api-docs": { methods: { GET: "member" } },
+  "/api/v1/openapi.json": { methods: { GET: "public" } },
+  "/api/v1/datasets": { methods: { GET: "member" }, tokens: true },
+  "/api/v1/datasets/[slug]/[version]/cohorts": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/cohorts", tokens: true },
+  "/api/v1/datasets/[slug]/[version]/cohorts/[id]": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/cohorts/{missing}", allowedStatus: 404, tokens: true },
+  "/api/v1/datasets/[slug]/[version]/cohorts/[id]/manifest": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/cohorts/{missing}/manifest", allowedStatus: 404, tokens: true },
+  "/api/v1/datasets/[slug]/[version]/studies": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/studies", tokens: true },
+  "/api/v1/datasets/[slug]/[version]/studies/[studyId]": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/studies/{study}", tokens: true },
+  "/api/v1/datasets/[slug]/[version]/files/[...path]": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/files/files/{missing}.jpg", allowedStatus: 404, tokens: true },
 };
 
 // Server actions are not used: mutations go through route handlers so that one wrapper applies

@@ -1,0 +1,55 @@
+import "server-only";
+import { Param, sql } from "drizzle-orm";
+import { safeCsvResponseBody } from "@/lib/csv/safe-csv";
+import { getDb } from "@/lib/db/client";
+import { listViewCodes } from "@/lib/mimic/browse/list-studies";
+import type { StudyFilters } from "@/lib/mimic/browse/study-filters";
+import { studyWhere } from "@/lib/mimic/browse/study-where";
+import { LABELS } from "@/lib/mimic/import/file-specs";
+import { MANIFEST_COLUMNS } from "./schemas";
+
+type ImageRow = {
+  path: string; size: string | null; sha256: string | null; dicom_id: string; subject_id: number; study_id: number;
+  study_date: string | null; split: string | null; view_position: string | null; chexpert: (number | null)[] | null; negbio: (number | null)[] | null;
+};
+
+// Labels in the source files' own encoding, as the cohort CSV export writes them.
+const labelText = (v: number | null | undefined) => (v === null || v === undefined ? "" : v.toFixed(1));
+
+/**
+ * Every image of the studies matching `filters`, in (study_id, dicom_id) order, with its size and
+ * SHA-256 where the lab holds the file (stored_files: verified on the way into lab storage). Keyset
+ * batches of studies, each a short statement on the pool: memory stays flat for the full 377k images
+ * and no transaction stays open while a slow client reads.
+ */
+export async function* iterateManifest(opts: { labId: string; datasetId: string; filters: StudyFilters; studiesPerBatch?: number }): AsyncGenerator<unknown[]> {
+  const where = studyWhere({ datasetId: opts.datasetId, filters: opts.filters, viewCodes: await listViewCodes() });
+  const batch = opts.studiesPerBatch ?? 2000;
+  let after = -1;
+  for (;;) {
+    const ids = await getDb().execute<{ study_id: number }>(sql`
+      select s.study_id from mimic_study_facet s where ${where} and s.study_id > ${after} order by s.study_id limit ${batch}`);
+    if (ids.rows.length === 0) return;
+    const studyIds = ids.rows.map((r) => Number(r.study_id));
+    const rows = await getDb().execute<ImageRow>(sql`
+      select i.path, f.size, f.sha256, i.dicom_id, i.subject_id, i.study_id, to_char(d.study_date, 'YYYY-MM-DD') as study_date,
+        i.split, i.view_position, d.chexpert, d.negbio
+      from mimic_image i
+      join mimic_study d on d.dataset_id = i.dataset_id and d.study_id = i.study_id
+      left join stored_files f on f.lab_id = ${opts.labId} and f.dataset_id = i.dataset_id and f.path = i.path
+      where i.dataset_id = ${opts.datasetId} and i.study_id = any(${new Param(studyIds)}::integer[])
+      order by i.study_id, i.dicom_id`);
+    for (const r of rows.rows) {
+      yield [
+        r.path, r.size ?? "", r.sha256 ?? "", r.sha256 ? "1" : "0", r.dicom_id, r.subject_id, r.study_id, r.study_date ?? "", r.split ?? "", r.view_position ?? "",
+        ...LABELS.map((_, i) => labelText(r.chexpert?.[i])), ...LABELS.map((_, i) => labelText(r.negbio?.[i])),
+      ];
+    }
+    if (ids.rows.length < batch) return;
+    after = studyIds[studyIds.length - 1]!;
+  }
+}
+
+export function manifestCsvStream(opts: { labId: string; datasetId: string; filters: StudyFilters }): ReadableStream<Uint8Array> {
+  return safeCsvResponseBody({ columns: [...MANIFEST_COLUMNS], rows: iterateManifest(opts), what: "cohort manifest" });
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labDatasets, storedFiles } from "@/db/schema";
+import { iterateManifest } from "@/lib/api/cohort-manifest";
+import { MANIFEST_COLUMNS } from "@/lib/api/schemas";
+import { getDb } from "@/lib/db/client";
+import { createLab } from "@/lib/factories";
+import { parseStudyFilters, type StudyFilters } from "@/lib/mimic/browse/study-filters";
+import { findDataset, importMimicDirectory } from "@/lib/mimic/import/import-directory";
+import { writeSyntheticVersion } from "@/lib/mimic/synth/write-version";
+import { isolatedDatabaseForFile } from "../support/isolated-database";
+
+// Its own database: the import swaps the whole dataset version's partition.
+isolatedDatabaseForFile();
+
+let root: string;
+let datasetId: string;
+let labId: string;
+const stored = new Map<string, { size: number; sha256: string }>();
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), "labgate-manifest-"));
+  await writeSyntheticVersion({ out: root, project: "mimic-cxr-jpg", version: "2.0.0", studies: 300, seed: 5 });
+  const ds = (await findDataset({ slug: "mimic-cxr-jpg", version: "2.0.0" }))!;
+  datasetId = ds.id;
+  await importMimicDirectory({ dir: root, dataset: ds });
+  labId = (await createLab(getDb())).id;
+  await getDb().insert(labDatasets).values({ labId, datasetId });
+  // Every 7th image is in this lab's storage; another lab's copy must not show.
+  const other = (await createLab(getDb())).id;
+  const images = await getDb().execute<{ path: string }>(sql`select path from mimic_image where dataset_id = ${datasetId} order by path`);
+  for (const [i, { path: p }] of images.rows.entries()) {
+    if (i % 7 !== 0) continue;
+    const f = { size: 1000 + i, sha256: i.toString(16).padStart(64, "a") };
+    stored.set(p, f);
+    await getDb().insert(storedFiles).values({ labId, datasetId, path: p, storageKey: `k/${i}`, size: f.size, sha256: f.sha256, storedAt: new Date() });
+    await getDb().insert(storedFiles).values({ labId: other, datasetId, path: p, storageKey: `o/${i}`, size: 1, sha256: "f".repeat(64), storedAt: new Date() });
+  }
+}, 120_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function filters(q: string): StudyFilters {
+  const parsed = parseStudyFilters(new URLSearchParams(q));
+  if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+  return parsed.filters;
+}
+
+async function collect(q: string, studiesPerBatch: number) {
+  const rows: Partial<Record<(typeof MANIFEST_COLUMNS)[number], string>>[] = [];
+  for await (const r of iterateManifest({ labId, datasetId, filters: filters(q), studiesPerBatch })) rows.push(Object.fromEntries(MANIFEST_COLUMNS.map((c, i) => [c, String(r[i])])));
+  return rows;
+}
+
+describe("a cohort manifest", () => {
+  it("lists every image of the cohort's studies once, in order, across batch boundaries, with this lab's size and SHA-256", async () => {
+    const rows = await collect("", 7);
+    const expected = await getDb().execute<{ path: string; dicom_id: string; study_id: number; split: string | null }>(
+      sql`select path, dicom_id, study_id, split from mimic_image where dataset_id = ${datasetId} order by study_id, dicom_id`,
+    );
+    expect(rows.map((r) => r.path)).toEqual(expected.rows.map((r) => r.path));
+    expect(rows.map((r) => r.split ?? "")).toEqual(expected.rows.map((r) => r.split ?? ""));
+    for (const r of rows) {
+      const f = stored.get(r.path!);
+      expect([r.in_storage, r.size, r.sha256], r.path).toEqual(f ? ["1", String(f.size), f.sha256] : ["0", "", ""]);
+    }
+    expect(rows.filter((r) => r.in_storage === "1")).toHaveLength(stored.size);
+  });
+
+  it("follows the cohort's filter and writes labels as the source CSVs do", async () => {
+    const rows = await collect("label=Edema:positive&split=train", 3);
+    const expected = await getDb().execute<{ path: string }>(sql`
+      select i.path from mimic_image i join mimic_study d on d.dataset_id = i.dataset_id and d.study_id = i.study_id
+      where i.dataset_id = ${datasetId} and d.chexpert[4] = 1 and 'train' = any(d.splits) order by i.study_id, i.dicom_id`);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r.path)).toEqual(expected.rows.map((r) => r.path));
+    expect(new Set(rows.map((r) => r.chexpert_Edema))).toEqual(new Set(["1.0"]));
+  });
+});
