@@ -1,10 +1,11 @@
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { Page } from "@playwright/test";
-import { readPng } from "@/tests/dicom/support/png";
 import { expect, test } from "./support/fixtures";
 import { E2E_CXR, E2E_VIEWER } from "./support/mimic-data";
-import { canvasImagePixels, mean, MEAN_TOLERANCE, REFERENCES, renderedAfter, type Reference } from "./support/viewer";
+import { canvasImagePixels, diffAgainstReference, mean, MEAN_TOLERANCE, REFERENCES, renderedAfter } from "./support/viewer";
 
 // Every DICOM file the project keeps for its tests (and, where ../shared/dicom exists, the whole
 // collection) through the real page: the study page's image fetch is answered with the file's bytes,
@@ -23,26 +24,19 @@ async function openStudyShowing(page: Page, bytes: Buffer): Promise<void> {
   await page.goto(studyUrl);
 }
 
-/** Pearson correlation between the canvas at the reference's 16×16 grid points and the reference values. */
-async function gridCorrelation(page: Page, ref: Reference & { grid: number[][]; grid_rows: number[]; grid_cols: number[] }): Promise<number> {
-  const ours = await page.locator('[data-testid="viewer-image"] canvas').evaluate((canvas: HTMLCanvasElement, r) => {
-    const ctx = canvas.getContext("2d")!;
-    const scale = Math.min(canvas.width / r.columns, canvas.height / r.rows);
-    const x0 = (canvas.width - r.columns * scale) / 2;
-    const y0 = (canvas.height - r.rows * scale) / 2;
-    return r.grid_rows.map((row) => r.grid_cols.map((col) => ctx.getImageData(Math.floor(x0 + (col + 0.5) * scale), Math.floor(y0 + (row + 0.5) * scale), 1, 1).data[0]!));
-  }, ref);
-  const a = ours.flat();
-  const b = ref.grid.flat();
-  const [ma, mb] = [mean(a), mean(b)];
-  const cov = a.reduce((s, v, i) => s + (v - ma) * (b[i]! - mb), 0);
-  const sa = Math.sqrt(a.reduce((s, v) => s + (v - ma) ** 2, 0));
-  const sb = Math.sqrt(b.reduce((s, v) => s + (v - mb) ** 2, 0));
-  return cov / (sa * sb);
+const execFileAsync = promisify(execFile);
+const WIDTHS = [10, 100];
+
+/** render.ts's rendering of the file (e2e/support/render-reference.ts) at its display and at WIDTHS. */
+async function referenceRenderings(file: string, dir: string) {
+  const out = path.join(dir, "reference");
+  const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "e2e/support/render-reference.ts", file, out, ...WIDTHS.map(String)], { timeout: 120_000 });
+  const { gray, center } = JSON.parse(stdout) as { gray: boolean; center: number };
+  return { gray, center, bytes: (name: string) => new Uint8Array(readFileSync(`${out}-${name}.bin`)) };
 }
 
 for (const ref of REFERENCES) {
-  test(`${ref.file}: ${ref.expect === "error" ? "a clear error, never a blank canvas" : "rendered in Chromium as its reference"}`, async ({ page, login }) => {
+  test(`${ref.file}: ${ref.expect === "error" ? "a clear error, never a blank canvas" : "on screen as render.ts draws it, within ±1 at the header's window, W = 10 and W = 100"}`, async ({ page, login }) => {
     const file = locate(ref.file);
     test.skip(!file, `${ref.file} is neither in tests/fixtures/dicom nor in ../shared/dicom`);
     await login("researcher");
@@ -53,28 +47,25 @@ for (const ref of REFERENCES) {
       await expect(page.getByTestId("viewer-error")).toContainText("truncated");
       return;
     }
-    await renderedAfter(page, 0);
+    let renders = await renderedAfter(page, 0);
     await expect(viewer).toHaveAttribute("data-decoded-in", "worker");
-    if (ref.display_mean !== undefined) {
-      // Windowing and inversion: the mean; orientation: the reference's grid of sample points.
-      expect(Math.abs(mean((await canvasImagePixels(page, ref)).pixels) - ref.display_mean)).toBeLessThan(MEAN_TOLERANCE);
-      expect(await gridCorrelation(page, ref as Parameters<typeof gridCorrelation>[1])).toBeGreaterThan(0.9);
-    } else {
-      // Colour: each channel's mean against the reference PNG's.
-      const png = readPng(new Uint8Array(readFileSync(path.join(path.dirname(file!), ref.reference_png!))));
-      const canvasMeans = await page.locator('[data-testid="viewer-image"] canvas').evaluate((canvas: HTMLCanvasElement, r) => {
-        const scale = Math.min(canvas.width / r.columns, canvas.height / r.rows);
-        const [w, h] = [Math.floor(r.columns * scale) - 6, Math.floor(r.rows * scale) - 6];
-        const d = canvas.getContext("2d")!.getImageData(Math.ceil((canvas.width - r.columns * scale) / 2) + 3, Math.ceil((canvas.height - r.rows * scale) / 2) + 3, w, h).data;
-        const sums = [0, 0, 0];
-        for (let i = 0; i < d.length; i += 4) for (let c = 0; c < 3; c++) sums[c]! += d[i + c]!;
-        return sums.map((s) => s / (d.length / 4));
-      }, ref);
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        for (let i = c; i < png.data.length; i += png.channels) sum += png.data[i]!;
-        expect(Math.abs(canvasMeans[c]! - sum / (png.data.length / png.channels))).toBeLessThan(MEAN_TOLERANCE);
-      }
+    // Made once the page has drawn, so that it does not slow the page's own decoding.
+    const { gray, center, bytes } = await referenceRenderings(file!, test.info().outputDir);
+    const check = async (name: string) => {
+      const diff = await diffAgainstReference(viewer, ref, gray ? { gray: bytes(name) } : { rgb: bytes(name) });
+      expect(diff.compared, name).toBeGreaterThan(100_000);
+      expect(diff.maxDiff, `${name}: ${JSON.stringify(diff)}`).toBeLessThanOrEqual(1);
+    };
+    await check("default");
+    // DICOM's VOI applies to grayscale only; colour is shown as stored.
+    if (!gray) return;
+    for (const width of WIDTHS) {
+      await page.getByLabel("Window centre").fill(String(center));
+      await page.getByLabel("Window width").fill(String(width));
+      await page.getByRole("button", { name: "Apply" }).click();
+      renders = await renderedAfter(page, renders);
+      await expect(page.getByTestId("viewer-status")).toContainText(`W ${width} ·`);
+      await check(String(width));
     }
   });
 }

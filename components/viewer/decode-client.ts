@@ -50,7 +50,8 @@ function startSlot(): Slot {
     if (!p) return;
     slot.pending.delete(reply.id);
     if (reply.ok) p.resolve(reply.result);
-    else p.reject(reply.error.code ? new DicomError(reply.error.code, reply.error.message) : new Error(reply.error.message));
+    else if (reply.error.code) p.reject(Object.assign(new DicomError(reply.error.code, reply.error.message), { header: reply.error.header }));
+    else p.reject(new Error(reply.error.message));
   };
   worker.onerror = (event) => {
     event.preventDefault();

@@ -1,7 +1,8 @@
 // Messages between the page (decode-client.ts) and the decoding worker (decode.worker.ts).
 import type { DecodedDicomFile } from "@/lib/dicom/decode-file";
 import type { DicomErrorCode } from "@/lib/dicom/errors";
+import type { HeaderElement } from "@/lib/dicom/header";
 
 export type DecodeRequest = { kind: "configure"; wasmUrls: Record<string, string> } | { kind: "decode"; id: number; bytes: ArrayBuffer };
 
-export type DecodeReply = { id: number; ok: true; result: DecodedDicomFile } | { id: number; ok: false; error: { code: DicomErrorCode | null; message: string } };
+export type DecodeReply = { id: number; ok: true; result: DecodedDicomFile } | { id: number; ok: false; error: { code: DicomErrorCode | null; message: string; header?: HeaderElement[] } };

@@ -25,7 +25,7 @@ scope.onmessage = (event) => {
       scope.postMessage({
         id: request.id,
         ok: false,
-        error: isDicomError(e) ? { code: e.code, message: e.message } : { code: null, message: e instanceof Error ? e.message : String(e) },
+        error: isDicomError(e) ? { code: e.code, message: e.message, header: e.header } : { code: null, message: e instanceof Error ? e.message : String(e) },
       }),
   );
 };

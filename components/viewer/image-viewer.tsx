@@ -2,9 +2,12 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Viewport } from "cornerstone-core";
+import { DicomError } from "@/lib/dicom/errors";
+import type { HeaderElement } from "@/lib/dicom/header";
 import { loadCornerstone, type Cornerstone } from "./cornerstone-setup";
 import { startDecoders } from "./decode-client";
 import { DicomHeaderPanel } from "./dicom-header-panel";
+import { windowLut } from "./exact-display";
 import { VIEWPORT_MAX } from "./first-image";
 import { cancelImageFetch, startImageFetch } from "./image-fetch";
 import type { LabgateImage } from "./labgate-image-loader";
@@ -29,7 +32,8 @@ type Props = {
 
 type Shown = { center: number; width: number; invert: boolean; scale: number; rotation: number; hflip: boolean };
 type Loaded = { image: LabgateImage; presets: Preset[] };
-type State = { kind: "loading" } | { kind: "error"; message: string } | { kind: "ready"; loaded: Loaded };
+/** header: the file's header when only its pixels could not be read. */
+type State = { kind: "loading" } | { kind: "error"; message: string; header?: HeaderElement[] } | { kind: "ready"; loaded: Loaded };
 /** Element Timing (Chromium): when an <img> marked `elementtiming` was first painted. */
 type ElementTiming = PerformanceEntry & { identifier: string; renderTime: number; loadTime: number; url: string };
 const PREVIEW_TIMING = "labgate-preview";
@@ -42,7 +46,8 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
   const csRef = useRef<Cornerstone | null>(null);
   const imageRef = useRef<LabgateImage | null>(null);
   // The reduced copy shown during a window/level drag (reduced-image.ts), and how many pixels it skips.
-  const reducedRef = useRef<{ factor: number; image: LabgateImage } | null>(null);
+  // fullVp: the full image's viewport when the copy went up, restored exactly (not rescaled) after.
+  const reducedRef = useRef<{ factor: number; image: LabgateImage; fullVp: Viewport } | null>(null);
   const [state, setState] = useState<State>({ kind: "loading" });
   const [shown, setShown] = useState<Shown | null>(null);
   const [renders, setRenders] = useState(0);
@@ -182,8 +187,10 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         }
         const swapInFull = () => {
           if (cancelled) return;
-          const vp = opening ? cs.getViewport(element) : undefined;
-          cs.displayImage(element, image, vp && opening ? viewportFor(vp, opening.factor) : undefined);
+          // The full image at its own fit: the copy's scale times the factor is off by the copy's
+          // rounded-down size (edge differences of tens of gray levels). Nothing can have moved the
+          // copy (the tools wait for the full image), so its viewport holds nothing to carry over.
+          cs.displayImage(element, image, cs.getDefaultViewportForImage(element, image));
           opening = null;
           setState({ kind: "ready", loaded: { image, presets: presetsOf(image) } });
         };
@@ -193,7 +200,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         else if (shown.rendered) setTimeout(swapInFull, 0);
         else pendingFull = swapInFull;
       } catch (e) {
-        if (!cancelled) setState({ kind: "error", message: describeFailure(e) });
+        if (!cancelled) setState({ kind: "error", message: describeFailure(e), header: e instanceof DicomError ? e.header : undefined });
       }
     })();
     return () => {
@@ -216,7 +223,11 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     const cs = csRef.current;
     const vp = element && cs?.getViewport(element);
     if (!element || !cs || !vp) return;
-    cs.setViewport(element, { ...vp, ...change(vp) });
+    const changes = change(vp);
+    const next = { ...vp, ...changes };
+    // A new window gets its own display table, so it is drawn with DICOM's function (exact-display.ts).
+    if (changes.voi && imageRef.current) next.voiLUT = windowLut(imageRef.current, changes.voi);
+    cs.setViewport(element, next);
   }, []);
 
   const reset = useCallback(() => {
@@ -278,7 +289,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     if (!element || !csRef.current || !ready || reducedRef.current || factor < 2) return;
     const image = reducedImage(ready.image, factor);
     if (!image) return;
-    reducedRef.current = { factor, image };
+    reducedRef.current = { factor, image, fullVp: structuredClone(vp) };
     element.dataset.reduced = String(factor);
     csRef.current.displayImage(element, image, viewportFor(vp, 1 / factor));
   }
@@ -290,8 +301,8 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     if (!element || !reduced || !ready || !vp) return;
     reducedRef.current = null;
     delete element.dataset.reduced;
-    const { factor } = reduced;
-    csRef.current!.displayImage(element, ready.image, viewportFor(vp, factor));
+    // Only the window can have changed during the drag.
+    csRef.current!.displayImage(element, ready.image, { ...reduced.fullVp, voi: vp.voi, voiLUT: vp.voiLUT, invert: vp.invert });
   }
 
   const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
@@ -376,6 +387,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         onTool={setTool}
         presets={ready?.presets ?? []}
         onPreset={applyPreset}
+        onWindow={(center, width) => applyPreset({ label: "", center, width })}
         invert={shown?.invert ?? false}
         onInvert={() => update((vp) => ({ invert: !vp.invert }))}
         onZoom={(factor) => update((vp) => ({ scale: clampScale(vp.scale * factor) }))}
@@ -435,7 +447,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
             </p>
           )}
         </div>
-        <DicomHeaderPanel header={ready ? ready.image.labgate.header : undefined} failed={state.kind === "error"} />
+        <DicomHeaderPanel header={ready ? ready.image.labgate.header : state.kind === "error" ? state.header : undefined} failed={state.kind === "error"} />
       </div>
       <p className="muted" data-testid="viewer-status" style={{ fontVariantNumeric: "tabular-nums", minHeight: "1.4em", marginBottom: 0 }}>
         {shown && `Window C ${round(shown.center)} / W ${round(shown.width)}${shown.invert ? " · inverted" : ""} · zoom ${Math.round(shown.scale * 100)}%${shown.rotation ? ` · ${shown.rotation}°` : ""}${shown.hflip ? " · flipped" : ""}`}

@@ -1,6 +1,6 @@
 // Small pure pieces of the viewer: presets, drag steps, number formatting, error text.
 import { DicomError } from "@/lib/dicom/errors";
-import { modalityValue, windowPresets } from "@/lib/dicom/voi";
+import { modalityRange, modalityValue, windowPresets } from "@/lib/dicom/voi";
 import type { LabgateImage } from "./labgate-image-loader";
 import type { Preset } from "./viewer-toolbar";
 
@@ -16,8 +16,11 @@ export function presetsOf(image: LabgateImage): Preset[] {
 
 /** One screen pixel of drag moves the window by about 1/500 of the image's value range. */
 export function windowStep(image: LabgateImage): number {
-  const range = Math.abs((image.maxPixelValue - image.minPixelValue) * image.slope);
-  return Math.max(range / 500, image.labgate.frame.kind === "rgb" ? 0.5 : 0.1);
+  const { info, frame } = image.labgate;
+  if (frame.kind === "rgb") return 0.5;
+  // In modality units (the window's own), not stored values: cornerstone's image carries no rescale.
+  const { min, max } = modalityRange(info, frame);
+  return Math.max((max - min) / 500, 0.1);
 }
 
 export function clampScale(s: number): number {

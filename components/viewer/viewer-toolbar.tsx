@@ -9,6 +9,8 @@ type Props = {
   onTool: (tool: DragTool) => void;
   presets: Preset[];
   onPreset: (preset: Preset) => void;
+  /** A window typed in (centre and width in modality units, e.g. HU). */
+  onWindow: (center: number, width: number) => void;
   invert: boolean;
   onInvert: () => void;
   onZoom: (factor: number) => void;
@@ -63,6 +65,22 @@ export function ViewerToolbar(props: Props) {
           ))}
         </select>
       </label>
+      <form
+        aria-label="Window"
+        style={{ display: "inline-flex", gap: ".3rem", alignItems: "center" }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          const data = new FormData(e.currentTarget);
+          const [center, width] = [Number(data.get("center")), Number(data.get("width"))];
+          if (Number.isFinite(center) && Number.isFinite(width) && width >= 1) props.onWindow(center, width);
+        }}
+      >
+        <input name="center" type="number" step="any" required aria-label="Window centre" placeholder="C" disabled={disabled} style={{ width: "5.5em" }} />
+        <input name="width" type="number" step="any" min={1} required aria-label="Window width" placeholder="W" disabled={disabled} style={{ width: "5.5em" }} />
+        <button type="submit" className="secondary" disabled={disabled}>
+          Apply
+        </button>
+      </form>
       <button type="button" className="secondary" aria-pressed={props.invert} title="Invert (key i)" disabled={disabled} onClick={props.onInvert}>
         Invert
       </button>

@@ -2,6 +2,7 @@
 // header's element list. The same function runs in the decoding worker and, where a browser has no
 // workers, on the page; it returns plain data that survives structured clone.
 import { decodePixels } from "./decode";
+import { withHeader } from "./errors";
 import type { HeaderElement } from "./header";
 import { parseDicomWithHeader } from "./parse";
 import type { DecodedFrame, DicomImageInfo } from "./types";
@@ -10,7 +11,12 @@ export type DecodedDicomFile = { info: DicomImageInfo; frame: DecodedFrame; head
 
 export async function decodeDicomFile(bytes: Uint8Array): Promise<DecodedDicomFile> {
   const { info, header } = await parseDicomWithHeader(bytes);
-  const frame = await decodePixels(info, 0);
+  let frame: DecodedFrame;
+  try {
+    frame = await decodePixels(info, 0);
+  } catch (e) {
+    throw withHeader(e, header);
+  }
   // The pixel data reference points into the file's bytes; dropping it lets them go (and keeps a
   // worker from copying the whole file back to the page).
   return { info: { ...info, pixelData: null }, frame, header };

@@ -4,6 +4,7 @@
 import { decodeJpegBaseline, decodeJpegLossless } from "./codecs/jpeg";
 import { decodeRle } from "./codecs/rle";
 import { decodeJpeg2000, decodeJpegLs } from "./codecs/wasm-codecs";
+import { trimAfterEndMarker } from "./codestream-end";
 import { toInterleavedRgb } from "./color";
 import { DicomDecodeError, DicomParseError, UnsupportedImageError, UnsupportedTransferSyntaxError } from "./errors";
 import { assertGrayscale, frameByteLength, grayscaleFrame, readNativeFrame } from "./native-pixels";
@@ -27,7 +28,8 @@ export async function decodePixels(info: DicomImageInfo, frameIndex = 0): Promis
     return readNativeFrame(ref.bytes.subarray(frameIndex * length, (frameIndex + 1) * length), info, ref.bigEndian);
   }
   const fragments = ref.frames[frameIndex] ?? [];
-  const data = fragments.length === 1 ? fragments[0]! : concat(fragments);
+  const whole = fragments.length === 1 ? fragments[0]! : concat(fragments);
+  const data = syntax.encoding === "rle" || syntax.encoding === "encapsulated-uncompressed" ? whole : trimAfterEndMarker(whole);
   const pixelCount = info.rows * info.columns;
 
   switch (syntax.encoding) {

@@ -1,9 +1,14 @@
 // The viewer shows these messages to the person looking at the image, so each one says what is wrong
 // with the file in plain words; it never falls back to a blank or garbled canvas.
 
+import type { HeaderElement } from "./header";
+
 export type DicomErrorCode = "parse" | "decode" | "unsupported_transfer_syntax" | "unsupported_image";
 
 export class DicomError extends Error {
+  /** The file's header when it could be read although its pixels could not: the viewer still shows it. */
+  header?: HeaderElement[];
+
   constructor(
     public readonly code: DicomErrorCode,
     message: string,
@@ -51,6 +56,12 @@ export class UnsupportedImageError extends DicomError {
     super("unsupported_image", message);
     this.name = "UnsupportedImageError";
   }
+}
+
+/** `e`, carrying the header along when it is one of ours. */
+export function withHeader(e: unknown, header: HeaderElement[]): unknown {
+  if (e instanceof DicomError) e.header = header;
+  return e;
 }
 
 export function isDicomError(e: unknown): e is DicomError {

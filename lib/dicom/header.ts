@@ -25,6 +25,7 @@ const NUMBER_VRS: Record<string, { size: number; read: (ds: DataSet, tag: string
   FL: { size: 4, read: (ds, t, i) => ds.float(t, i) },
   FD: { size: 8, read: (ds, t, i) => ds.double(t, i) },
 };
+const DELIMITERS = new Set(["xfffee00d", "xfffee0dd"]);
 const PIXEL_DATA = new Set(["x7fe00010", "x7fe00008", "x7fe00009"]);
 const MAX_VALUES = 16;
 const MAX_TEXT = 512;
@@ -35,6 +36,8 @@ export function listHeaderElements(dataSet: DataSet): HeaderElement[] {
   let omitted = 0;
   const visit = (ds: DataSet, depth: number) => {
     for (const tag of Object.keys(ds.elements).sort()) {
+      // Item and sequence delimiters are encoding, not content (the items themselves are listed).
+      if (DELIMITERS.has(tag)) continue;
       const element = ds.elements[tag]!;
       if (rows.length >= MAX_ROWS) {
         omitted++;

@@ -1,12 +1,13 @@
 // DICOM Part 10 bytes → DicomImageInfo: everything the decoder, renderer and header panel need, read
 // once with dicom-parser. Anything that would make a later step fail on a broken file fails here
 // instead, with a DicomError the viewer can show.
-import * as dicomParser from "dicom-parser";
+import dicomParser from "./dicom-parser-module";
 import type { DataSet, Element } from "dicom-parser";
-import { DicomParseError, UnsupportedImageError, describeThrown } from "./errors";
+import { DicomParseError, UnsupportedImageError, describeThrown, withHeader } from "./errors";
 import { listHeaderElements, type HeaderElement } from "./header";
 import { inflateRawWithStreams, type InflateRaw } from "./inflate";
 import { readLookupTable, readLookupTableSequence } from "./read-lut";
+import { readUint64s, withExtendedOffsetTableReadable } from "./sixty-four-bit-vrs";
 import { DEFLATED_EXPLICIT_LE, lookupTransferSyntax } from "./transfer-syntax";
 import type { DicomImageInfo, PixelDataRef, PixelSpacing, VoiLutFunction, WindowPreset } from "./types";
 
@@ -31,12 +32,17 @@ export async function parseDicomAsync(bytes: Uint8Array): Promise<DicomImageInfo
 /** parseDicomAsync plus the header's element list for the viewer's header panel. */
 export async function parseDicomWithHeader(bytes: Uint8Array): Promise<{ info: DicomImageInfo; header: HeaderElement[] }> {
   const dataSet = await parseDataSetAsync(bytes);
-  return { info: readImageInfo(dataSet), header: listHeaderElements(dataSet) };
+  const header = listHeaderElements(dataSet);
+  try {
+    return { info: readImageInfo(dataSet), header };
+  } catch (e) {
+    throw withHeader(e, header);
+  }
 }
 
 function parseDataSet(bytes: Uint8Array, options: ParseOptions): DataSet {
   try {
-    return dicomParser.parseDicom(bytes, { inflater: makeInflater(options.inflateRaw) as never });
+    return dicomParser.parseDicom(withExtendedOffsetTableReadable(bytes), { inflater: makeInflater(options.inflateRaw) as never });
   } catch (e) {
     if (e instanceof DicomParseError) throw e;
     // dicom-parser says "buffer overrun" when an element's length runs past the last byte.
@@ -213,7 +219,7 @@ function readPixelDataRef(ds: DataSet, info: DicomImageInfo, bigEndian: boolean)
     if (ds.warnings.some((w) => w.includes(PIXEL_DATA))) {
       throw truncated();
     }
-    return { encapsulated: true, frames: splitFrames(bytes, element, info.numberOfFrames) };
+    return { encapsulated: true, frames: splitFrames(bytes, element, info.numberOfFrames, extendedOffsetTable(ds)) };
   }
   const encoding = lookupTransferSyntax(info.transferSyntaxUID).encoding;
   // Unsupported syntaxes are let through so decodePixels can name them in its error.
@@ -229,8 +235,17 @@ function truncated() {
   return new DicomParseError("This DICOM file ends before its pixel data is complete; the file is truncated or damaged.");
 }
 
-/** Groups fragments into frames: by the Basic Offset Table, one per frame, or by codestream start markers. */
-function splitFrames(bytes: Uint8Array, element: Element, numberOfFrames: number): Uint8Array[][] {
+/** The Extended Offset Table's frame offsets (same origin as the Basic Offset Table's), if any. */
+function extendedOffsetTable(ds: DataSet): number[] {
+  const e = ds.elements.x7fe00001;
+  return e && e.length % 8 === 0 ? readUint64s(ds.byteArray as Uint8Array, e.dataOffset, e.length) : [];
+}
+
+/**
+ * Groups fragments into frames: by the Basic or else the Extended Offset Table, one per frame, or by
+ * codestream start markers. A frame may span several fragments, and any frame may end in padding.
+ */
+function splitFrames(bytes: Uint8Array, element: Element, numberOfFrames: number, extended: number[]): Uint8Array[][] {
   const fragments = element.fragments ?? [];
   if (fragments.length === 0) throw truncated();
   for (const f of fragments) {
@@ -238,7 +253,8 @@ function splitFrames(bytes: Uint8Array, element: Element, numberOfFrames: number
   }
   const view = (f: (typeof fragments)[number]) => bytes.subarray(f.position, f.position + f.length);
   if (numberOfFrames === 1) return [fragments.map(view)];
-  const table = element.basicOffsetTable ?? [];
+  const basic = element.basicOffsetTable ?? [];
+  const table = basic.length === numberOfFrames ? basic : extended;
   if (table.length === numberOfFrames) {
     return table.map((start, i) => {
       const end = table[i + 1] ?? Infinity;

@@ -2,7 +2,8 @@
 // (lib/thumbnails/render-preview.ts renders it): the same header bytes (so the same photometric
 // interpretation, rescale, windows and VOI LUT), Rows and Columns divided by f, and every f-th
 // stored pixel of every f-th row. A 2544×3056 radiograph at f = 4 keeps 636×764 pixels of 7.8 million.
-import * as dicomParser from "dicom-parser";
+import type { DataSet } from "dicom-parser";
+import dicomParser from "./dicom-parser-module";
 
 const MAX_FACTOR = 8;
 
@@ -38,7 +39,7 @@ export function reduceDicom(bytes: Uint8Array, f: ReductionFactor): Uint8Array<A
 type Reducible = { rows: number; columns: number; bytesPerPixel: number; rowsAt: number; columnsAt: number; pixelsAt: number };
 
 function reducible(bytes: Uint8Array): Reducible | null {
-  let ds: dicomParser.DataSet;
+  let ds: DataSet;
   try {
     ds = dicomParser.parseDicom(bytes);
   } catch {

@@ -27,15 +27,22 @@ export function resolveVoi(info: DicomImageInfo, frame: Extract<DecodedFrame, { 
   return defaultVoi(info, frame);
 }
 
+/**
+ * Stored value → display byte before any inversion, for every stored value from minStored to
+ * maxStored: the modality transform, then the VOI, then 8 bits. The one formula behind the preview,
+ * the thumbnails and the viewer's screen (cornerstone draws through it, lib/dicom/cornerstone-image.ts).
+ */
+export function buildVoiTable(info: DicomImageInfo, frame: Extract<DecodedFrame, { kind: "grayscale" }>, voi: Voi): Uint8Array {
+  const table = new Uint8Array(frame.maxStored - frame.minStored + 1);
+  for (let i = 0; i < table.length; i++) table[i] = Math.round(applyVoi(modalityValue(info, frame.minStored + i), voi) * 255);
+  return table;
+}
+
 /** Stored value → display byte, for every stored value the frame holds. */
 export function buildDisplayLut(info: DicomImageInfo, frame: Extract<DecodedFrame, { kind: "grayscale" }>, options: RenderOptions = {}): Uint8Array {
-  const voi = resolveVoi(info, frame, options);
+  const table = buildVoiTable(info, frame, resolveVoi(info, frame, options));
   const inverted = (info.photometricInterpretation === "MONOCHROME1") !== (options.invert ?? false);
-  const table = new Uint8Array(frame.maxStored - frame.minStored + 1);
-  for (let i = 0; i < table.length; i++) {
-    const y = Math.round(applyVoi(modalityValue(info, frame.minStored + i), voi) * 255);
-    table[i] = inverted ? 255 - y : y;
-  }
+  if (inverted) for (let i = 0; i < table.length; i++) table[i] = 255 - table[i]!;
   return table;
 }
 

@@ -10,15 +10,16 @@ async function load(name: string) {
 }
 
 describe("createCornerstoneImage", () => {
-  test.skipIf(!locate("mr-mono2-12bit-explicit-le.dcm"))("grayscale: stored range, rescale, header window, spacing and the pixels", async () => {
+  test.skipIf(!locate("mr-mono2-12bit-explicit-le.dcm"))("grayscale: stored range, header window, spacing, the pixels and the display table (rescale included)", async () => {
     const { info, frame } = await load("mr-mono2-12bit-explicit-le.dcm");
     const image = createCornerstoneImage("labgate:mr", info, frame);
     expect(image).toMatchObject({
       imageId: "labgate:mr",
       minPixelValue: 0,
       maxPixelValue: 595,
-      slope: 3.774114,
-      intercept: 0.000061,
+      // The rescale (3.774114, 0.000061) is in the display table, looked up by stored value.
+      slope: 1,
+      intercept: 0,
       windowCenter: 1000,
       windowWidth: 2000,
       rows: 1024,
@@ -32,9 +33,12 @@ describe("createCornerstoneImage", () => {
       rowPixelSpacing: 0.195313,
       sizeInBytes: 1024 * 1024 * 2,
       modalityLUT: undefined,
-      voiLUT: undefined,
+      voiLUT: { firstValueMapped: 0, numBitsPerEntry: 8 },
     });
     expect(image.getPixelData()).toBe(frame.pixels);
+    // Stored 265 → 1000.15 → the middle of window 1000/2000; one entry past the largest stored value.
+    expect(image.voiLUT!.lut[265]).toBe(128);
+    expect(image.voiLUT!.lut.length).toBe(597);
   });
 
   test.skipIf(!locate("cr-mono1-10bit-rle.dcm"))("MONOCHROME1 sets invert", async () => {
@@ -42,18 +46,20 @@ describe("createCornerstoneImage", () => {
     expect(createCornerstoneImage("cr", info, frame)).toMatchObject({ invert: true, windowCenter: 550, windowWidth: 1024, minPixelValue: 0, maxPixelValue: 1023 });
   });
 
-  test.skipIf(!locate("signed-15bit-jpegls-lossless.dcm"))("no window: centre and width span the modality values", async () => {
+  test.skipIf(!locate("signed-15bit-jpegls-lossless.dcm"))("no window: DICOM's full-range window over the modality values", async () => {
     const { info, frame } = await load("signed-15bit-jpegls-lossless.dcm");
     const image = createCornerstoneImage("s", info, frame);
-    expect(image).toMatchObject({ windowCenter: (7 + 32760) / 2, windowWidth: 32760 - 7, minPixelValue: 7, maxPixelValue: 32760 });
+    expect(image).toMatchObject({ windowCenter: (7 + 32760 + 1) / 2, windowWidth: 32760 - 7 + 1, minPixelValue: 7, maxPixelValue: 32760 });
+    expect([image.voiLUT!.lut[0], image.voiLUT!.lut[32760 - 7]]).toEqual([0, 255]);
     expect(image.getPixelData()).toBeInstanceOf(Int16Array);
   });
 
-  test.skipIf(!locate("voi-lut-sequence.dcm"))("a VOI LUT Sequence becomes voiLUT", async () => {
+  test.skipIf(!locate("voi-lut-sequence.dcm"))("a VOI LUT Sequence drives the display table", async () => {
     const { info, frame } = await load("voi-lut-sequence.dcm");
     const image = createCornerstoneImage("v", info, frame);
-    expect(image.voiLUT).toMatchObject({ firstValueMapped: 0, numBitsPerEntry: 16 });
-    expect(image.voiLUT!.lut.slice(0, 3)).toEqual([0, 257, 514]);
+    expect(image.voiLUT).toMatchObject({ id: "display 0..255 lut 0", firstValueMapped: 0, numBitsPerEntry: 8 });
+    // The 16-bit entries 0, 257, 514 of 65535, as 8-bit display values.
+    expect(image.voiLUT!.lut.slice(0, 3)).toEqual([0, 1, 2]);
   });
 
   test.skipIf(!locate("us-rgb-explicit-le.dcm"))("colour: RGBA pixel data with opaque alpha", async () => {
