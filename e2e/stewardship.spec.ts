@@ -48,10 +48,10 @@ test("the steward filters the access matrix, exports it, revokes a member who is
   // Export what is on screen: the "has access" rows, the cells as the page shows them.
   // The dates beside each cell: approved on, expires on, training valid until, last data access.
   const today = new Date().toISOString().slice(0, 10);
+  await page.getByLabel("Status", { exact: true }).selectOption("access");
   await expect(cell(page, researcher.email, JPG).getByTestId("cell-lastAccess")).toHaveText(today);
   await expect(cell(page, researcher.email, JPG).getByTestId("cell-approvedOn")).toHaveText(/^\d{4}-\d\d-\d\d$/);
   await expect(cell(page, researcher.email, JPG).getByTestId("cell-trainingValidUntil")).toHaveText(/^\d{4}-\d\d-\d\d$/);
-  await page.getByLabel("Status", { exact: true }).selectOption("access");
   await page.getByLabel("Show column PhysioNet user").uncheck();
   await page.getByLabel(`Show column ${CXR}`).uncheck();
   const download = page.waitForEvent("download");

@@ -31,7 +31,7 @@ async function checkPage(page: Page, path: string) {
 }
 
 test("member: checklist with the steward's comment and progress, help page, a 403 that names the missing step; pages fit phones and pass axe", async ({ page, lab, login, allowConsoleErrors }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   allowConsoleErrors(/status of 403/);
   const db = testDb();
   const [jpg] = await db.select().from(schema.datasets).where(eq(schema.datasets.id, lab.datasetIds.jpg));
@@ -71,7 +71,7 @@ test("member: checklist with the steward's comment and progress, help page, a 40
 });
 
 test("steward and researcher: the working pages fit phones and tablets and pass axe", async ({ page, browser, lab, login }) => {
-  test.setTimeout(150_000);
+  test.setTimeout(300_000);
   await login("steward");
   for (const path of ["/stewardship", "/stewardship/queue", "/stewardship/access", "/stewardship/expiring", "/audit", "/members", `/members/${lab.member.id}/timeline`, "/settings"]) await checkPage(page, path);
   const rctx = await browser.newContext();
