@@ -4,7 +4,8 @@ type Choices = { actions: string[]; members: { id: string; name: string; email: 
 
 // A plain GET form: the filter lives in the URL, so a filtered view can be bookmarked and shared.
 export function AuditFilters({ filter, choices, exportHref }: { filter: AuditFilter; choices: Choices; exportHref: string }) {
-  const actionKnown = !filter.action || choices.actions.includes(filter.action);
+  const groups = [...new Set(choices.actions.map((a) => a.split(".")[0]!))];
+  const actionKnown = !filter.action || choices.actions.includes(filter.action) || groups.some((g) => `${g}.` === filter.action);
   return (
     <form className="filters" method="get" action="/audit">
       <div>
@@ -13,7 +14,7 @@ export function AuditFilters({ filter, choices, exportHref }: { filter: AuditFil
           <option value="">any</option>
           {/* A prefix typed into the URL (e.g. "invite.") stays selectable. */}
           {!actionKnown && <option value={filter.action}>{filter.action}…</option>}
-          {[...new Set(choices.actions.map((a) => a.split(".")[0]!))].map((group) => (
+          {groups.map((group) => (
             <optgroup key={group} label={group}>
               <option value={`${group}.`}>{group}.* (all)</option>
               {choices.actions.filter((a) => a.split(".")[0] === group).map((a) => <option key={a} value={a}>{a}</option>)}
