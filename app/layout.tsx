@@ -3,6 +3,7 @@ import Link from "next/link";
 import "./globals.css";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { roleAtLeast } from "@/lib/auth/roles";
+import { NavMenu } from "@/components/nav-menu";
 import { SignOutButton } from "@/components/sign-out-button";
 import { countUnread } from "@/lib/notifications/list";
 import { getEnv } from "@/lib/env";
@@ -27,7 +28,8 @@ export default async function RootLayout({ children }: { children: React.ReactNo
         )}
         <header className="top">
           <Link prefetch={false} href="/" className="brand">labgate</Link>
-          <nav>
+          {user ? (
+          <NavMenu>
             {user && <Link prefetch={false} href="/">Home</Link>}
             {user && <Link prefetch={false} href="/credentialing">Checklist</Link>}
             {user && <Link prefetch={false} href="/datasets">Datasets</Link>}
@@ -42,7 +44,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                 Notifications{unread > 0 && <> <span className="badge" data-testid="unread-count" aria-label={`${unread} unread`}>{unread}</span></>}
               </Link>
             )}
-          </nav>
+            {user && <Link prefetch={false} href="/help">Help</Link>}
+          </NavMenu>
+          ) : (
+            <nav aria-label="Main" />
+          )}
           {user ? (
             <span className="who" data-testid="whoami">
               {user.name} · {user.email} · {user.role} <Link prefetch={false} href="/account/sessions">Sessions</Link> <Link prefetch={false} href="/account/tokens">Tokens</Link> <SignOutButton />

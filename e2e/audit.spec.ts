@@ -10,12 +10,24 @@ test("the steward reads the audit log, filters it and exports CSV", async ({ pag
 
   await page.goto("/audit");
   await expect(page.getByTestId("audit-table")).toContainText("invite.create");
-  await expect(page.getByTestId("audit-table")).toContainText(lab.member.email);
-  await page.getByRole("textbox", { name: "Action" }).fill("invite.");
+  // Names, not ids: the member who signed in, and the member whose sign-in it is.
+  await expect(page.getByTestId("audit-table")).toContainText(lab.member.name);
+  await expect(page.getByTestId("audit-table")).not.toContainText(lab.member.id);
+  // The member filter: every row by or about the member, each linked to the member's timeline.
+  await page.getByLabel("Member").selectOption(lab.member.id);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(new RegExp(`member=${lab.member.id}`));
+  await expect(page.getByTestId("audit-table")).toContainText("auth.sign_in");
+  await expect(page.getByTestId("audit-table")).not.toContainText("invite.create");
+  await page.getByRole("link", { name: "Clear" }).click();
+  // The action picker, with "invite.*" for every invite action; details read as fields.
+  await page.getByLabel("Action", { exact: true }).selectOption("invite.");
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(/action=invite\./);
   await expect(page.getByTestId("audit-total")).toHaveText(/^1 entries/);
   await expect(page.getByTestId("audit-table")).not.toContainText("auth.sign_in");
+  await expect(page.getByTestId("audit-table").locator("dl.fields")).toContainText(invited);
+  await expect(page.getByTestId("audit-target-link")).toHaveAttribute("href", "/members");
 
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Export CSV" }).click();

@@ -50,6 +50,9 @@ test("a new member works through the checklist and gets access once a steward ap
   await expect(page.getByText(/A steward will review it/)).toBeVisible();
   await expect(page.getByTestId("my-trainings")).toContainText("pending");
   await expect(page.getByTestId("status-training")).toContainText("awaiting steward review");
+  // The report is named by its own completion date, not by the upload.
+  await expect(page.getByTestId("status-training")).toContainText("(completed ");
+  await expect(page.getByTestId("training-completed")).toHaveText(/^\d{4}-\d\d-\d\d$/);
 
   // 3. Credentialing: a future date is refused; then the accepted application.
   const tomorrowPlus = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
@@ -96,8 +99,11 @@ test("a new member works through the checklist and gets access once a steward ap
     await steward.getByRole("dialog").getByRole("button", { name: "Accept" }).click();
     await expect(row).toHaveCount(0);
   }
+  // Every step done: the member is listed as ready for approval in the queue itself.
+  await expect(steward.getByTestId("ready-for-approval").locator(`tr[data-email="${member.email}"]`)).toHaveCount(1);
   await page.reload();
   await expect(card.getByTestId("reason")).toHaveText("Waiting for a steward to approve your access");
+  await expect(card.getByTestId("steps-progress")).toHaveText("5 of 6 done");
   await steward.goto("/stewardship/access");
   await steward.getByRole("button", { name: `Approve access of ${member.email} to ${target}` }).click();
   await steward.getByRole("dialog", { name: "Approve access" }).getByRole("button", { name: "Approve" }).click();

@@ -46,17 +46,26 @@ test("the steward filters the access matrix, exports it, revokes a member who is
   await page.getByLabel(`Show column ${CXR}`).check();
 
   // Export what is on screen: the "has access" rows, the cells as the page shows them.
+  // The dates beside each cell: approved on, expires on, training valid until, last data access.
+  const today = new Date().toISOString().slice(0, 10);
   await page.getByLabel("Status", { exact: true }).selectOption("access");
+  await expect(cell(page, researcher.email, JPG).getByTestId("cell-lastAccess")).toHaveText(today);
+  await expect(cell(page, researcher.email, JPG).getByTestId("cell-approvedOn")).toHaveText(/^\d{4}-\d\d-\d\d$/);
+  await expect(cell(page, researcher.email, JPG).getByTestId("cell-trainingValidUntil")).toHaveText(/^\d{4}-\d\d-\d\d$/);
+  await page.getByLabel("Show column PhysioNet user").uncheck();
+  await page.getByLabel(`Show column ${CXR}`).uncheck();
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Export CSV" }).click();
   const csv = readFileSync(await (await download).path(), "utf8").trim().split("\n");
-  const [cxrCol, jpgCol] = [CXR, JPG].sort();
-  expect(csv[0]).toBe(`member,email,role,physionet_username,${cxrCol},${jpgCol}`);
+  // Only the visible columns, each dataset with its dates.
+  expect(csv[0]).toBe(`member,email,role,${JPG},${JPG} approved on,${JPG} expires on,${JPG} training valid until,${JPG} last data access`);
   expect(csv).toHaveLength(2);
-  expect(csv[1]).toMatch(new RegExp(`^${researcher.name},${researcher.email.replace(/[.+]/g, "\\$&")},member,member-[0-9a-f]{8},access,access$`));
+  expect(csv[1]).toMatch(new RegExp(`^${researcher.name},${researcher.email.replace(/[.+]/g, "\\$&")},member,access,\\d{4}-\\d\\d-\\d\\d,\\d{4}-\\d\\d-\\d\\d,\\d{4}-\\d\\d-\\d\\d,${today}$`));
   const exports = await testDb().select().from(schema.auditLog).where(and(eq(schema.auditLog.labId, lab.lab.id), eq(schema.auditLog.action, "access_matrix.export")));
   expect(exports).toHaveLength(1);
   expect(exports[0]!.details).toMatchObject({ rows: 1, status: "access" });
+  await page.getByLabel("Show column PhysioNet user").check();
+  await page.getByLabel(`Show column ${CXR}`).check();
 
   // Revoke with a reason (refused without one), from the cell.
   await page.getByLabel("Status", { exact: true }).selectOption("any");
@@ -175,11 +184,15 @@ test("approval is refused with the missing step named, then given once the steps
   await expect(page.getByTestId("matrix-count")).toHaveText("1 of 4 members");
   await expect(cell(page, member.email, JPG).getByTestId("cell-state")).toHaveText("awaiting approval");
   await expect(cell(page, member.email, CXR).getByTestId("cell-state")).toHaveText("Data use agreement: missing");
-  await page.getByRole("button", { name: `Approve access of ${member.email} to ${JPG}` }).click();
+  // The review queue lists the pair too, and approves it.
+  await page.goto("/stewardship/queue");
+  const ready = page.getByTestId("ready-for-approval").locator(`tr[data-email="${member.email}"]`);
+  await expect(ready).toHaveCount(1);
+  await expect(ready).toContainText(JPG);
+  await ready.getByRole("button", { name: `Approve access of ${member.email} to ${JPG}` }).click();
   await page.getByRole("dialog", { name: "Approve access" }).getByRole("button", { name: "Approve" }).click();
   await expect(page.getByRole("status")).toContainText(`Access of ${member.email} to ${JPG} approved. They have access from their next request.`);
-  await page.getByLabel("Status", { exact: true }).selectOption("any");
-  await expect(cell(page, member.email, JPG).getByTestId("cell-state")).toHaveText("access");
+  await expect(page.getByTestId("ready-for-approval").locator(`tr[data-email="${member.email}"]`)).toHaveCount(0);
 
   expect((await mpage.request.get(jpgPath)).status()).toBe(200);
   expect((await mpage.request.get(cxrPath)).status()).toBe(403);

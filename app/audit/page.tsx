@@ -1,4 +1,5 @@
 import { requireRole } from "@/lib/auth/current-user";
+import { listAuditFilterChoices, readableAuditRows } from "@/lib/audit/describe";
 import { AUDIT_PAGE_SIZE, auditFilterDetails, auditFilterSchema, listAuditEntries } from "@/lib/audit/query";
 import { recordAudit } from "@/lib/audit/record";
 import { getDb } from "@/lib/db/client";
@@ -10,9 +11,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const user = await requireRole("steward");
   const sp = await searchParams;
   const filter = auditFilterSchema.parse(Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
-  const { rows, total } = await listAuditEntries({ viewer: { userId: user.id, labId: user.labId }, filter });
+  const db = getDb();
+  const [{ rows, total }, choices] = await Promise.all([listAuditEntries({ viewer: { userId: user.id, labId: user.labId }, filter }), listAuditFilterChoices(db, user.labId)]);
   // Reading the audit log is itself recorded: who looked, with which filter, at how many rows.
-  await recordAudit(getDb(), { action: "audit.view", labId: user.labId, actor: user, details: { filter: auditFilterDetails(filter), rows: rows.length, total } });
+  await recordAudit(db, { action: "audit.view", labId: user.labId, actor: user, details: { filter: auditFilterDetails(filter), rows: rows.length, total } });
+  // Names and links come after the masker: a hidden target stays hidden.
+  const readable = await readableAuditRows(db, user.labId, rows);
   const query = new URLSearchParams(Object.entries(filter).filter(([k, v]) => k !== "page" && v !== undefined).map(([k, v]) => [k, String(v)]));
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
   const pageHref = (p: number) => `/audit?${new URLSearchParams([...query.entries(), ["page", String(p)]])}`;
@@ -20,9 +24,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     <>
       <h1>Audit log</h1>
       <div className="card">
-        <AuditFilters filter={filter} exportHref={`/api/audit/export?${query}`} />
+        <AuditFilters filter={filter} choices={choices} exportHref={`/api/audit/export?${query}`} />
         <p className="muted" data-testid="audit-total">{total} entries · page {filter.page} of {pages}</p>
-        <AuditTable rows={rows.map((r) => ({ ...r, details: JSON.stringify(r.details) }))} />
+        <AuditTable rows={readable} />
         <p className="row">
           {filter.page > 1 && <a href={pageHref(filter.page - 1)}>← Newer</a>}
           {filter.page < pages && <a href={pageHref(filter.page + 1)}>Older →</a>}

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { AccessStepsList } from "@/components/credentialing/access-steps-list";
+import { AccessStepsList, StepsProgress } from "@/components/credentialing/access-steps-list";
+import { DateTime } from "@/components/ui/date-time";
 import { ApplicationForm } from "@/components/credentialing/application-form";
 import { DuaForm } from "@/components/credentialing/dua-form";
 import { TrainingUploadForm } from "@/components/credentialing/training-upload-form";
@@ -11,16 +12,22 @@ import type { AccessStep } from "@/lib/credentialing/access-rule";
 import { memberChecklist } from "@/lib/credentialing/member-access";
 import { loadMemberRecords } from "@/lib/credentialing/member-records";
 import { physionetLinks } from "@/lib/credentialing/physionet-links";
+import { STEP_GUIDE } from "@/lib/credentialing/step-guide";
 import { getDb } from "@/lib/db/client";
 
 export const metadata = { title: "Your access checklist · labgate" };
 
-function StepStatus({ step }: { step: AccessStep | undefined }) {
+function StepStatus({ step, why }: { step: AccessStep | undefined; why?: string | null }) {
   if (!step) return null;
+  const guide = STEP_GUIDE[step.id];
   return (
-    <p data-testid={`status-${step.id}`}>
-      <span className={`badge ${step.status === "done" ? "ok" : step.status}`}>{step.status}</span> {step.summary}
-    </p>
+    <>
+      <p data-testid={`status-${step.id}`}>
+        <span className={`badge ${step.status === "done" ? "ok" : step.status}`}>{step.status}</span> {step.summary}
+      </p>
+      {step.status === "rejected" && why && <p className="rejection" data-testid={`rejection-${step.id}`}>Steward&apos;s comment: {why}</p>}
+      <p className="small muted">{guide.meaning} Usually takes {guide.takes}.</p>
+    </>
   );
 }
 
@@ -32,12 +39,22 @@ export default async function CredentialingPage() {
   const shared = (id: AccessStep["id"]) => checklist.flatMap((c) => c.decision.steps).find((s) => s.id === id);
   const requiredTypes = new Set(checklist.flatMap((c) => c.dataset.requiredTrainings.map((t) => t.type)));
   const uploadTypes = records.trainingTypes.filter((t) => requiredTypes.size === 0 || requiredTypes.has(t.slug));
+  // Why the newest submission was rejected, in the steward's words (also sent as a notification).
+  const trainingRejection = records.trainings[0]?.status === "rejected" ? records.trainings[0].reviewComment : null;
+  const duaRejection = (datasetId: string) => {
+    const newest = records.signatures.find((s) => s.datasetId === datasetId);
+    return newest?.status === "rejected" ? (newest.reviewComment ?? undefined) : undefined;
+  };
   return (
     <>
       <h1>Your access checklist</h1>
       <p className="muted">
         Each dataset version your lab holds opens for you when every step below is done for that exact version and a data steward has
         approved. Everything you record here is kept in the audit log.
+      </p>
+
+      <p>
+        New here? <Link prefetch={false} href="/help">How access works in this lab</Link>.
       </p>
 
       <section className="card" aria-labelledby="step-account">
@@ -51,7 +68,7 @@ export default async function CredentialingPage() {
 
       <section className="card" aria-labelledby="step-training">
         <h2 id="step-training">2. CITI training</h2>
-        <StepStatus step={shared("training")} />
+        <StepStatus step={shared("training")} why={trainingRejection} />
         <p className="small">
           Complete the CITI course &quot;Data or Specimens Only Research&quot; (<a href={physionetLinks.citiCourse} target="_blank" rel="noreferrer noopener">PhysioNet&apos;s instructions</a>), then upload its
           <strong> Completion Report</strong> — not the certificate. Only you and the lab&apos;s stewards can open the file.
@@ -59,16 +76,15 @@ export default async function CredentialingPage() {
         {records.trainings.length > 0 && (
           <table data-testid="my-trainings">
             <thead>
-              <tr><th>Report</th><th>Completed</th><th>Expires (CITI)</th><th>Uploaded</th><th>Status</th></tr>
+              <tr><th>Report</th><th>Completed</th><th>Expires (CITI)</th><th>Status</th></tr>
             </thead>
             <tbody>
               {records.trainings.map((t) => (
                 <tr key={t.id}>
                   <td><a href={`/api/credentialing/trainings/${t.id}/pdf`} target="_blank" rel="noreferrer">Record {t.recordId}</a> <span className="muted small">{t.learnerName}</span></td>
-                  <td>{t.completionDate}</td>
-                  <td>{t.expirationDate ?? "—"}</td>
-                  <td>{t.submittedAt.toISOString().slice(0, 10)}</td>
-                  <td><span className={`badge ${t.status === "accepted" ? "ok" : t.status === "rejected" ? "denied" : "pending"}`}>{t.status}</span>{t.reviewComment && <div className="small">{t.reviewComment}</div>}</td>
+                  <td data-testid="training-completed"><DateTime value={t.completionDate} /></td>
+                  <td data-testid="training-expires"><DateTime value={t.expirationDate} /></td>
+                  <td><span className={`badge ${t.status === "accepted" ? "ok" : t.status === "rejected" ? "denied" : "pending"}`}>{t.status}</span>{t.reviewComment && <div className="small">Steward&apos;s comment: {t.reviewComment}</div>}</td>
                 </tr>
               ))}
             </tbody>
@@ -96,13 +112,14 @@ export default async function CredentialingPage() {
           <section key={dataset.id} className="card" data-testid={`dataset-${dataset.slug}-${dataset.version}`} aria-label={target}>
             <h3>
               {target}{" "}
-              {decision.access ? <span className="badge ok" data-testid="access">access</span> : <span className="badge denied" data-testid="access">no access</span>}
+              {decision.access ? <span className="badge ok" data-testid="access">access</span> : <span className="badge denied" data-testid="access">no access</span>}{" "}
+              <StepsProgress steps={decision.steps} />
             </h3>
             <p data-testid="reason">{decision.reason}</p>
             {decision.access && (
               <p><Link prefetch={false} href={`/datasets/${dataset.slug}/${dataset.version}`}>Open {target}</Link></p>
             )}
-            <AccessStepsList steps={decision.steps} />
+            <AccessStepsList steps={decision.steps} rejections={{ dua: duaRejection(dataset.id), training: trainingRejection ?? undefined }} />
             {dua && dua.status !== "done" && dua.status !== "pending" && <DuaForm datasetId={dataset.id} duaLabel={`${dataset.duaName} ${dataset.duaVersion}`} target={target} />}
             <VerifyForm datasetId={dataset.id} target={target} username={records.username} />
           </section>

@@ -2,6 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
+import { DateTime } from "@/components/ui/date-time";
 
 type Session = { id: string; createdAt: string; lastSeenAt: string; ip: string | null; userAgent: string | null };
 
@@ -13,7 +14,6 @@ function browserName(ua: string | null): string {
   return os ? `${name} on ${os}` : name;
 }
 
-const when = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
 
 export function SessionsTable({ sessions, currentId }: { sessions: Session[]; currentId: string | null }) {
   const router = useRouter();
@@ -39,8 +39,8 @@ export function SessionsTable({ sessions, currentId }: { sessions: Session[]; cu
             <tr key={s.id} data-session={s.id}>
               <td title={s.userAgent ?? undefined}>{browserName(s.userAgent)}{s.id === currentId && <> <span className="badge">this browser</span></>}</td>
               <td>{s.ip ?? "unknown"}</td>
-              <td><time dateTime={s.createdAt}>{when(s.createdAt)}</time></td>
-              <td><time dateTime={s.lastSeenAt}>{when(s.lastSeenAt)}</time></td>
+              <td><DateTime value={s.createdAt} withTime /></td>
+              <td><DateTime value={s.lastSeenAt} withTime /></td>
               <td><button className="secondary" onClick={() => void end(s.id)}>{s.id === currentId ? "Sign out here" : "End"}</button></td>
             </tr>
           ))}

@@ -2,6 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
+import { DateTime } from "@/components/ui/date-time";
 
 /** Only an admin invites stewards and admins (lib/auth/roles.ts); a steward invites members. */
 export function InviteForm({ canInviteStaff }: { canInviteStaff: boolean }) {
@@ -43,7 +44,7 @@ export function InviteForm({ canInviteStaff }: { canInviteStaff: boolean }) {
       {error && <p className="error" role="alert">{error}</p>}
       {link && (
         <div data-testid="invite-link">
-          <p className="ok">Invite created for {link.email}. Mail is not configured, so send this link yourself; it works once and expires {new Date(link.expiresAt).toLocaleString()}.</p>
+          <p className="ok">Invite created for {link.email}. Mail is not configured, so send this link yourself; it works once and expires <DateTime value={link.expiresAt} withTime />.</p>
           <code className="link">{link.url}</code>
         </div>
       )}

@@ -2,6 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
+import { DateTime } from "@/components/ui/date-time";
 
 type Invite = { id: string; email: string; role: string; state: string; expiresAt: string };
 
@@ -22,7 +23,7 @@ export function InvitesTable({ invites }: { invites: Invite[] }) {
               <td>{i.email}</td>
               <td>{i.role}</td>
               <td><span className={`badge ${i.state}`}>{i.state}</span></td>
-              <td>{new Date(i.expiresAt).toLocaleString()}</td>
+              <td><DateTime value={i.expiresAt} withTime /></td>
               <td>
                 {i.state === "pending" && (
                   <button

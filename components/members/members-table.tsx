@@ -5,6 +5,7 @@ import { useState } from "react";
 import { postJson } from "@/components/post-json";
 import type { Role } from "@/lib/auth/roles";
 import { ResetLinkButton } from "./reset-link-button";
+import { DateTime } from "@/components/ui/date-time";
 
 type Member = { id: string; email: string; name: string; role: Role; status: "active" | "deactivated"; lastSignInAt: string | null };
 const col = createColumnHelper<Member>();
@@ -43,7 +44,7 @@ export function MembersTable({ members, currentUserId, actorRole }: { members: M
         ),
     }),
     col.accessor("status", { header: "Status", cell: (c) => <span className={`badge ${c.getValue()}`}>{c.getValue()}</span> }),
-    col.accessor("lastSignInAt", { header: "Last sign-in", cell: (c) => (c.getValue() ? new Date(c.getValue()!).toLocaleString() : "never") }),
+    col.accessor("lastSignInAt", { header: "Last sign-in", cell: (c) => (c.getValue() ? <DateTime value={c.getValue()!} withTime /> : "never") }),
     col.display({
       id: "actions",
       header: "",

@@ -1,6 +1,7 @@
 "use client";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
+import { DateTime } from "@/components/ui/date-time";
 
 /** Admin only: a one-time password reset link for a person of the lab, shown once (only its hash is kept). */
 export function ResetLinkButton({ userId, email }: { userId: string; email: string }) {
@@ -19,7 +20,7 @@ export function ResetLinkButton({ userId, email }: { userId: string; email: stri
       {error && <span className="error" role="alert"> {error}</span>}
       {link && (
         <span role="status">
-          {" "}Give this link to {email} yourself; it is shown only now, works once and expires {new Date(link.expiresAt).toLocaleString()}:{" "}
+          {" "}Give this link to {email} yourself; it is shown only now, works once and expires <DateTime value={link.expiresAt} withTime />:{" "}
           <input readOnly aria-label={`Reset link for ${email}`} value={link.url} onFocus={(e) => e.currentTarget.select()} />
         </span>
       )}

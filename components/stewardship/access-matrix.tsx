@@ -11,9 +11,11 @@ import {
 } from "@tanstack/react-table";
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import { DateTime } from "@/components/ui/date-time";
 import {
   cellText,
   compareCells,
+  MATRIX_CELL_DATES,
   MATRIX_STATUS_FILTERS,
   rowMatchesFilter,
   type MatrixCell,
@@ -80,6 +82,7 @@ export function AccessMatrix({ view, initialFilter }: { view: MatrixView; initia
                 <span className={`${styles.state} ${styles[cell.state]}`} title={cell.reason} data-testid="cell-state">
                   {cellText(cell)}
                 </span>
+                <CellDates cell={cell} />
                 <GrantButtons target={target} actions={cell.actions} ask={ask} />
               </div>
             );
@@ -103,6 +106,9 @@ export function AccessMatrix({ view, initialFilter }: { view: MatrixView; initia
     getRowId: (r) => r.member.id,
   });
   const shown = table.getRowModel().rows;
+  // The export writes the columns on screen only: the hidden ones are named in the link.
+  const hidden = Object.entries(visibility).filter(([, v]) => v === false).map(([k]) => k);
+  const exportQuery = [query, hidden.length ? `hide=${encodeURIComponent(hidden.join(","))}` : ""].filter(Boolean).join("&");
 
   return (
     <>
@@ -128,7 +134,7 @@ export function AccessMatrix({ view, initialFilter }: { view: MatrixView; initia
             ))}
           </select>
         </div>
-        <a className="button" href={`/api/stewardship/access/export${query ? `?${query}` : ""}`} download>
+        <a className="button" href={`/api/stewardship/access/export${exportQuery ? `?${exportQuery}` : ""}`} download>
           Export CSV
         </a>
       </div>
@@ -148,7 +154,7 @@ export function AccessMatrix({ view, initialFilter }: { view: MatrixView; initia
         {shown.length} of {view.rows.length} members
       </p>
       {notice && <p className="ok" role="status">{notice}</p>}
-      <div style={{ overflowX: "auto" }}>
+      <div className="table-scroll">
         <table data-testid="access-matrix">
           <thead>
             {table.getHeaderGroups().map((hg) => (
@@ -185,5 +191,21 @@ export function AccessMatrix({ view, initialFilter }: { view: MatrixView; initia
       {shown.length === 0 && <p className="muted">No member matches these filters.</p>}
       {dialog}
     </>
+  );
+}
+
+/** Approved on, expires on, training valid until, last data access: only the ones that are set. */
+function CellDates({ cell }: { cell: MatrixCell }) {
+  const set = MATRIX_CELL_DATES.filter(([key]) => cell[key]);
+  if (set.length === 0) return null;
+  return (
+    <dl className={styles.dates}>
+      {set.map(([key, name]) => (
+        <div key={key}>
+          <dt>{name}</dt>
+          <dd data-testid={`cell-${key}`}><DateTime value={cell[key] as string} /></dd>
+        </div>
+      ))}
+    </dl>
   );
 }

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import type { ExpiringPair } from "@/lib/credentialing/matrix-view";
 import { GrantButtons, useGrantActions } from "./grant-actions";
+import { DateTime } from "@/components/ui/date-time";
 
 const col = createColumnHelper<ExpiringPair>();
 
@@ -21,7 +22,7 @@ export function ExpiringTable({ pairs }: { pairs: ExpiringPair[] }) {
       ),
     }),
     col.accessor("dataset", { header: "Dataset" }),
-    col.accessor("expiresAt", { header: "Ends on", cell: (c) => c.getValue().slice(0, 10) }),
+    col.accessor("expiresAt", { header: "Ends on", cell: (c) => <DateTime value={c.getValue()} /> }),
     col.accessor("daysLeft", { header: "Days left", cell: (c) => (c.getValue() === 0 ? "today" : c.getValue()) }),
     col.accessor("cause", { header: "Because", enableSorting: false }),
     col.display({

@@ -39,7 +39,7 @@ const SAFE_DETAIL_KEYS: Record<string, readonly string[]> = {
   // Their `reason` is a worker's error message, which can name a file.
   "download.cancel": ["state", "owner"],
   "download.stop": ["state", "owner"],
-  "access_matrix.export": ["rows", "datasets", "q", "status"],
+  "access_matrix.export": ["rows", "datasets", "q", "status", "hidden"],
   "physionet.verify": ["username", "result", "httpStatus"],
   "dua.sign": ["dua", "signedOn", "initials"],
   "dua.accept": ["userId", "email", "duaName", "duaVersion", "signedOn", "from", "to", "comment"],

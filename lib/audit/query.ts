@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, gte, ilike, lt, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, ilike, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { auditLog } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
@@ -12,6 +12,12 @@ export const auditFilterSchema = z.object({
   action: storableTextSchema.trim().max(100).optional().catch(undefined),
   actor: storableTextSchema.trim().max(254).optional().catch(undefined),
   outcome: z.enum(["ok", "denied", "failed"]).optional().catch(undefined),
+  // Rows by, or about, one member: as actor, as target, or named in the details (a steward's decision).
+  member: z.uuid().optional().catch(undefined),
+  // Rows about one dataset version: its target, or its id in the details.
+  dataset: z.uuid().optional().catch(undefined),
+  // "type:id" as the table's target links it, e.g. "access_review:<uuid>".
+  target: storableTextSchema.trim().max(300).regex(/^[a-z_]+:.+$/).optional().catch(undefined),
   from: z.iso.date().optional().catch(undefined),
   to: z.iso.date().optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).default(1).catch(1),
@@ -26,6 +32,12 @@ function where(labId: string, f: AuditFilter): SQL | undefined {
   if (f.action) parts.push(ilike(auditLog.action, `${f.action.replace(/[%_\\]/g, "\\$&")}%`));
   if (f.actor) parts.push(ilike(auditLog.actorEmail, `%${f.actor.replace(/[%_\\]/g, "\\$&")}%`));
   if (f.outcome) parts.push(eq(auditLog.outcome, f.outcome));
+  if (f.member) parts.push(or(eq(auditLog.actorId, f.member), and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, f.member)), sql`${auditLog.details}->>'userId' = ${f.member}`));
+  if (f.dataset) parts.push(or(and(eq(auditLog.targetType, "dataset"), eq(auditLog.targetId, f.dataset)), sql`${auditLog.details}->>'datasetId' = ${f.dataset}`));
+  if (f.target) {
+    const at = f.target.indexOf(":");
+    parts.push(and(eq(auditLog.targetType, f.target.slice(0, at)), eq(auditLog.targetId, f.target.slice(at + 1))));
+  }
   if (f.from) parts.push(gte(auditLog.at, new Date(`${f.from}T00:00:00Z`)));
   if (f.to) parts.push(lt(auditLog.at, new Date(new Date(`${f.to}T00:00:00Z`).getTime() + 86_400_000)));
   return and(...parts);
@@ -34,6 +46,7 @@ function where(labId: string, f: AuditFilter): SQL | undefined {
 const columns = {
   id: auditLog.id,
   at: auditLog.at,
+  actorId: auditLog.actorId,
   actorEmail: auditLog.actorEmail,
   action: auditLog.action,
   targetType: auditLog.targetType,

@@ -44,6 +44,7 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/datasets/[slug]/[version]/images/[dicomId]": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/images/{missing}", allowedStatus: 404 },
   "/api/datasets/[slug]/[version]/thumbnails/[dicomId]": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/thumbnails/{missing}", allowedStatus: 404 },
   "/credentialing": { methods: { GET: "member" } },
+  "/help": { methods: { GET: "member" } },
   "/api/credentialing/physionet-account": { methods: { POST: "member" } },
   "/api/credentialing/trainings": { methods: { POST: "member" } },
   "/api/credentialing/trainings/[id]/pdf": { methods: { GET: "member" }, sample: "/api/credentialing/trainings/{missing}/pdf", allowedStatus: 404 },

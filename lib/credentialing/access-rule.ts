@@ -33,6 +33,9 @@ export type TrainingFact = {
   submittedAt: Date;
   /** Set exactly when status is "accepted"; validity counts from here, not from the PDF's dates. */
   acceptedAt: Date | null;
+  /** The report's own dates (YYYY-MM-DD), shown to the member instead of the upload date. */
+  completionDate?: string | null;
+  expirationDate?: string | null;
 };
 /** Dates are the calendar dates (YYYY-MM-DD) the member recorded. */
 export type CredentialingFact = { stage: CredentialingStage; decision: CredentialingDecision | null; applicationDate: string; decisionDate: string | null };

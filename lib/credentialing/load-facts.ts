@@ -62,7 +62,7 @@ export async function loadMembersFacts(db: DbOrTx, opts: { labId: string; userId
   ] as const);
   for (const id of ids ?? []) of(id);
   for (const a of accounts) of(a.userId).physionetAccount = { username: a.username, since: a.createdAt };
-  for (const t of trainingRows) of(t.userId).trainings.push({ trainingType: t.trainingType, kind: t.kind, status: t.status, submittedAt: t.submittedAt, acceptedAt: t.acceptedAt });
+  for (const t of trainingRows) of(t.userId).trainings.push({ trainingType: t.trainingType, kind: t.kind, status: t.status, submittedAt: t.submittedAt, acceptedAt: t.acceptedAt, completionDate: t.completionDate, expirationDate: t.expirationDate });
   // Ordered newest first: the latest application is the one that counts.
   for (const a of applications) {
     const f = of(a.userId);

@@ -32,6 +32,14 @@ export type MatrixCell = {
   expiringInDays: number | null;
   grant: AccessGrantStatus | null;
   actions: GrantAction[];
+  /** The steward's approval (or PhysioNet's verification standing in), while it counts. */
+  approvedOn: string | null;
+  /** When the accepted training stops counting for this version; null without one or without expiry. */
+  trainingValidUntil: string | null;
+  /** The member's newest read of this version's data, from the audit log. */
+  lastAccess: string | null;
+  /** When the last step before approval was done (the newest of their dates): how long the member has waited. */
+  readySince: string | null;
 };
 export type MatrixDataset = { id: string; label: string };
 export type MatrixMemberView = { id: string; name: string; email: string; role: string; physionetUsername: string | null };
@@ -43,11 +51,21 @@ type MatrixInput = {
   rows: { member: MatrixMemberView; cells: Record<string, AccessDecision> }[];
 };
 
+const latest = (dates: (Date | null)[]) => {
+  const t = dates.flatMap((d) => (d ? [d.getTime()] : []));
+  return t.length ? new Date(Math.max(...t)).toISOString() : null;
+};
 const plural = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
 
-export function matrixCell(decision: AccessDecision, grant: AccessGrantStatus | null): MatrixCell {
+export function matrixCell(decision: AccessDecision, grant: AccessGrantStatus | null, lastAccess: Date | null = null): MatrixCell {
   const readyForApproval = decision.steps.every((s) => s.id === "approval" || !s.blocking);
+  const approval = decision.steps.find((s) => s.id === "approval");
+  const training = decision.steps.find((s) => s.id === "training");
   const base = {
+    approvedOn: approval?.status === "done" ? (approval.since?.toISOString() ?? null) : null,
+    trainingValidUntil: training?.status === "done" ? (training.expiresAt?.toISOString() ?? null) : null,
+    lastAccess: lastAccess?.toISOString() ?? null,
+    readySince: readyForApproval ? latest(decision.steps.filter((s) => s.id !== "approval" && s.id !== "verification").map((s) => s.since)) : null,
     reason: decision.reason,
     missingStep: decision.missingStep,
     expiresAt: decision.expiresAt?.toISOString() ?? null,
@@ -68,12 +86,12 @@ export function matrixCell(decision: AccessDecision, grant: AccessGrantStatus | 
   return { ...base, state: "incomplete", label: `${title}: ${step?.status ?? "missing"}` };
 }
 
-export function toMatrixView(matrix: MatrixInput, grants: ReadonlyMap<string, AccessGrantStatus>): MatrixView {
+export function toMatrixView(matrix: MatrixInput, grants: ReadonlyMap<string, AccessGrantStatus>, lastAccess: ReadonlyMap<string, Date> = new Map()): MatrixView {
   return {
     datasets: matrix.datasets.map((d) => ({ id: d.id, label: `${d.slug} ${d.version}` })),
     rows: matrix.rows.map((r) => ({
       member: r.member,
-      cells: Object.fromEntries(Object.entries(r.cells).map(([datasetId, d]) => [datasetId, matrixCell(d, grants.get(`${r.member.id}:${datasetId}`) ?? null)])),
+      cells: Object.fromEntries(Object.entries(r.cells).map(([datasetId, d]) => [datasetId, matrixCell(d, grants.get(`${r.member.id}:${datasetId}`) ?? null, lastAccess.get(`${r.member.id}:${datasetId}`) ?? null)])),
     })),
   };
 }
@@ -81,6 +99,24 @@ export function toMatrixView(matrix: MatrixInput, grants: ReadonlyMap<string, Ac
 /** The cell as text, on the page and in the CSV: the expiry date is added while access is ending. */
 export function cellText(cell: MatrixCell): string {
   return cell.state === "expiring" && cell.expiresAt ? `${cell.label} (${cell.expiresAt.slice(0, 10)})` : cell.label;
+}
+
+/** The dates beside each dataset's cell, on the page and as CSV columns, in this order. */
+export const MATRIX_CELL_DATES = [
+  ["approvedOn", "approved on"],
+  ["expiresAt", "expires on"],
+  ["trainingValidUntil", "training valid until"],
+  ["lastAccess", "last data access"],
+] as const satisfies readonly (readonly [keyof MatrixCell, string])[];
+
+/** Members ready for approval (every step done, awaiting the steward), one entry per pair, oldest member name first. */
+export function readyForApprovalPairs(view: MatrixView): { userId: string; name: string; email: string; datasetId: string; dataset: string; since: string | null }[] {
+  return view.rows.flatMap((r) =>
+    view.datasets.flatMap((d) => {
+      const c = r.cells[d.id];
+      return c?.state === "awaiting_approval" ? [{ userId: r.member.id, name: r.member.name, email: r.member.email, datasetId: d.id, dataset: d.label, since: c.readySince }] : [];
+    }),
+  );
 }
 
 export type MatrixFilter = { q?: string; status?: MatrixStatusFilter; datasetId?: string };

@@ -10,6 +10,7 @@ import { AppError } from "@/lib/http/errors";
 import { notify } from "@/lib/notifications/notify";
 import { loadLabDatasetRequirements } from "./load-facts";
 import { compareInitials, compareNames, type NameCheck } from "./name-match";
+import { notifyReadyForApproval } from "./ready-notice";
 
 // The steward's review queue: CITI Completion Reports and DUA signatures members submitted, to
 // accept or reject with a comment. Deciding locks the row, so two stewards deciding at once get one
@@ -174,6 +175,7 @@ export async function reviewTraining(opts: DecideOpts & { trainingId: string }) 
       body: `A steward ${status} your ${t.course} Completion Report (record ${t.recordId})${comment ? `: ${comment}` : "."}`,
       link: "/credentialing",
     });
+    if (status === "accepted") await notifyReadyForApproval(tx, { labId: t.labId, userId: t.userId, memberName: row.memberName });
     return { id: t.id, status };
   });
 }
@@ -217,6 +219,7 @@ export async function reviewDuaSignature(opts: DecideOpts & { signatureId: strin
       body: `A steward ${status} your ${s.duaName} ${s.duaVersion} signature for ${dataset}${comment ? `: ${comment}` : "."}`,
       link: "/credentialing",
     });
+    if (status === "accepted") await notifyReadyForApproval(tx, { labId: s.labId, userId: s.userId, memberName: row.memberName });
     return { id: s.id, status };
   });
 }

@@ -5,8 +5,8 @@ import { listAccessReviews } from "@/lib/credentialing/access-reviews";
 import { getDb } from "@/lib/db/client";
 import { OpenReviewForm } from "@/components/stewardship/open-review-form";
 import { StewardNav } from "@/components/stewardship/steward-nav";
+import { DateTime } from "@/components/ui/date-time";
 
-const fmt = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 export default async function AccessReviewsPage() {
   const user = await requireRole("steward");
@@ -41,11 +41,11 @@ export default async function AccessReviewsPage() {
                   <tr key={r.id}>
                     <td><Link href={`/stewardship/reviews/${r.id}`}>{r.title}</Link></td>
                     <td><span className={`badge ${r.status === "open" ? "" : "ok"}`}>{r.status}</span></td>
-                    <td>{fmt(r.deadline)}</td>
+                    <td><DateTime value={r.deadline} withTime /></td>
                     <td>
                       {answered} of {r.total} answered · {r.certified} certified · {r.revoked} revoked{r.expired > 0 ? ` · ${r.expired} expired` : ""}
                     </td>
-                    <td>{fmt(r.openedAt)} by {r.openedBy}</td>
+                    <td><DateTime value={r.openedAt} withTime /> by {r.openedBy}</td>
                   </tr>
                 );
               })}

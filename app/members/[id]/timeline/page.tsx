@@ -7,6 +7,7 @@ import { getDb } from "@/lib/db/client";
 import { uuidSchema } from "@/lib/validation";
 import { EndSessionsButton } from "@/components/members/end-sessions-button";
 import styles from "@/components/stewardship/stewardship.module.css";
+import { DateTime } from "@/components/ui/date-time";
 
 export default async function MemberTimelinePage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requireRole("steward");
@@ -31,7 +32,7 @@ export default async function MemberTimelinePage({ params }: { params: Promise<{
           <ol className={styles.timeline} data-testid="timeline">
             {entries.map((e) => (
               <li key={e.id} data-action={e.action}>
-                <time dateTime={e.at.toISOString()}>{e.at.toISOString().slice(0, 16).replace("T", " ")} UTC</time>{" "}
+                <DateTime value={e.at} withTime />{" "}
                 <code className="small">{e.action}</code>
                 {e.outcome !== "ok" && <span className="badge denied"> {e.outcome}</span>}
                 <div>{e.summary}</div>

@@ -7,8 +7,8 @@ import { uuidSchema } from "@/lib/validation";
 import { ReviewPairs } from "@/components/stewardship/review-pairs";
 import { StewardNav } from "@/components/stewardship/steward-nav";
 import styles from "@/components/stewardship/stewardship.module.css";
+import { DateTime } from "@/components/ui/date-time";
 
-const fmt = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 export default async function AccessReviewPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requireRole("steward");
@@ -25,8 +25,8 @@ export default async function AccessReviewPage({ params }: { params: Promise<{ i
       <StewardNav current="/stewardship/reviews" />
       <div className="card">
         <p>
-          <span className="badge">{review.status}</span> Deadline {fmt(review.deadline)} · opened {fmt(review.openedAt)} by {review.openedBy}
-          {review.closedAt && ` · closed ${fmt(review.closedAt)}`}
+          <span className="badge">{review.status}</span> Deadline <DateTime value={review.deadline} withTime /> · opened <DateTime value={review.openedAt} withTime /> by {review.openedBy}
+          {review.closedAt && <> · closed <DateTime value={review.closedAt} withTime /></>}
         </p>
         <p data-testid="review-progress">
           {answered} of {review.total} answered ({pct}%) · {review.certified} certified · {review.revoked} revoked · {review.expired} expired
