@@ -88,7 +88,8 @@ it("a worker killed with kill -9 is restarted by the supervisor and resumes the 
     const text = log.join("");
     expect(resumed - ready.get(second.pid!)!, text).toBeLessThan(5_000);
     expect(text).toMatch(/labgate: the background worker was killed by SIGKILL after [\d.]+ s; restarting it in 0\.2 s/);
-    expect(text).toMatch(/"drive":[1-9]\d*,"prepare":\d+,"msg":"resumed downloads a previous worker left"/);
+    // The resume line comes once resumeOrphanedDownloads() returns, which can be just after the lanes are taken.
+    await waitFor("the worker to log the resume", () => /"drive":[1-9]\d*,"prepare":\d+,"msg":"resumed downloads a previous worker left"/.test(log.join("")), 10_000, log);
 
     // It goes on where the dead worker's wget stopped: a partial file continued with Range.
     await waitFor("a partial file resumed with Range", () => upstream.stats.rangeRequests > 0, 30_000, log);

@@ -1,8 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientIp, normaliseIp } from "@/lib/http/client-ip";
 import { installPeerStamp } from "@/lib/http/peer-stamp";
+import { createLogger, log, setLogger } from "@/lib/log/logger";
 
 // The client address over real sockets: a server in this process, stamped the way instrumentation.ts
 // stamps Next's, answering what clientIp() makes of each request. Requests leave from chosen
@@ -34,11 +35,16 @@ function ask(opts: { from: string; headers?: Record<string, string>; trusted?: s
 
 describe("clientIp", () => {
   it("knows no address (and says so once) in a process that does not stamp the peer", () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    expect(clientIp({ "x-forwarded-for": "1.2.3.4", "x-labgate-peer": "5.6.7.8" }, "")).toBeNull();
-    expect(clientIp({ "x-forwarded-for": "1.2.3.4" }, "")).toBeNull();
-    expect(warn).toHaveBeenCalledTimes(1);
-    warn.mockRestore();
+    const lines: string[] = [];
+    const before = log();
+    setLogger(createLogger({ service: "test", destination: { write: (l: string) => void lines.push(l) } }));
+    try {
+      expect(clientIp({ "x-forwarded-for": "1.2.3.4", "x-labgate-peer": "5.6.7.8" }, "")).toBeNull();
+      expect(clientIp({ "x-forwarded-for": "1.2.3.4" }, "")).toBeNull();
+    } finally {
+      setLogger(before);
+    }
+    expect(lines.map((l) => JSON.parse(l) as { level: string; msg: string })).toEqual([expect.objectContaining({ level: "warn", msg: expect.stringMatching(/^client addresses unknown/) })]);
     installPeerStamp();
     installPeerStamp();
   });
