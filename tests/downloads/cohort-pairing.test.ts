@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessGrants, datasets, downloadJobs, labDatasets } from "@/db/schema";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
-import { cohortStudyIds } from "@/lib/downloads/cohort-studies";
+import { iterateManifest } from "@/lib/api/cohort-manifest";
+import { MANIFEST_COLUMNS } from "@/lib/api/schemas";
+import { cohortStudyIds, resolveCohortSources } from "@/lib/downloads/cohort-studies";
 import { createDownloadJob } from "@/lib/downloads/create";
 import { prepareDownloadJob } from "@/lib/downloads/prepare";
 import type { Selection } from "@/lib/downloads/selection";
@@ -83,6 +85,23 @@ describe("a download of a paired MIMIC-CXR cohort", () => {
     const ids = await cohortStudyIds(getDb(), { user: both, cohortId });
     expect([...ids].sort((a, b) => a - b)).toEqual(wantIds);
     expect(ids.size).toBe(cohortCount);
+  });
+
+  it("the API's cohort manifest (labgate pull) lists this version's images of those studies, with the JPG version's labels", async () => {
+    const sources = await resolveCohortSources(getDb(), { user: both, cohortId });
+    if (!sources.ok) throw new Error(sources.message);
+    const want = await getDb().execute<{ path: string; study_id: number }>(sql`
+      select i.path, i.study_id from mimic_image i join mimic_study j on j.dataset_id = ${jpg.id} and j.study_id = i.study_id
+      where i.dataset_id = ${cxr.id} and j.chexpert[${LABELS.indexOf(LABEL) + 1}] = 1 order by i.study_id, i.dicom_id`);
+    expect(want.rows.length).toBeGreaterThan(3);
+    const rows: Record<string, string>[] = [];
+    for await (const r of iterateManifest({ labId: both.labId, datasetId: cxr.id, filters: sources.filters, labelsDatasetId: sources.labelsDatasetId, reportDatasetId: sources.reportDatasetId, studiesPerBatch: 7 })) {
+      rows.push(Object.fromEntries(MANIFEST_COLUMNS.map((c, i) => [c, String(r[i])])));
+    }
+    expect(rows.map((r) => [r.path, Number(r.study_id)])).toEqual(want.rows.map((r) => [r.path, Number(r.study_id)]));
+    expect(rows.every((r) => r[`chexpert_${LABEL}`] === "1.0")).toBe(true);
+    // The refusal the route sends (403) for a caller without the JPG version names it.
+    expect(await resolveCohortSources(getDb(), { user: cxrOnly, cohortId })).toMatchObject({ ok: false, datasetId: jpg.id, dataset: `mimic-cxr-jpg/${jpg.version}` });
   });
 
   it("refuses a member without the JPG version at creation, naming the version, and audits the refusal", async () => {
