@@ -3,6 +3,7 @@
 // decode-client.ts; one message in, one message out per image.
 import { configureWasmCodecs } from "@/lib/dicom/codecs/wasm-codecs";
 import { decodeDicomFile, transferablesOf } from "@/lib/dicom/decode-file";
+import { loadDictionary } from "@/lib/dicom/dictionary";
 import { isDicomError } from "@/lib/dicom/errors";
 import type { DecodeReply, DecodeRequest } from "./decode-protocol";
 
@@ -11,6 +12,10 @@ const scope = self as unknown as {
   onmessage: ((event: MessageEvent<DecodeRequest>) => void) | null;
   postMessage(message: DecodeReply, transfer?: Transferable[]): void;
 };
+
+// The tag dictionary is a chunk of its own (~210 KB, ~50 KB gzipped): ask for it now, while the page is
+// still downloading the file, so listing the header does not wait for it. A failure is retried then.
+loadDictionary().catch(() => undefined);
 
 scope.onmessage = (event) => {
   const request = event.data;

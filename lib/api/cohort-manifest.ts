@@ -13,6 +13,8 @@ type ImageRow = {
   study_date: string | null; split: string | null; view_position: string | null; chexpert: (number | null)[] | null; negbio: (number | null)[] | null;
 };
 
+type ManifestOptions = { labId: string; datasetId: string; filters: StudyFilters; labelsDatasetId?: string; reportDatasetId?: string };
+
 // Labels in the source files' own encoding, as the cohort CSV export writes them.
 const labelText = (v: number | null | undefined) => (v === null || v === undefined ? "" : v.toFixed(1));
 
@@ -22,8 +24,11 @@ const labelText = (v: number | null | undefined) => (v === null || v === undefin
  * batches of studies, each a short statement on the pool: memory stays flat for the full 377k images
  * and no transaction stays open while a slow client reads.
  */
-export async function* iterateManifest(opts: { labId: string; datasetId: string; filters: StudyFilters; studiesPerBatch?: number }): AsyncGenerator<unknown[]> {
-  const where = studyWhere({ datasetId: opts.datasetId, filters: opts.filters, viewCodes: await listViewCodes() });
+export async function* iterateManifest(opts: ManifestOptions & { studiesPerBatch?: number }): AsyncGenerator<unknown[]> {
+  // Studies and labels as the explorer reads them (decision 027: a paired MIMIC-CXR version's labels
+  // and dates are the JPG version's); the images are always this version's own files.
+  const labelsDatasetId = opts.labelsDatasetId ?? opts.datasetId;
+  const where = studyWhere({ datasetId: labelsDatasetId, filters: opts.filters, viewCodes: await listViewCodes(), reportDatasetId: opts.reportDatasetId });
   const batch = opts.studiesPerBatch ?? 2000;
   let after = -1;
   for (;;) {
@@ -35,7 +40,7 @@ export async function* iterateManifest(opts: { labId: string; datasetId: string;
       select i.path, f.size, f.sha256, i.dicom_id, i.subject_id, i.study_id, to_char(d.study_date, 'YYYY-MM-DD') as study_date,
         i.split, i.view_position, d.chexpert, d.negbio
       from mimic_image i
-      join mimic_study d on d.dataset_id = i.dataset_id and d.study_id = i.study_id
+      join mimic_study d on d.dataset_id = ${labelsDatasetId} and d.study_id = i.study_id
       left join stored_files f on f.lab_id = ${opts.labId} and f.dataset_id = i.dataset_id and f.path = i.path
       where i.dataset_id = ${opts.datasetId} and i.study_id = any(${new Param(studyIds)}::integer[])
       order by i.study_id, i.dicom_id`);
@@ -50,6 +55,6 @@ export async function* iterateManifest(opts: { labId: string; datasetId: string;
   }
 }
 
-export function manifestCsvStream(opts: { labId: string; datasetId: string; filters: StudyFilters }): ReadableStream<Uint8Array> {
+export function manifestCsvStream(opts: ManifestOptions): ReadableStream<Uint8Array> {
   return safeCsvResponseBody({ columns: [...MANIFEST_COLUMNS], rows: iterateManifest(opts), what: "cohort manifest" });
 }

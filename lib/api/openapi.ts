@@ -23,7 +23,7 @@ export const API_OPERATIONS: Operation[] = [
     method: "get",
     path: `${DATASET}/cohorts/{id}/manifest`,
     summary: "Cohort manifest (CSV, streamed)",
-    description: "One row per image of the cohort's studies: path, size and SHA-256 (where the file is in lab storage), ids, split, view and both label sets. Streamed; the whole dataset is 377k rows.",
+    description: "One row per image of the cohort's studies: path, size and SHA-256 (where the file is in lab storage), ids, split, view and both label sets. Streamed; the whole dataset is 377k rows. Of a MIMIC-CXR version paired with a MIMIC-CXR-JPG version, the studies, dates and labels are the JPG version's (as the explorer counts the cohort); 403 naming that version if you do not hold it.",
     response: { type: "csv", rowSchema: manifestRowSchema },
   },
   { method: "get", path: `${DATASET}/studies`, summary: "Search studies", description: "The explorer's filters as query parameters, paged.", query: studySearchQuerySchema, response: { type: "json", schema: studyPageSchema } },

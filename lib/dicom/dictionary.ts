@@ -1,157 +1,57 @@
-// A small slice of the DICOM data dictionary (PS3.6 section 6): the tags a chest radiograph's header
-// usually holds, with their keyword and VR. The VR matters for Implicit VR files, whose elements do not
-// carry one; tags not listed here are shown with their number only.
+// The DICOM data dictionary (PS3.6 section 6) for the header panel: keyword and VR of every standard
+// tag. The VR matters for Implicit VR files, whose elements do not carry one. dictionary.json is
+// generated from dcmjs (scripts/generate-dicom-dictionary.ts) and loaded as its own chunk on first use,
+// so the decoding worker's bundle does not carry ~5,000 entries it needs only once the header is listed.
 
-/** Tag as eight upper-case hex digits (GGGGEEEE) → [VR, keyword]. Where PS3.6 allows two VRs, the first. */
-const ENTRIES: Record<string, readonly [string, string]> = {
-  "00020000": ["UL", "FileMetaInformationGroupLength"],
-  "00020001": ["OB", "FileMetaInformationVersion"],
-  "00020002": ["UI", "MediaStorageSOPClassUID"],
-  "00020003": ["UI", "MediaStorageSOPInstanceUID"],
-  "00020010": ["UI", "TransferSyntaxUID"],
-  "00020012": ["UI", "ImplementationClassUID"],
-  "00020013": ["SH", "ImplementationVersionName"],
-  "00020016": ["AE", "SourceApplicationEntityTitle"],
-  "00080005": ["CS", "SpecificCharacterSet"],
-  "00080008": ["CS", "ImageType"],
-  "00080012": ["DA", "InstanceCreationDate"],
-  "00080013": ["TM", "InstanceCreationTime"],
-  "00080016": ["UI", "SOPClassUID"],
-  "00080018": ["UI", "SOPInstanceUID"],
-  "00080020": ["DA", "StudyDate"],
-  "00080021": ["DA", "SeriesDate"],
-  "00080022": ["DA", "AcquisitionDate"],
-  "00080023": ["DA", "ContentDate"],
-  "0008002A": ["DT", "AcquisitionDateTime"],
-  "00080030": ["TM", "StudyTime"],
-  "00080031": ["TM", "SeriesTime"],
-  "00080032": ["TM", "AcquisitionTime"],
-  "00080033": ["TM", "ContentTime"],
-  "00080050": ["SH", "AccessionNumber"],
-  "00080060": ["CS", "Modality"],
-  "00080064": ["CS", "ConversionType"],
-  "00080068": ["CS", "PresentationIntentType"],
-  "00080070": ["LO", "Manufacturer"],
-  "00080080": ["LO", "InstitutionName"],
-  "00080090": ["PN", "ReferringPhysicianName"],
-  "00080100": ["SH", "CodeValue"],
-  "00080102": ["SH", "CodingSchemeDesignator"],
-  "00080104": ["LO", "CodeMeaning"],
-  "00080201": ["SH", "TimezoneOffsetFromUTC"],
-  "00081010": ["SH", "StationName"],
-  "00081030": ["LO", "StudyDescription"],
-  "00081032": ["SQ", "ProcedureCodeSequence"],
-  "0008103E": ["LO", "SeriesDescription"],
-  "00081040": ["LO", "InstitutionalDepartmentName"],
-  "00081090": ["LO", "ManufacturerModelName"],
-  "00081140": ["SQ", "ReferencedImageSequence"],
-  "00081150": ["UI", "ReferencedSOPClassUID"],
-  "00081155": ["UI", "ReferencedSOPInstanceUID"],
-  "00082111": ["ST", "DerivationDescription"],
-  "00082218": ["SQ", "AnatomicRegionSequence"],
-  "00100010": ["PN", "PatientName"],
-  "00100020": ["LO", "PatientID"],
-  "00100021": ["LO", "IssuerOfPatientID"],
-  "00100030": ["DA", "PatientBirthDate"],
-  "00100040": ["CS", "PatientSex"],
-  "00101010": ["AS", "PatientAge"],
-  "00120062": ["CS", "PatientIdentityRemoved"],
-  "00120063": ["LO", "DeidentificationMethod"],
-  "00120064": ["SQ", "DeidentificationMethodCodeSequence"],
-  "00180015": ["CS", "BodyPartExamined"],
-  "00180050": ["DS", "SliceThickness"],
-  "00180060": ["DS", "KVP"],
-  "00181000": ["LO", "DeviceSerialNumber"],
-  "00181004": ["LO", "PlateID"],
-  "00181020": ["LO", "SoftwareVersions"],
-  "00181030": ["LO", "ProtocolName"],
-  "00181110": ["DS", "DistanceSourceToDetector"],
-  "00181111": ["DS", "DistanceSourceToPatient"],
-  "00181114": ["DS", "EstimatedRadiographicMagnificationFactor"],
-  "00181150": ["IS", "ExposureTime"],
-  "00181151": ["IS", "XRayTubeCurrent"],
-  "00181152": ["IS", "Exposure"],
-  "00181164": ["DS", "ImagerPixelSpacing"],
-  "00181260": ["SH", "PlateType"],
-  "00181400": ["LO", "AcquisitionDeviceProcessingDescription"],
-  "00181401": ["LO", "AcquisitionDeviceProcessingCode"],
-  "00181405": ["IS", "RelativeXRayExposure"],
-  "00185100": ["CS", "PatientPosition"],
-  "00185101": ["CS", "ViewPosition"],
-  "00187004": ["CS", "DetectorType"],
-  "0018700A": ["SH", "DetectorID"],
-  "0020000D": ["UI", "StudyInstanceUID"],
-  "0020000E": ["UI", "SeriesInstanceUID"],
-  "00200010": ["SH", "StudyID"],
-  "00200011": ["IS", "SeriesNumber"],
-  "00200012": ["IS", "AcquisitionNumber"],
-  "00200013": ["IS", "InstanceNumber"],
-  "00200020": ["CS", "PatientOrientation"],
-  "00200032": ["DS", "ImagePositionPatient"],
-  "00200037": ["DS", "ImageOrientationPatient"],
-  "00200052": ["UI", "FrameOfReferenceUID"],
-  "00200060": ["CS", "Laterality"],
-  "00200062": ["CS", "ImageLaterality"],
-  "00204000": ["LT", "ImageComments"],
-  "00280002": ["US", "SamplesPerPixel"],
-  "00280004": ["CS", "PhotometricInterpretation"],
-  "00280006": ["US", "PlanarConfiguration"],
-  "00280008": ["IS", "NumberOfFrames"],
-  "00280010": ["US", "Rows"],
-  "00280011": ["US", "Columns"],
-  "00280030": ["DS", "PixelSpacing"],
-  "00280034": ["IS", "PixelAspectRatio"],
-  "00280051": ["CS", "CorrectedImage"],
-  "00280100": ["US", "BitsAllocated"],
-  "00280101": ["US", "BitsStored"],
-  "00280102": ["US", "HighBit"],
-  "00280103": ["US", "PixelRepresentation"],
-  "00280106": ["US", "SmallestImagePixelValue"],
-  "00280107": ["US", "LargestImagePixelValue"],
-  "00280120": ["US", "PixelPaddingValue"],
-  "00280300": ["CS", "QualityControlImage"],
-  "00280301": ["CS", "BurnedInAnnotation"],
-  "00281040": ["CS", "PixelIntensityRelationship"],
-  "00281041": ["SS", "PixelIntensityRelationshipSign"],
-  "00281050": ["DS", "WindowCenter"],
-  "00281051": ["DS", "WindowWidth"],
-  "00281052": ["DS", "RescaleIntercept"],
-  "00281053": ["DS", "RescaleSlope"],
-  "00281054": ["LO", "RescaleType"],
-  "00281055": ["LO", "WindowCenterWidthExplanation"],
-  "00281056": ["CS", "VOILUTFunction"],
-  "00282110": ["CS", "LossyImageCompression"],
-  "00282112": ["DS", "LossyImageCompressionRatio"],
-  "00282114": ["CS", "LossyImageCompressionMethod"],
-  "00283000": ["SQ", "ModalityLUTSequence"],
-  "00283002": ["US", "LUTDescriptor"],
-  "00283003": ["LO", "LUTExplanation"],
-  "00283004": ["LO", "ModalityLUTType"],
-  "00283006": ["US", "LUTData"],
-  "00283010": ["SQ", "VOILUTSequence"],
-  "00321060": ["LO", "RequestedProcedureDescription"],
-  "00400244": ["DA", "PerformedProcedureStepStartDate"],
-  "00400245": ["TM", "PerformedProcedureStepStartTime"],
-  "00400253": ["SH", "PerformedProcedureStepID"],
-  "00400254": ["LO", "PerformedProcedureStepDescription"],
-  "00540220": ["SQ", "ViewCodeSequence"],
-  "00540410": ["SQ", "PatientOrientationCodeSequence"],
-  "7FE00008": ["OF", "FloatPixelData"],
-  "7FE00009": ["OD", "DoubleFloatPixelData"],
-  "7FE00010": ["OW", "PixelData"],
+export type DictionaryData = {
+  /** The package and version the file was generated from. */
+  source: string;
+  /** GGGGEEEE (upper case) → "VR Keyword"; retired keywords keep dcmjs's RETIRED_ prefix. */
+  tags: Record<string, string>;
+  /** Repeating groups (50xx, 60xx, 7Fxx): [first group, last group, element, "VR Keyword"], even groups only. */
+  ranges: [string, string, string, string][];
 };
 
-export type DictionaryEntry = { vr: string; keyword: string };
+export type DictionaryEntry = { vr: string; keyword: string; retired?: true };
+export type TagDictionary = { lookup(tag: string): DictionaryEntry | null };
 
-/** `tag` as dicom-parser writes it ("x00280010") or as GGGGEEEE, any case. */
-export function lookupTag(tag: string): DictionaryEntry | null {
-  const key = tag.replace(/^x/i, "").toUpperCase();
-  const entry = ENTRIES[key];
-  if (entry) return { vr: entry[0], keyword: entry[1] };
-  const group = parseInt(key.slice(0, 4), 16);
-  const element = parseInt(key.slice(4), 16);
-  // Every group has a length element; private groups (odd numbers) reserve 0010–00FF for creators.
-  if (element === 0) return { vr: "UL", keyword: "GroupLength" };
-  if (group % 2 === 1) return element >= 0x10 && element <= 0xff ? { vr: "LO", keyword: "PrivateCreator" } : null;
-  return null;
+let loading: Promise<TagDictionary> | null = null;
+
+/** Loads (once) and returns the dictionary. Call early to have it ready by the time a header is listed. */
+export function loadDictionary(): Promise<TagDictionary> {
+  loading ??= import("./dictionary.json").then(
+    (m) => createDictionary(m.default as unknown as DictionaryData),
+    (e: unknown) => {
+      // A chunk that failed to arrive (network) is asked for again next time rather than failing forever.
+      loading = null;
+      throw e;
+    },
+  );
+  return loading;
+}
+
+export function createDictionary(data: DictionaryData): TagDictionary {
+  const ranges = data.ranges.map(([first, last, element, value]) => ({ first: parseInt(first, 16), last: parseInt(last, 16), element, value }));
+  return {
+    /** `tag` as dicom-parser writes it ("x00280010") or as GGGGEEEE, any case. */
+    lookup(tag) {
+      const key = tag.replace(/^x/i, "").toUpperCase();
+      const group = parseInt(key.slice(0, 4), 16);
+      const element = parseInt(key.slice(4), 16);
+      // Every group has a length element; private groups (odd numbers) reserve 0010–00FF for creators.
+      if (group % 2 === 1) {
+        if (element === 0) return { vr: "UL", keyword: "GroupLength" };
+        return element >= 0x10 && element <= 0xff ? { vr: "LO", keyword: "PrivateCreator" } : null;
+      }
+      const value = data.tags[key] ?? ranges.find((r) => group >= r.first && group <= r.last && r.element === key.slice(4))?.value;
+      if (value !== undefined) return toEntry(value);
+      return element === 0 ? { vr: "UL", keyword: "GroupLength" } : null;
+    },
+  };
+}
+
+function toEntry(value: string): DictionaryEntry {
+  const vr = value.slice(0, 2);
+  const name = value.slice(3);
+  return name.startsWith("RETIRED_") ? { vr, keyword: name.slice("RETIRED_".length), retired: true } : { vr, keyword: name };
 }

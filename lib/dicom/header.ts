@@ -2,7 +2,7 @@
 // for every element, items of sequences indented below them. Plain data, so it crosses from the
 // decoding worker to the page; pixel data and other binary values are described, never copied.
 import type { DataSet, Element } from "dicom-parser";
-import { lookupTag } from "./dictionary";
+import type { DictionaryEntry, TagDictionary } from "./dictionary";
 
 export type HeaderElement = {
   /** "(0028,0010)" */
@@ -31,7 +31,8 @@ const MAX_VALUES = 16;
 const MAX_TEXT = 512;
 const MAX_ROWS = 5000;
 
-export function listHeaderElements(dataSet: DataSet): HeaderElement[] {
+/** `dictionary` null: it could not be loaded, so elements are listed by number (and file VR) only. */
+export function listHeaderElements(dataSet: DataSet, dictionary: TagDictionary | null): HeaderElement[] {
   const rows: HeaderElement[] = [];
   let omitted = 0;
   const visit = (ds: DataSet, depth: number) => {
@@ -43,9 +44,9 @@ export function listHeaderElements(dataSet: DataSet): HeaderElement[] {
         omitted++;
         continue;
       }
-      const entry = lookupTag(tag);
+      const entry = dictionary?.lookup(tag) ?? null;
       const vr = element.vr ?? (element.items ? "SQ" : (entry?.vr ?? null));
-      rows.push({ tag: formatTag(tag), vr, keyword: entry?.keyword ?? (isPrivate(tag) ? "Private tag" : null), value: describeValue(ds, element, vr), depth });
+      rows.push({ tag: formatTag(tag), vr, keyword: nameOf(tag, entry), value: describeValue(ds, element, vr), depth });
       element.items?.forEach((item, i) => {
         if (rows.length >= MAX_ROWS) return void omitted++;
         rows.push({ tag: "(FFFE,E000)", vr: null, keyword: `Item ${i + 1}`, value: "", depth: depth + 1 });
@@ -63,8 +64,11 @@ export function formatTag(tag: string): string {
   return `(${hex.slice(0, 4)},${hex.slice(4, 8)})`;
 }
 
-function isPrivate(tag: string): boolean {
-  return parseInt(tag.slice(1, 5), 16) % 2 === 1;
+function nameOf(tag: string, entry: DictionaryEntry | null): string | null {
+  if (entry) return entry.retired ? `${entry.keyword} (retired)` : entry.keyword;
+  // Private data elements are defined by their creator, not by PS3.6: say whose group they sit in.
+  const group = tag.replace(/^x/i, "").slice(0, 4).toUpperCase();
+  return parseInt(group, 16) % 2 === 1 ? `private (group ${group})` : null;
 }
 
 function describeValue(ds: DataSet, element: Element, vr: string | null): string {

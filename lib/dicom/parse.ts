@@ -3,6 +3,7 @@
 // instead, with a DicomError the viewer can show.
 import dicomParser from "./dicom-parser-module";
 import type { DataSet, Element } from "dicom-parser";
+import { loadDictionary } from "./dictionary";
 import { DicomParseError, UnsupportedImageError, describeThrown, withHeader } from "./errors";
 import { listHeaderElements, type HeaderElement } from "./header";
 import { inflateRawWithStreams, type InflateRaw } from "./inflate";
@@ -31,8 +32,10 @@ export async function parseDicomAsync(bytes: Uint8Array): Promise<DicomImageInfo
 
 /** parseDicomAsync plus the header's element list for the viewer's header panel. */
 export async function parseDicomWithHeader(bytes: Uint8Array): Promise<{ info: DicomImageInfo; header: HeaderElement[] }> {
+  // Fetched while the file parses; a dictionary that cannot be loaded costs the names, not the header.
+  const dictionary = loadDictionary().catch(() => null);
   const dataSet = await parseDataSetAsync(bytes);
-  const header = listHeaderElements(dataSet);
+  const header = listHeaderElements(dataSet, await dictionary);
   try {
     return { info: readImageInfo(dataSet), header };
   } catch (e) {

@@ -9,7 +9,7 @@ import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { assertWgetCredentialsSafe } from "@/lib/physionet/wget/credentials";
-import { findLabCohort } from "./cohort-studies";
+import { findLabCohort, resolveCohortSources } from "./cohort-studies";
 import { hasSavedCredentials, saveCredentials } from "./credentials/store";
 import { enqueuePrepare } from "./queue";
 import { describeSelection, selectionSchema } from "./selection";
@@ -48,6 +48,20 @@ export async function createDownloadJob(opts: { user: CurrentUser; input: Create
     if (!cohort) throw new AppError("bad_request", "That saved cohort does not exist", { cohort: ["That saved cohort does not exist"] });
     // The cohort's studies come from its dataset's data: the member must be allowed to see that too.
     if (cohort.datasetId !== dataset.id) await requireAccess({ user, datasetId: cohort.datasetId, label: "the cohort's dataset", ip: opts.ip, action: "download.create" });
+    // And from the paired version the explorer counted it over (decision 027), asked the same way.
+    const sources = await resolveCohortSources(db, { user, cohortId: cohort.id });
+    if (!sources.ok) {
+      await recordAudit(db, {
+        action: "download.create",
+        outcome: "denied",
+        labId: user.labId,
+        actor: user,
+        ip: opts.ip,
+        target: { type: "dataset", id: sources.datasetId },
+        details: { dataset: sources.dataset, cohort: cohort.id, reason: "no access by the access rule to the version the cohort is counted over" },
+      });
+      throw new AppError("forbidden", sources.message);
+    }
     cohortName = cohort.name;
   }
 

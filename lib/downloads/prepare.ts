@@ -8,7 +8,7 @@ import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import { SHA256SUMS_FILE } from "@/lib/physionet/sha256-sums";
 import { getStorage } from "@/lib/storage/get-storage";
 import type { FileStorage } from "@/lib/storage/file-storage";
-import { cohortStudyIds } from "./cohort-studies";
+import { CohortRefusedError, cohortStudyIds } from "./cohort-studies";
 import { CredentialUnreadableError } from "./credentials/cipher";
 import { loadCredentials } from "./credentials/store";
 import { estimateJobBytes, headSizes, readListingSizes } from "./estimate";
@@ -49,6 +49,18 @@ export async function prepareDownloadJob(opts: {
   if (!(await hasDatasetAccess({ userId: job.userId, labId: job.labId, datasetId: job.datasetId }))) {
     return void (await fail(`Your access to ${job.title} ${job.version} ended before the download started.`, "stopped"));
   }
+  // A cohort's studies are the ones the explorer counts for the job's owner now, from the same
+  // versions; asked before anything is fetched so a refusal costs no request to PhysioNet.
+  const sel = job.selection;
+  let studies: Set<number> | null = null;
+  if (sel.mode === "filter" && sel.studies.kind === "cohort") {
+    try {
+      studies = await cohortStudyIds(db, { user: { id: job.userId, labId: job.labId }, cohortId: sel.studies.cohortId });
+    } catch (e) {
+      if (e instanceof CohortRefusedError) return void (await fail(e.message, "stopped"));
+      throw e;
+    }
+  }
   let credentials;
   try {
     credentials = await loadCredentials(db, job.userId);
@@ -81,9 +93,6 @@ export async function prepareDownloadJob(opts: {
       await fetchVersionFile({ source: opts.source, ref: job, filePath: IMAGE_FILENAMES, destination: files.imageNames, credentials, expectedSha256: imageNamesSha, signal: opts.signal, onSpawn: opts.onSpawn });
       imageNames = await readImageFilenames(files.imageNames);
     }
-    const sel = job.selection;
-    let studies: Set<number> | null = null;
-    if (sel.mode === "filter" && sel.studies.kind === "cohort") studies = await cohortStudyIds(db, { labId: job.labId, cohortId: sel.studies.cohortId });
     if (sel.mode === "filter" && sel.studies.kind === "sample") studies = sampleStudies({ studyIds: allStudies, percent: sel.studies.percent, seed: sel.studies.seed });
     allStudies.clear();
 

@@ -180,7 +180,7 @@ describe("download jobs on pg-boss worker processes", () => {
     const [cohort] = await getDb().insert(mimicCohorts).values({ labId: lab.labId, datasetId: jpg.id, name: "Lateral views", query: "view=LATERAL", studyCount: 0, createdBy: lab.researcher.id }).returning();
     const { upstream, source } = await s.startServed({ root: src.root, username: lab.researcher.physionetUsername });
     try {
-      const studies = await cohortStudyIds(getDb(), { labId: lab.labId, cohortId: cohort!.id });
+      const studies = await cohortStudyIds(getDb(), { user: lab.researcher, cohortId: cohort!.id });
       expect(studies.size).toBeGreaterThan(3);
       const { id } = await s.createJob(lab, { mode: "filter", metadata: false, reports: false, images: "dcm", other: false, studies: { kind: "cohort", cohortId: cohort!.id } });
       await prepareDownloadJob({ jobId: id, source });

@@ -22,7 +22,8 @@ export type JoinedSources = {
   joined: boolean;
 };
 
-export async function resolveJoinedSources(opts: { user: CurrentUser; dataset: DatasetRef }): Promise<JoinedSources> {
+// Only who asks and which version: a download worker asks for a job's owner, who is not a request's CurrentUser.
+export async function resolveJoinedSources(opts: { user: Pick<CurrentUser, "id" | "labId">; dataset: Pick<DatasetRef, "id" | "slug"> }): Promise<JoinedSources> {
   const { user, dataset } = opts;
   const side = dataset.slug === CXR_SLUG ? "cxr" : dataset.slug === JPG_SLUG ? "jpg" : null;
   const found = side ? await findPairedVersion({ labId: user.labId, datasetId: dataset.id }) : null;
