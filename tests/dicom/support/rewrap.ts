@@ -3,6 +3,7 @@
 // Extended Offset Table. The header and the codestream are the fixture's own, so the decoded pixels
 // must be the same as the fixture's.
 import * as dicomParser from "dicom-parser";
+import { concat } from "./build-dicom";
 
 export type Wrapping = {
   /** The frame's codestream, cut into fragments of these lengths (the rest is the last fragment). */
@@ -70,12 +71,3 @@ function u64(n: number): Uint8Array {
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
