@@ -70,14 +70,16 @@ export async function setVersionPair(opts: { actor: CurrentUser; cxrDatasetId: s
     if (!cxr || cxr.slug !== CXR_SLUG) throw new AppError("bad_request", "Choose a MIMIC-CXR version your lab holds", { cxrDatasetId: ["Not a MIMIC-CXR version of this lab"] });
     const jpg = opts.jpgDatasetId ? await heldVersion(tx, actor.labId, opts.jpgDatasetId) : null;
     if (opts.jpgDatasetId && (!jpg || jpg.slug !== JPG_SLUG)) throw new AppError("bad_request", "Choose a MIMIC-CXR-JPG version your lab holds", { jpgDatasetId: ["Not a MIMIC-CXR-JPG version of this lab"] });
+    // The pairs either version is in now: the one kept as is, or the ones this change replaces.
+    const involved = and(eq(mimicVersionPairs.labId, actor.labId), or(eq(mimicVersionPairs.cxrDatasetId, cxr.id), ...(jpg ? [eq(mimicVersionPairs.jpgDatasetId, jpg.id)] : [])));
     const previous = await tx
       .select({ cxr: mimicVersionPairs.cxrDatasetId, jpg: mimicVersionPairs.jpgDatasetId })
       .from(mimicVersionPairs)
-      .where(and(eq(mimicVersionPairs.labId, actor.labId), or(eq(mimicVersionPairs.cxrDatasetId, cxr.id), ...(jpg ? [eq(mimicVersionPairs.jpgDatasetId, jpg.id)] : []))));
+      .where(involved);
     if (previous.length === 1 && jpg && previous[0]!.cxr === cxr.id && previous[0]!.jpg === jpg.id) return { ok: true as const };
     await tx
       .delete(mimicVersionPairs)
-      .where(and(eq(mimicVersionPairs.labId, actor.labId), or(eq(mimicVersionPairs.cxrDatasetId, cxr.id), ...(jpg ? [eq(mimicVersionPairs.jpgDatasetId, jpg.id)] : []))));
+      .where(involved);
     if (jpg) await tx.insert(mimicVersionPairs).values({ labId: actor.labId, cxrDatasetId: cxr.id, jpgDatasetId: jpg.id, createdBy: actor.id });
     await recordAudit(tx, {
       action: "dataset.pair",
