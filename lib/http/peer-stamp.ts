@@ -1,6 +1,5 @@
-import http from "node:http";
-import https from "node:https";
 import type { IncomingMessage } from "node:http";
+import { hookServerEvents } from "./server-hook";
 
 // Next's server keeps a client's own X-Forwarded-For (it only fills the header in when absent) and
 // hands route handlers no socket, so a handler cannot tell the TCP peer from what the client claims.
@@ -15,16 +14,7 @@ export const INSTALLED = Symbol.for("labgate.peer-stamp");
 const REQUEST_EVENTS = new Set(["request", "checkContinue", "checkExpectation", "upgrade"]);
 
 export function installPeerStamp(): void {
-  const g = globalThis as Record<symbol, unknown>;
-  if (g[INSTALLED]) return;
-  for (const proto of [http.Server.prototype, https.Server.prototype] as { emit: (event: string | symbol, ...args: unknown[]) => boolean }[]) {
-    const emit = proto.emit;
-    proto.emit = function (this: unknown, event: string | symbol, ...args: unknown[]) {
-      if (typeof event === "string" && REQUEST_EVENTS.has(event)) stamp(args[0] as IncomingMessage);
-      return emit.call(this, event, ...args);
-    };
-  }
-  g[INSTALLED] = true;
+  hookServerEvents(INSTALLED, REQUEST_EVENTS, (args) => stamp(args[0] as IncomingMessage));
 }
 
 function stamp(req: IncomingMessage): void {

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import http from "node:http";
-import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { hookServerEvents } from "@/lib/http/server-hook";
 import { log } from "./logger";
 import { routePattern } from "./route-pattern";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 const INSTALLED = Symbol.for("labgate.request-log");
+const REQUEST_EVENT = new Set(["request"]);
 const CONTEXT = Symbol.for("labgate.request-context");
 
 type RequestContext = { userId?: string; via?: string };
@@ -40,16 +40,7 @@ const FORWARDED_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  * creates its HTTP server itself.
  */
 export function installRequestLog(logger: () => Logger = log): void {
-  const g = globalThis as Record<symbol, unknown>;
-  if (g[INSTALLED]) return;
-  for (const proto of [http.Server.prototype, https.Server.prototype] as { emit: (event: string | symbol, ...args: unknown[]) => boolean }[]) {
-    const emit = proto.emit;
-    proto.emit = function (this: unknown, event: string | symbol, ...args: unknown[]) {
-      if (event === "request") track(args[0] as IncomingMessage, args[1] as ServerResponse, logger);
-      return emit.call(this, event, ...args);
-    };
-  }
-  g[INSTALLED] = true;
+  hookServerEvents(INSTALLED, REQUEST_EVENT, (args) => track(args[0] as IncomingMessage, args[1] as ServerResponse, logger));
 }
 
 function track(req: IncomingMessage, res: ServerResponse, logger: () => Logger): void {
