@@ -12,6 +12,8 @@ import { resolveDatabaseServer } from "./lib/database-server";
 
 const bin = (pkg: string) => path.resolve("node_modules", pkg);
 const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Said again after the summary: a CI log shows only its tail. */
+const notes: string[] = [];
 
 function run(label: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
   console.log(`\n── ${label} ──`);
@@ -76,7 +78,9 @@ async function main(): Promise<number> {
     if (!vitestOk && vitestFailed === 0) {
       const plain = vitest.output.replace(/\x1b\[[0-9;]*m/g, "");
       const at = plain.search(/Unhandled (Errors|Rejection)|Error: /);
-      console.log(`\nvitest: every test passed, but the run failed on an error outside the tests:\n${at >= 0 ? plain.slice(at, at + 3000) : plain.slice(-3000)}`);
+      const note = `vitest: every test passed, but the run failed on an error outside the tests:\n${at >= 0 ? plain.slice(at, at + 3000) : plain.slice(-3000)}`;
+      console.log(`\n${note}`);
+      notes.push(note);
     }
     steps.push(["vitest", vitestFailed === 0 && vitestOk]);
 
@@ -100,6 +104,7 @@ async function main(): Promise<number> {
     await server.stop();
   }
   const failedSteps = steps.filter(([, ok]) => !ok).map(([name]) => name);
+  for (const note of notes) console.log(`\n${note}`);
   console.log(`\nsteps: ${steps.map(([n, ok]) => `${n} ${ok ? "ok" : "FAILED"}`).join(", ")}`);
   // Steps without test counts (lint, typecheck, build, audit) count as one failure each when they fail.
   const stepFailures = failedSteps.filter((s) => ["lint", "typecheck", "build", "audit"].includes(s)).length;

@@ -15,6 +15,7 @@ import { createLab } from "@/lib/factories";
 import { createLocalStorage } from "@/lib/storage/local-storage";
 import { ensureDatabase, runMigrations } from "@/scripts/lib/database";
 import { startEmbeddedPostgres, type EmbeddedServer } from "@/scripts/lib/embedded-postgres";
+import { endPoolAndWait } from "../support/end-pool";
 import { npmRun } from "./cli";
 
 const work = mkdtempSync(path.join(os.tmpdir(), "labgate-backup-emb-"));
@@ -101,7 +102,7 @@ describe("npm run backup / restore with the embedded server", () => {
     expect(busy.code).toBe(1);
     expect(busy.out).toMatch(/a PostgreSQL server is running on port/);
     expect(existsSync(restoredDir)).toBe(false);
-    await pool.end();
+    await endPoolAndWait(pool);
     await server.stop();
 
     const restorePort = await freePort();
