@@ -241,7 +241,7 @@ describe("a cohort's zip, read by python3", () => {
 
     const c = await exportAs(cxrOnly, cxr, "", { kind: "random", seed: 3, ratios: { train: 80, validate: 10, test: 10 }, stratify: null });
     expect(c.rows.length).toBe(j.rows.length);
-    expect(c.rows.every((r) => r.jpg_path === "" && r.dicom_path.endsWith(".dcm") && r.official_split === "" && r.view_position === "")).toBe(true);
+    expect(c.rows.every((r) => r.jpg_path === "" && r.dicom_path!.endsWith(".dcm") && r.official_split === "" && r.view_position === "")).toBe(true);
     expect(c.rows.every((r) => LABELS.every((l) => r[`chexpert_${l}`] === "" && r[`negbio_${l}`] === "" && r[`radiologist_${l}`] === ""))).toBe(true);
     // An unstratified split needs no labels: patients still never span two splits.
     expect([...splitOfPatients(c.rows).values()].every((s) => s.size === 1 && !s.has(""))).toBe(true);

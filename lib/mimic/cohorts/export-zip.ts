@@ -254,6 +254,8 @@ export async function cohortZipStream(opts: { meta: CohortExportMeta; sources: E
   const assigned = meta.spec.kind === "random" ? assignPatientSplits(await cohortPatients({ sources, filters: opts.filters, spec: meta.spec }), meta.spec) : null;
   const counts = Object.fromEntries([...SPLITS, "none"].map((s) => [s, { patients: 0, studies: 0, images: 0 }])) as SplitCounts;
   const zip = new yazl.ZipFile();
+  // yazl's typings say NodeJS.ReadableStream; it is a stream.PassThrough.
+  const output = zip.outputStream as Readable;
   const mtime = meta.exportedAt;
   zip.addBuffer(Buffer.from(readme(meta, sources)), "README.txt", { mtime });
   zip.addBuffer(Buffer.from(citationCff(meta)), "CITATION.cff", { mtime });
@@ -277,8 +279,8 @@ export async function cohortZipStream(opts: { meta: CohortExportMeta; sources: E
   const csv = Readable.fromWeb(safeCsvResponseBody({ columns: [...COHORT_COLUMNS], rows: rows(), what: "cohort export" }) as import("node:stream/web").ReadableStream);
   csv.on("error", (e) => {
     log().error({ what: "cohort zip", ...errorFields(e) }, "cohort zip cut off");
-    zip.outputStream.destroy(e);
+    output.destroy(e);
   });
   zip.addReadStream(csv, "cohort.csv", { mtime });
-  return Readable.toWeb(zip.outputStream) as ReadableStream<Uint8Array>;
+  return Readable.toWeb(output) as ReadableStream<Uint8Array>;
 }
