@@ -54,11 +54,13 @@ const MAX_VIEW_CODE = 62;
  * with the parent's indexes, so the swap itself is a catalogue change. Types are converted here;
  * a bad value raises and the caller finds its line in staging (find-bad-row.ts).
  */
-export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: string; tag: string; imageSource: "records" | "metadata" | "split" }): Promise<BuiltPartitions> {
+export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: string; tag: string; imageSource: "records" | "metadata" | "split"; side?: pg.ClientBase }): Promise<BuiltPartitions> {
   const names: NewPartitions = { image: `mimic_image_${opts.tag}`, study: `mimic_study_${opts.tag}`, facet: `mimic_facet_${opts.tag}` };
   const id = client.escapeLiteral(opts.datasetId);
   const started = performance.now();
-  await client.query("SET maintenance_work_mem = '512MB'");
+  // A second connection builds indexes while this one fills the next table (the machine's other core).
+  const side = opts.side ?? null;
+  for (const c of side ? [client, side] : [client]) await c.query("SET maintenance_work_mem = '512MB'");
   await client.query("SET work_mem = '256MB'");
   // The long inline CASE expressions push the plans' costs past jit_above_cost, and compiling
   // them took longer (2 s per statement) than running them.
@@ -104,9 +106,15 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
     throw new ImportError(`this lab has seen more than ${MAX_VIEW_CODE} distinct view positions; "${views.rows[0]!.name}" cannot be counted (ask an administrator to prune mimic_view)`);
   }
 
+  // The image table's indexes are built on the side connection while the study and facet rows are
+  // filled from it here (both only read it); without one, after.
+  const imageIndexList = [`CREATE UNIQUE INDEX ON ${names.image} (dataset_id, dicom_id)`, `CREATE INDEX ON ${names.image} (dataset_id, study_id)`];
+  const imageIndexes = side ? run(side, imageIndexList) : Promise.resolve();
+  // Settled before any throw leaves: the caller drops these tables on failure, which would wait on the side's build.
+  imageIndexes.catch(() => {});
   // One statement fills both tables from the same joined rows: the facet table's bits are computed
   // where the labels and image aggregates already are, not recomputed from the study table.
-  await client.query(`
+  const studyAndFacet = client.query(`
     WITH ids AS (
       SELECT study_id, min(subject_id) AS subject_id FROM (
         SELECT study_id::integer, subject_id::integer FROM stg_studies
@@ -159,22 +167,27 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
     INSERT INTO ${names.facet} (dataset_id, study_id, subject_id, study_date, chexpert_bits, negbio_bits, view_bits, flags, tokens)
     SELECT ${id}, study_id, subject_id, study_date, ${labelBits("chexpert")}, ${labelBits("negbio")}, view_bits, flags, tokens
     FROM src`);
+  await both(imageIndexes, studyAndFacet);
+  if (!side) await run(client, imageIndexList);
 
   const rowsDone = performance.now();
   // The parent's indexes, built once on the full table (cheaper than maintaining them row by row);
-  // ATTACH PARTITION adopts them.
-  await client.query(`CREATE UNIQUE INDEX ON ${names.image} (dataset_id, dicom_id)`);
-  await client.query(`CREATE INDEX ON ${names.image} (dataset_id, study_id)`);
-  await client.query(`CREATE UNIQUE INDEX ON ${names.study} (dataset_id, study_id)`);
-  await client.query(`CREATE INDEX ON ${names.study} USING gin (report_tsv)`);
-  await client.query(`CREATE UNIQUE INDEX ON ${names.facet} (dataset_id, study_id)`);
-  await client.query(`CREATE INDEX ON ${names.facet} USING gin (tokens)`);
-  await client.query(`CREATE INDEX ON ${names.facet} (dataset_id, study_date DESC NULLS LAST, study_id DESC)`);
+  // ATTACH PARTITION adopts them. With a second connection: study and facet indexes at once.
+  const studyIndexes = [`CREATE UNIQUE INDEX ON ${names.study} (dataset_id, study_id)`, `CREATE INDEX ON ${names.study} USING gin (report_tsv)`];
+  const facetIndexes = [
+    `CREATE UNIQUE INDEX ON ${names.facet} (dataset_id, study_id)`,
+    `CREATE INDEX ON ${names.facet} USING gin (tokens)`,
+    `CREATE INDEX ON ${names.facet} (dataset_id, study_date DESC NULLS LAST, study_id DESC)`,
+  ];
+  if (side) await both(run(side, facetIndexes), run(client, studyIndexes));
+  else await run(client, [...studyIndexes, ...facetIndexes]);
   const indexesDone = performance.now();
-  await client.query(`ANALYZE ${names.image}, ${names.study}`);
   // The table every browse request scans is vacuumed too: hint bits and the visibility map are set
   // now, so the first browsers do not pay for that and autovacuum does not arrive mid-day to do it.
-  await client.query(`VACUUM (ANALYZE) ${names.facet}`);
+  const analyze = `ANALYZE ${names.image}, ${names.study}`;
+  const vacuum = `VACUUM (ANALYZE) ${names.facet}`;
+  if (side) await both(run(side, [analyze]), run(client, [vacuum]));
+  else await run(client, [analyze, vacuum]);
 
   const totals = async (bits: string) => {
     const source = `(SELECT ${bits} AS bits, view_bits, flags FROM ${names.facet}) s`;
@@ -184,6 +197,18 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
   };
   const built = { chexpert: await totals("chexpert_bits"), negbio: await totals("negbio_bits") };
   return { ...names, totals: built, seconds: { rows: (rowsDone - started) / 1000, indexes: (indexesDone - rowsDone) / 1000, finishing: (performance.now() - indexesDone) / 1000 } };
+}
+
+/** Runs the statements in order on one connection. */
+async function run(c: pg.ClientBase, statements: string[]): Promise<void> {
+  for (const q of statements) await c.query(q);
+}
+
+/** Both settled before the first failure is thrown, so nothing is still running on a connection when the caller cleans up. */
+async function both(a: Promise<unknown>, b: Promise<unknown>): Promise<void> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === "rejected") throw x.reason;
+  if (y.status === "rejected") throw y.reason;
 }
 
 /** Swaps the new tables and facet totals in for the dataset's current ones; the caller holds the transaction. */
