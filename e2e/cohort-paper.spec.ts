@@ -37,7 +37,7 @@ test("explorer filters in a drawer at 390×844; a cohort with a seeded split dow
   await expect(page.getByTestId("facet-Edema-positive")).toBeVisible();
   await page.getByPlaceholder("Cohort name").fill("Edema split");
   await page.getByLabel("Patient-level split from a seed").check();
-  await page.getByLabel("Seed").fill("7");
+  await page.getByLabel("Seed", { exact: true }).fill("7");
   await page.getByLabel("Stratify by").selectOption("chexpert:Pneumonia");
   await page.getByRole("button", { name: "Save cohort" }).click();
   const row = page.getByTestId("cohort-row").filter({ hasText: "Edema split" });
