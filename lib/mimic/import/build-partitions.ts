@@ -138,7 +138,8 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
       FROM ${names.image} i JOIN mimic_view v ON v.name = coalesce(i.view_position, '')
       GROUP BY i.study_id
     ),
-    combos AS (
+    -- MATERIALIZED: inlined, the planner evaluated the token subquery once per study, not per combination.
+    combos AS MATERIALIZED (
       SELECT b.view_bits,
         ARRAY(SELECT v.name FROM mimic_view v WHERE (b.view_bits >> v.code) & 1 = 1 ORDER BY v.name) AS views,
         ARRAY(SELECT (300 + v.code)::smallint FROM mimic_view v WHERE (b.view_bits >> v.code) & 1 = 1 ORDER BY v.code) AS view_tokens
