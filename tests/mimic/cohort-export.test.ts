@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -27,6 +28,7 @@ import { isolatedDatabaseForFile } from "../support/isolated-database";
 
 // Its own database: it imports both projects' versions and rewrites one image's view position.
 isolatedDatabaseForFile();
+const execFileAsync = promisify(execFile);
 
 /**
  * The cohort a paper cites (decision 034): reproducible patient-level splits and the zip export,
@@ -103,7 +105,11 @@ async function exportAs(user: CurrentUser, dataset: DatasetRef, query: string, s
   const cohort = await saveCohort({ user, datasetId: dataset.id, name: `c ${Math.random()}`, query, split, labelsDatasetId: joined.labelsDatasetId, reportDatasetId: joined.reportDatasetId });
   const stored = (await getCohort({ labId: user.labId, datasetId: dataset.id, cohortId: cohort.id }))!;
   expect(stored.split).toEqual(split);
-  const key = `/${cohort.id}`;
+  return download(user, dataset, joined, stored);
+}
+
+async function download(user: CurrentUser, dataset: DatasetRef, joined: Awaited<ReturnType<typeof resolveJoinedSources>>, stored: NonNullable<Awaited<ReturnType<typeof getCohort>>>, attempt = 0): Promise<Unzipped> {
+  const key = `/${stored.id}/${attempt}`;
   pending.set(key, () =>
     cohortZipStream({
       meta: { dataset, cohortId: stored.id, cohortName: stored.name, query: stored.query, spec: stored.split, exportedBy: user.email, exportedAt: new Date() },
@@ -113,7 +119,7 @@ async function exportAs(user: CurrentUser, dataset: DatasetRef, query: string, s
   );
   const res = await fetch(base + key);
   if (res.status !== 200) throw new Error(await res.text());
-  const file = path.join(root, `${cohort.id}.zip`);
+  const file = path.join(root, `${stored.id}-${attempt}.zip`);
   writeFileSync(file, Buffer.from(await res.arrayBuffer()));
   const py = [
     "import csv, io, json, sys, zipfile",
@@ -123,7 +129,9 @@ async function exportAs(user: CurrentUser, dataset: DatasetRef, query: string, s
     "rows = list(r)",
     "print(json.dumps({'names': z.namelist(), 'columns': r.fieldnames, 'rows': rows, 'readme': z.read('README.txt').decode(), 'cff': z.read('CITATION.cff').decode(), 'filters': json.loads(z.read('filters.json'))}))",
   ].join("\n");
-  return JSON.parse(execFileSync("python3", ["-c", py, file], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 })) as Unzipped;
+  // execFile, not execFileSync: parallel downloads are read in parallel.
+  const { stdout } = await execFileAsync("python3", ["-c", py, file], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(stdout) as Unzipped;
 }
 
 function splitOfPatients(rows: Record<string, string>[]): Map<string, Set<string>> {
@@ -249,6 +257,18 @@ describe("a cohort's zip, read by python3", () => {
 
     // A split stratified by a label cannot be drawn without the labels: refused, naming the version.
     await expect(exportAs(cxrOnly, cxr, "", stratified(5))).rejects.toThrow(/stratified by Edema.*mimic-cxr-jpg/);
+  });
+
+  it("16 exports of one cohort at once are the same file, row for row", async () => {
+    const joined = await resolveJoinedSources({ user: both, dataset: jpg });
+    const spec = stratified(99, "Pneumonia");
+    const saved = await saveCohort({ user: both, datasetId: jpg.id, name: "parallel", query: "view=PA", split: spec, labelsDatasetId: joined.labelsDatasetId, reportDatasetId: joined.reportDatasetId });
+    const stored = (await getCohort({ labId: both.labId, datasetId: jpg.id, cohortId: saved.id }))!;
+    const all = await Promise.all(Array.from({ length: 16 }, (_, i) => download(both, jpg, joined, stored, i + 1)));
+    const csv = (z: Unzipped) => z.rows.map((r) => COHORT_COLUMNS.map((c) => r[c]).join(",")).join("\n");
+    expect(all[0]!.rows.length).toBeGreaterThan(100);
+    for (const z of all) expect(csv(z)).toBe(csv(all[0]!));
+    expect([...splitOfPatients(all[0]!.rows).values()].every((s) => s.size === 1)).toBe(true);
   });
 
   it("the split's patients come from one grouped scan that agrees with the CSV", async () => {
