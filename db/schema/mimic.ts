@@ -32,6 +32,8 @@ export const mimicCohorts = pgTable("mimic_cohorts", {
   name: text("name").notNull(),
   query: text("query").notNull(),
   studyCount: integer("study_count").notNull(),
+  /** The cohort's split (lib/mimic/cohorts/split-spec.ts, validated there); NULL is the official split. */
+  split: jsonb("split").$type<unknown>(),
   createdBy: uuid("created_by")
     .notNull()
     .references(() => users.id),

@@ -41,6 +41,7 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/datasets/[slug]/[version]/import": { methods: { GET: "steward", POST: "steward" }, sample: "/api/datasets/{dataset}/import" },
   "/api/datasets/[slug]/[version]/cohorts": { methods: { POST: "dataset" }, sample: "/api/datasets/{dataset}/cohorts" },
   "/api/datasets/[slug]/[version]/cohorts/[id]/export": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/cohorts/{missing}/export", allowedStatus: 404 },
+  "/api/datasets/[slug]/[version]/cohorts/[id]/zip": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/cohorts/{missing}/zip", allowedStatus: 404 },
   "/api/datasets/[slug]/[version]/images/[dicomId]": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/images/{missing}", allowedStatus: 404 },
   "/api/datasets/[slug]/[version]/thumbnails/[dicomId]": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/thumbnails/{missing}", allowedStatus: 404 },
   "/credentialing": { methods: { GET: "member" } },

@@ -62,6 +62,20 @@ describe("importing MIMIC-CXR-JPG", () => {
       expect(row.negbio).toEqual(s.negbio.map(enc));
       expect(row.views.sort()).toEqual([...new Set(s.images.map((i) => i.view))].sort());
     }
+    // Views, splits and the image tokens, read back from the facet bits at import, are what DISTINCT
+    // aggregates over the image rows give, in the same order.
+    const agree = await getDb().execute<{ compared: string; differ: string }>(sql`
+      select count(*) as compared,
+        count(*) filter (where d.views <> w.views or d.splits <> w.splits or f.tokens[array_length(f.tokens, 1) - array_length(w.tokens, 1) + 1:] <> w.tokens) as differ
+      from mimic_study d join mimic_study_facet f on f.dataset_id = d.dataset_id and f.study_id = d.study_id
+      join (select i.study_id, array_agg(distinct coalesce(i.view_position, '')) as views,
+              coalesce(array_agg(distinct i.split) filter (where i.split is not null), '{}') as splits,
+              array_agg(distinct (300 + v.code)::smallint)
+                || coalesce(array_agg(distinct (400 + case i.split when 'train' then 1 when 'validate' then 2 else 3 end)::smallint) filter (where i.split is not null), '{}')
+                || case when bool_or(i.present_locally) then '{500}'::smallint[] else '{}'::smallint[] end as tokens
+            from mimic_image i join mimic_view v on v.name = coalesce(i.view_position, '') where i.dataset_id = ${ds.id} group by i.study_id) w on w.study_id = d.study_id
+      where d.dataset_id = ${ds.id}`);
+    expect(agree.rows[0]).toEqual({ compared: "12", differ: "0" });
     const first = rows.find((r) => r.study_id === studies[0]!.study)!;
     expect(first.study_time).toBe("00:53:23.5");
     expect(first.study_date).toBe("2180-01-10");

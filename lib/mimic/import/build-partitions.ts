@@ -54,11 +54,13 @@ const MAX_VIEW_CODE = 62;
  * with the parent's indexes, so the swap itself is a catalogue change. Types are converted here;
  * a bad value raises and the caller finds its line in staging (find-bad-row.ts).
  */
-export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: string; tag: string; imageSource: "records" | "metadata" | "split" }): Promise<BuiltPartitions> {
+export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: string; tag: string; imageSource: "records" | "metadata" | "split"; side?: pg.ClientBase }): Promise<BuiltPartitions> {
   const names: NewPartitions = { image: `mimic_image_${opts.tag}`, study: `mimic_study_${opts.tag}`, facet: `mimic_facet_${opts.tag}` };
   const id = client.escapeLiteral(opts.datasetId);
   const started = performance.now();
-  await client.query("SET maintenance_work_mem = '512MB'");
+  // A second connection builds indexes while this one fills the next table (the machine's other core).
+  const side = opts.side ?? null;
+  for (const c of side ? [client, side] : [client]) await c.query("SET maintenance_work_mem = '512MB'");
   await client.query("SET work_mem = '256MB'");
   // The long inline CASE expressions push the plans' costs past jit_above_cost, and compiling
   // them took longer (2 s per statement) than running them.
@@ -80,15 +82,18 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
         ? `(SELECT m.*, ${jpgPath("m")} AS path FROM stg_metadata m) b`
         : `(SELECT dicom_id, study_id, subject_id, ${jpgPath("x")} AS path FROM stg_split x) b LEFT JOIN stg_metadata m ON m.dicom_id = b.dicom_id`;
   const meta = opts.imageSource === "metadata" ? "b" : "m";
+  // With no image in lab storage (a fresh lab) the join would still hash every image row to probe
+  // it with nothing: measured ~10% of this statement on the full-scale set.
+  const anyLocal = (await client.query("SELECT EXISTS (SELECT 1 FROM stg_local) AS any")).rows[0]!.any === true;
   await client.query(`
     INSERT INTO ${names.image} (dataset_id, dicom_id, study_id, subject_id, path, view_position, rows, columns, study_date, study_time, procedure, view_code, orientation, split, present_locally)
     SELECT ${id}, b.dicom_id, b.study_id::integer, b.subject_id::integer, b.path, nullif(${meta}.view_position, ''), ${meta}.rows::integer, ${meta}.columns::integer,
       to_date(${meta}.study_date, 'YYYYMMDD'), ${studyTime(`${meta}.study_time`)}, nullif(${meta}.procedure, ''), nullif(${meta}.view_code, ''), nullif(${meta}.orientation, ''),
       CASE WHEN s.split IS NULL OR s.split IN ('train', 'validate', 'test') THEN s.split ELSE mimic_bad_value('split', s.split)::text END,
-      l.path IS NOT NULL
+      ${anyLocal ? "l.path IS NOT NULL" : "false"}
     FROM ${images}
     LEFT JOIN stg_split s ON s.dicom_id = b.dicom_id
-    LEFT JOIN stg_local l ON l.path = b.path`);
+    ${anyLocal ? "LEFT JOIN stg_local l ON l.path = b.path" : ""}`);
   // Only new names, numbered from the highest code in use rather than by the identity sequence: a
   // failed import's names are deleted again (recover.ts), and the next import reuses their codes
   // instead of creeping towards the 62 a facet row can hold. Imports run one at a time (IMPORT_LOCK).
@@ -104,9 +109,15 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
     throw new ImportError(`this lab has seen more than ${MAX_VIEW_CODE} distinct view positions; "${views.rows[0]!.name}" cannot be counted (ask an administrator to prune mimic_view)`);
   }
 
+  // The image table's indexes are built on the side connection while the study and facet rows are
+  // filled from it here (both only read it); without one, after.
+  const imageIndexList = [`CREATE UNIQUE INDEX ON ${names.image} (dataset_id, dicom_id)`, `CREATE INDEX ON ${names.image} (dataset_id, study_id)`];
+  const imageIndexes = side ? run(side, imageIndexList) : Promise.resolve();
+  // Settled before any throw leaves: the caller drops these tables on failure, which would wait on the side's build.
+  imageIndexes.catch(() => {});
   // One statement fills both tables from the same joined rows: the facet table's bits are computed
   // where the labels and image aggregates already are, not recomputed from the study table.
-  await client.query(`
+  const studyAndFacet = client.query(`
     WITH ids AS (
       SELECT study_id, min(subject_id) AS subject_id FROM (
         SELECT study_id::integer, subject_id::integer FROM stg_studies
@@ -116,19 +127,33 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
         UNION ALL SELECT study_id, subject_id FROM stg_reports
       ) all_ids GROUP BY study_id
     ),
-    img AS (
+    -- Per study, plain aggregates only: PostgreSQL 15 runs a DISTINCT aggregate as a sort per group,
+    -- and four of them over 227,835 groups were most of this step. Views, splits and their tokens
+    -- are read back from the bits, the views once per distinct combination (a few dozen).
+    agg AS (
       SELECT i.study_id, min(i.study_date) AS study_date, min(i.study_time) AS study_time,
-        array_agg(DISTINCT coalesce(i.view_position, '')) AS views,
-        coalesce(array_agg(DISTINCT i.split) FILTER (WHERE i.split IS NOT NULL), '{}') AS splits,
-        count(*) AS n, count(*) FILTER (WHERE i.present_locally) AS local_n,
-        array_agg(DISTINCT (300 + v.code)::smallint)
-          || coalesce(array_agg(DISTINCT (400 + CASE i.split WHEN 'train' THEN 1 WHEN 'validate' THEN 2 ELSE 3 END)::smallint) FILTER (WHERE i.split IS NOT NULL), '{}')
-          || CASE WHEN bool_or(i.present_locally) THEN '{500}'::smallint[] ELSE '{}'::smallint[] END AS tokens,
+        count(*) AS n, count(*) FILTER (WHERE i.present_locally) AS local_n, bool_or(i.present_locally) AS any_local,
         bit_or(1::bigint << v.code) AS view_bits,
-        (bit_or(CASE i.split WHEN 'train' THEN 1 WHEN 'validate' THEN 2 WHEN 'test' THEN 4 ELSE 0 END)
-          | CASE WHEN bool_or(i.present_locally) THEN 8 ELSE 0 END)::smallint AS flags
+        bit_or(CASE i.split WHEN 'train' THEN 1 WHEN 'validate' THEN 2 WHEN 'test' THEN 4 ELSE 0 END) AS split_bits
       FROM ${names.image} i JOIN mimic_view v ON v.name = coalesce(i.view_position, '')
       GROUP BY i.study_id
+    ),
+    -- MATERIALIZED: inlined, the planner evaluated the token subquery once per study, not per combination.
+    combos AS MATERIALIZED (
+      SELECT b.view_bits,
+        ARRAY(SELECT v.name FROM mimic_view v WHERE (b.view_bits >> v.code) & 1 = 1 ORDER BY v.name) AS views,
+        ARRAY(SELECT (300 + v.code)::smallint FROM mimic_view v WHERE (b.view_bits >> v.code) & 1 = 1 ORDER BY v.code) AS view_tokens
+      FROM (SELECT DISTINCT view_bits FROM agg) b
+    ),
+    img AS (
+      SELECT a.study_id, a.study_date, a.study_time, a.n, a.local_n, a.view_bits, c.views,
+        -- In the order array_agg(DISTINCT …) gave: text order for names, numeric for tokens.
+        array_remove(ARRAY[CASE WHEN a.split_bits & 4 <> 0 THEN 'test' END, CASE WHEN a.split_bits & 1 <> 0 THEN 'train' END, CASE WHEN a.split_bits & 2 <> 0 THEN 'validate' END], NULL) AS splits,
+        c.view_tokens
+          || array_remove(ARRAY[CASE WHEN a.split_bits & 1 <> 0 THEN 401 END, CASE WHEN a.split_bits & 2 <> 0 THEN 402 END, CASE WHEN a.split_bits & 4 <> 0 THEN 403 END]::smallint[], NULL)
+          || CASE WHEN a.any_local THEN '{500}'::smallint[] ELSE '{}'::smallint[] END AS tokens,
+        (a.split_bits | CASE WHEN a.any_local THEN 8 ELSE 0 END)::smallint AS flags
+      FROM agg a JOIN combos c ON c.view_bits = a.view_bits
     ),
     cx AS (SELECT study_id::integer AS study_id, ${labelArray("c")} AS labels FROM stg_chexpert c),
     nb AS (SELECT study_id::integer AS study_id, ${labelArray("n")} AS labels FROM stg_negbio n),
@@ -159,22 +184,27 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
     INSERT INTO ${names.facet} (dataset_id, study_id, subject_id, study_date, chexpert_bits, negbio_bits, view_bits, flags, tokens)
     SELECT ${id}, study_id, subject_id, study_date, ${labelBits("chexpert")}, ${labelBits("negbio")}, view_bits, flags, tokens
     FROM src`);
+  await both(imageIndexes, studyAndFacet);
+  if (!side) await run(client, imageIndexList);
 
   const rowsDone = performance.now();
   // The parent's indexes, built once on the full table (cheaper than maintaining them row by row);
-  // ATTACH PARTITION adopts them.
-  await client.query(`CREATE UNIQUE INDEX ON ${names.image} (dataset_id, dicom_id)`);
-  await client.query(`CREATE INDEX ON ${names.image} (dataset_id, study_id)`);
-  await client.query(`CREATE UNIQUE INDEX ON ${names.study} (dataset_id, study_id)`);
-  await client.query(`CREATE INDEX ON ${names.study} USING gin (report_tsv)`);
-  await client.query(`CREATE UNIQUE INDEX ON ${names.facet} (dataset_id, study_id)`);
-  await client.query(`CREATE INDEX ON ${names.facet} USING gin (tokens)`);
-  await client.query(`CREATE INDEX ON ${names.facet} (dataset_id, study_date DESC NULLS LAST, study_id DESC)`);
+  // ATTACH PARTITION adopts them. With a second connection: study and facet indexes at once.
+  const studyIndexes = [`CREATE UNIQUE INDEX ON ${names.study} (dataset_id, study_id)`, `CREATE INDEX ON ${names.study} USING gin (report_tsv)`];
+  const facetIndexes = [
+    `CREATE UNIQUE INDEX ON ${names.facet} (dataset_id, study_id)`,
+    `CREATE INDEX ON ${names.facet} USING gin (tokens)`,
+    `CREATE INDEX ON ${names.facet} (dataset_id, study_date DESC NULLS LAST, study_id DESC)`,
+  ];
+  if (side) await both(run(side, facetIndexes), run(client, studyIndexes));
+  else await run(client, [...studyIndexes, ...facetIndexes]);
   const indexesDone = performance.now();
-  await client.query(`ANALYZE ${names.image}, ${names.study}`);
   // The table every browse request scans is vacuumed too: hint bits and the visibility map are set
   // now, so the first browsers do not pay for that and autovacuum does not arrive mid-day to do it.
-  await client.query(`VACUUM (ANALYZE) ${names.facet}`);
+  const analyze = `ANALYZE ${names.image}, ${names.study}`;
+  const vacuum = `VACUUM (ANALYZE) ${names.facet}`;
+  if (side) await both(run(side, [analyze]), run(client, [vacuum]));
+  else await run(client, [analyze, vacuum]);
 
   const totals = async (bits: string) => {
     const source = `(SELECT ${bits} AS bits, view_bits, flags FROM ${names.facet}) s`;
@@ -184,6 +214,18 @@ export async function buildPartitions(client: pg.ClientBase, opts: { datasetId: 
   };
   const built = { chexpert: await totals("chexpert_bits"), negbio: await totals("negbio_bits") };
   return { ...names, totals: built, seconds: { rows: (rowsDone - started) / 1000, indexes: (indexesDone - rowsDone) / 1000, finishing: (performance.now() - indexesDone) / 1000 } };
+}
+
+/** Runs the statements in order on one connection. */
+async function run(c: pg.ClientBase, statements: string[]): Promise<void> {
+  for (const q of statements) await c.query(q);
+}
+
+/** Both settled before the first failure is thrown, so nothing is still running on a connection when the caller cleans up. */
+async function both(a: Promise<unknown>, b: Promise<unknown>): Promise<void> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === "rejected") throw x.reason;
+  if (y.status === "rejected") throw y.reason;
 }
 
 /** Swaps the new tables and facet totals in for the dataset's current ones; the caller holds the transaction. */

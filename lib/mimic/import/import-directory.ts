@@ -50,6 +50,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
   let importId: string | undefined;
   let tag: string | undefined;
   let locked = false;
+  let side: pg.Client | null = null;
   let committed = false;
   let lastSaved = 0;
   let progressOpen = true;
@@ -126,11 +127,16 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     tag = `i${randomBytes(6).toString("hex")}`;
     const imageSource = counts.records ? "records" : counts.metadata ? "metadata" : "split";
     let built: BuiltPartitions;
+    // Index builds run on this second connection while the main one fills the next table.
+    side = new pg.Client({ connectionString: getEnv().DATABASE_URL });
+    await side.connect();
     try {
-      built = await buildPartitions(client, { datasetId: opts.dataset.id, tag, imageSource });
+      built = await buildPartitions(client, { datasetId: opts.dataset.id, tag, imageSource, side });
     } catch (e) {
       throw await findBadRow(client, e);
     }
+    await side.end();
+    side = null;
     const totals = await client.query<{ studies: string; images: string }>(
       `SELECT (SELECT count(*) FROM ${built.study}) AS studies, (SELECT count(*) FROM ${built.image}) AS images`,
     );
@@ -179,6 +185,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     }
     throw error;
   } finally {
+    await side?.end().catch(() => {});
     await client.end().catch(() => {});
     await progressPool.end().catch(() => {});
   }

@@ -3,6 +3,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { requireDatasetAccess } from "@/lib/auth/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { listCohorts } from "@/lib/mimic/cohorts/cohorts";
+import { describeSplit } from "@/lib/mimic/cohorts/split-spec";
 import { labelCooccurrence } from "@/lib/mimic/browse/label-cooccurrence";
 import { activeFilters } from "@/lib/mimic/browse/active-filters";
 import { dropSuggestions } from "@/lib/mimic/browse/drop-suggestions";
@@ -15,6 +16,7 @@ import { CohortPanel } from "@/components/explorer/cohort-panel";
 import { CooccurrenceHeatmap } from "@/components/explorer/cooccurrence-heatmap";
 import { EmptyResult } from "@/components/explorer/empty-result";
 import { FilterChips } from "@/components/explorer/filter-chips";
+import { FilterDrawer } from "@/components/explorer/filter-drawer";
 import { LabelFacets } from "@/components/explorer/label-facets";
 import { ListFacets } from "@/components/explorer/list-facets";
 import { PrevalenceChart } from "@/components/explorer/prevalence-chart";
@@ -69,6 +71,7 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
   const hrefFor: Record<string, string> = { prev: withFilters({ page: f.page - 1 }), next: withFilters({ page: f.page + 1 }) };
   for (const sort of ["date", "study_id", "subject_id"] as const) for (const dir of ["asc", "desc"] as const) hrefFor[`${sort}:${dir}`] = withFilters({ sort, dir, page: 1 });
   const drops = page.total === 0 ? await dropSuggestions({ ...from, filters: f }) : [];
+  const chips = activeFilters(f).map((a) => ({ key: a.key, text: a.text, href: withFilters(a.without) }));
   const facetQuery = studyFiltersToSearch({ ...f, page: 1, sort: "date", dir: "desc", pageSize: 50 });
 
   return (
@@ -83,14 +86,18 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
         <Link prefetch={false} href={`${base}/disagreement`}>Where CheXpert and NegBio disagree</Link>
       </p>
       <JoinedNotice dataset={dataset} sources={sources} />
-      <SearchForm base={base} filters={f} />
-      <FilterChips chips={activeFilters(f).map((a) => ({ key: a.key, text: a.text, href: withFilters(a.without) }))} />
+      <FilterChips chips={chips} />
       <SourceFilters base={base} filters={f} />
       <div className="explorer">
-        <aside>
-          <LabelFacets base={base} filters={f} facets={page.facets} />
-          <ListFacets base={base} filters={f} facets={page.facets} viewNames={[...viewCodes.keys()].sort()} />
-        </aside>
+        <FilterDrawer active={chips.length}>
+          <div className="explorer-search">
+            <SearchForm base={base} filters={f} />
+          </div>
+          <aside>
+            <LabelFacets base={base} filters={f} facets={page.facets} />
+            <ListFacets base={base} filters={f} facets={page.facets} viewNames={[...viewCodes.keys()].sort()} />
+          </aside>
+        </FilterDrawer>
         <section>
           {page.total === 0 ? (
             <EmptyResult drops={drops.map((d) => ({ key: d.key, text: d.text, studies: d.studies, href: withFilters(d.without) }))} clearHref={base} />
@@ -114,7 +121,7 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
         explorerBase={base}
         query={facetQuery}
         total={page.total}
-        cohorts={cohorts.map((c) => ({ ...c, createdAt: c.createdAt.toISOString() }))}
+        cohorts={cohorts.map((c) => ({ id: c.id, name: c.name, query: c.query, splitText: describeSplit(c.split), studyCount: c.studyCount, createdByName: c.createdByName, createdAt: c.createdAt.toISOString() }))}
       />
     </>
   );
