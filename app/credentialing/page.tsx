@@ -74,6 +74,9 @@ export default async function CredentialingPage() {
       <section className="card" aria-labelledby="step-training">
         <h2 id="step-training">2. CITI training</h2>
         <StepStatus step={shared("training")} why={trainingRejection} />
+        {checklist.length > 0 && requiredTypes.size === 0 && (
+          <p data-testid="status-training">No dataset version your lab holds requires a training. Credentialing (below) is a separate step.</p>
+        )}
         <p className="small">
           Complete the CITI course &quot;Data or Specimens Only Research&quot; (<a href={physionetLinks.citiCourse} target="_blank" rel="noreferrer noopener">PhysioNet&apos;s instructions</a>), then upload its
           <strong> Completion Report</strong> — not the certificate. Only you and the lab&apos;s stewards can open the file.
