@@ -12,6 +12,7 @@ import { expiringPairs, toMatrixView } from "@/lib/credentialing/matrix-view";
 import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import { getDb } from "@/lib/db/client";
 import { credentialMember } from "@/lib/factories";
+import { memberTimeline } from "@/lib/credentialing/timeline";
 import { updateAccessSettings } from "@/lib/settings/access-policy";
 import { labWithRoles } from "../support/db";
 import { isolatedDatabaseForFile } from "../support/isolated-database";
@@ -80,6 +81,8 @@ describe("responsible use of online services", () => {
     const rows = await getDb().select().from(attestations).where(eq(attestations.userId, member.id));
     expect(rows).toMatchObject([{ kind: "responsible_use", textVersion: RESPONSIBLE_USE.version, datasetId: null }]);
     expect((await auditOf(lab.id, "attestation.record"))[0]!.details).toMatchObject({ via: "dua" });
+    const { entries } = await memberTimeline(getDb(), { labId: lab.id, userId: member.id, viewerId: steward.id });
+    expect(entries.map((e) => e.summary)).toContain(`Attested to ${RESPONSIBLE_USE.name} ${RESPONSIBLE_USE.version} with a DUA signature`);
 
     // The steward (another person) sees the attestation date beside the member's cell in the matrix.
     const matrix = await labAccessMatrix(getDb(), { labId: lab.id, now: now() });
@@ -127,6 +130,8 @@ describe("periodic re-attestation", () => {
     await expect(recordAttestation({ actor: member, input: { kind: "dua", datasetId: other!.id, agree: true }, ip: null })).rejects.toMatchObject({ status: 409 });
     await recordAttestation({ actor: member, input: { kind: "dua", datasetId: dataset.id, agree: true }, ip: null });
     expect(await access()).toBe(true);
+    const { entries } = await memberTimeline(getDb(), { labId: lab.id, userId: member.id, viewerId: member.id });
+    expect(entries[0]!.summary).toBe("DUA re-confirmed for mimic-cxr-jpg/2.0.0 (PhysioNet Credentialed Health Data Use Agreement 1.5.0)");
     travelTo(addMonths(now(), 12).getTime() - DAY);
     expect(await access()).toBe(true);
   });
