@@ -11,13 +11,19 @@ CREATE TYPE "public"."attestation_kind" AS ENUM('responsible_use', 'dua');
 --> statement-breakpoint
 CREATE TABLE "attestations" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
-	"lab_id" uuid NOT NULL REFERENCES "labs"("id"),
-	"user_id" uuid NOT NULL REFERENCES "users"("id"),
+	"lab_id" uuid NOT NULL,
+	"user_id" uuid NOT NULL,
 	"kind" "attestation_kind" NOT NULL,
-	"dataset_id" uuid REFERENCES "datasets"("id"),
+	"dataset_id" uuid,
 	"text_version" text NOT NULL,
 	"attested_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "attestations_dataset_for_dua" CHECK (("attestations"."kind" = 'dua') = ("attestations"."dataset_id" is not null))
 );
+--> statement-breakpoint
+ALTER TABLE "attestations" ADD CONSTRAINT "attestations_lab_id_labs_id_fk" FOREIGN KEY ("lab_id") REFERENCES "public"."labs"("id") ON DELETE no action ON UPDATE no action;
+--> statement-breakpoint
+ALTER TABLE "attestations" ADD CONSTRAINT "attestations_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;
+--> statement-breakpoint
+ALTER TABLE "attestations" ADD CONSTRAINT "attestations_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE no action ON UPDATE no action;
 --> statement-breakpoint
 CREATE INDEX "attestations_lab_user_idx" ON "attestations" USING btree ("lab_id","user_id");
