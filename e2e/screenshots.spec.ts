@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { expect, test } from "./support/fixtures";
+import { expect, loginAs, test } from "./support/fixtures";
 
 // The README's screenshots come from here. Each run writes them to test-results/screenshots;
 // LABGATE_UPDATE_SCREENSHOTS=1 also copies them to docs/screenshots for committing.
@@ -16,7 +16,7 @@ async function shoot(page: import("@playwright/test").Page, name: string) {
   }
 }
 
-test("screenshots of the main pages", async ({ page, login }) => {
+test("screenshots of the main pages", async ({ page, login, lab, browser, baseURL }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto("/login");
   await expect(page.getByRole("heading", { name: "Sign in to labgate" })).toBeVisible();
@@ -33,4 +33,20 @@ test("screenshots of the main pages", async ({ page, login }) => {
   await page.goto("/audit");
   await expect(page.getByTestId("audit-table")).toContainText("invite.create");
   await shoot(page, "audit-log");
+
+  // The lab asks for PhysioNet's responsible use of online services and a yearly re-confirmation;
+  // the researcher sees it on their checklist and in the dataset list's requirements.
+  const policy = await page.request.post("/api/settings/access-policy", { data: { verificationValidDays: null, warningDays: 30, responsibleUseRequired: true, reattestMonths: 12 } });
+  expect(policy.status()).toBe(200);
+  const ctx = await browser.newContext({ baseURL });
+  const researcher = await ctx.newPage();
+  await researcher.setViewportSize({ width: 1280, height: 800 });
+  await loginAs(researcher, lab.researcher);
+  await researcher.goto("/datasets");
+  await expect(researcher.getByTestId("requires").first()).toContainText("PhysioNet credentialing");
+  await shoot(researcher, "datasets");
+  await researcher.goto("/credentialing");
+  await expect(researcher.getByRole("heading", { name: "4. Responsible use of online services" })).toBeVisible();
+  await shoot(researcher, "checklist");
+  await ctx.close();
 });

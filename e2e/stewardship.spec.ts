@@ -58,9 +58,9 @@ test("the steward filters the access matrix, exports it, revokes a member who is
   await page.getByRole("link", { name: "Export CSV" }).click();
   const csv = readFileSync(await (await download).path(), "utf8").trim().split("\n");
   // Only the visible columns, each dataset with its dates.
-  expect(csv[0]).toBe(`member,email,role,${JPG},${JPG} approved on,${JPG} expires on,${JPG} training valid until,${JPG} last data access`);
+  expect(csv[0]).toBe(`member,email,role,${JPG},${JPG} approved on,${JPG} expires on,${JPG} training valid until,${JPG} responsible use attested,${JPG} last data access`);
   expect(csv).toHaveLength(2);
-  expect(csv[1]).toMatch(new RegExp(`^${researcher.name},${researcher.email.replace(/[.+]/g, "\\$&")},member,access,\\d{4}-\\d\\d-\\d\\d,\\d{4}-\\d\\d-\\d\\d,\\d{4}-\\d\\d-\\d\\d,${today}$`));
+  expect(csv[1]).toMatch(new RegExp(`^${researcher.name},${researcher.email.replace(/[.+]/g, "\\$&")},member,access,\\d{4}-\\d\\d-\\d\\d,\\d{4}-\\d\\d-\\d\\d,\\d{4}-\\d\\d-\\d\\d,,${today}$`));
   const exports = await testDb().select().from(schema.auditLog).where(and(eq(schema.auditLog.labId, lab.lab.id), eq(schema.auditLog.action, "access_matrix.export")));
   expect(exports).toHaveLength(1);
   expect(exports[0]!.details).toMatchObject({ rows: 1, status: "access" });

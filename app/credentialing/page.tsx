@@ -2,7 +2,9 @@ import Link from "next/link";
 import { AccessStepsList, StepsProgress } from "@/components/credentialing/access-steps-list";
 import { DateTime } from "@/components/ui/date-time";
 import { ApplicationForm } from "@/components/credentialing/application-form";
+import { AttestForm } from "@/components/credentialing/attest-form";
 import { DuaForm } from "@/components/credentialing/dua-form";
+import { ResponsibleUseText } from "@/components/credentialing/responsible-use-text";
 import { TrainingUploadForm } from "@/components/credentialing/training-upload-form";
 import { UsernameForm } from "@/components/credentialing/username-form";
 import { VerifyForm } from "@/components/credentialing/verify-form";
@@ -12,6 +14,7 @@ import type { AccessStep } from "@/lib/credentialing/access-rule";
 import { memberChecklist } from "@/lib/credentialing/member-access";
 import { loadMemberRecords } from "@/lib/credentialing/member-records";
 import { physionetLinks } from "@/lib/credentialing/physionet-links";
+import { RESPONSIBLE_USE } from "@/lib/credentialing/responsible-use";
 import { STEP_GUIDE } from "@/lib/credentialing/step-guide";
 import { getDb } from "@/lib/db/client";
 
@@ -41,6 +44,8 @@ export default async function CredentialingPage() {
   const uploadTypes = records.trainingTypes.filter((t) => requiredTypes.size === 0 || requiredTypes.has(t.slug));
   // Why the newest submission was rejected, in the steward's words (also sent as a notification).
   const trainingRejection = records.trainings[0]?.status === "rejected" ? records.trainings[0].reviewComment : null;
+  const responsibleUse = shared("responsible-use");
+  const needsResponsibleUse = responsibleUse !== undefined && responsibleUse.status !== "done";
   const duaRejection = (datasetId: string) => {
     const newest = records.signatures.find((s) => s.datasetId === datasetId);
     return newest?.status === "rejected" ? (newest.reviewComment ?? undefined) : undefined;
@@ -69,6 +74,9 @@ export default async function CredentialingPage() {
       <section className="card" aria-labelledby="step-training">
         <h2 id="step-training">2. CITI training</h2>
         <StepStatus step={shared("training")} why={trainingRejection} />
+        {checklist.length > 0 && requiredTypes.size === 0 && (
+          <p data-testid="status-training">No dataset version your lab holds requires a training. Credentialing (below) is a separate step.</p>
+        )}
         <p className="small">
           Complete the CITI course &quot;Data or Specimens Only Research&quot; (<a href={physionetLinks.citiCourse} target="_blank" rel="noreferrer noopener">PhysioNet&apos;s instructions</a>), then upload its
           <strong> Completion Report</strong> — not the certificate. Only you and the lab&apos;s stewards can open the file.
@@ -103,6 +111,17 @@ export default async function CredentialingPage() {
         <ApplicationForm current={records.application ? { id: records.application.id, applicationDate: records.application.applicationDate, stage: records.application.stage, decision: records.application.decision, decisionDate: records.application.decisionDate } : null} />
       </section>
 
+      {responsibleUse && (
+        <section className="card" aria-labelledby="step-responsible-use">
+          <h2 id="step-responsible-use">4. Responsible use of online services</h2>
+          <StepStatus step={responsibleUse} />
+          <ResponsibleUseText />
+          {(responsibleUse.status !== "done" || responsibleUse.nextAction) && (
+            <AttestForm kind="responsible_use" label={`I have read the ${RESPONSIBLE_USE.name} (version ${RESPONSIBLE_USE.version}) and will follow it`} button="Attest" />
+          )}
+        </section>
+      )}
+
       <h2>Dataset versions</h2>
       {checklist.length === 0 && <p className="muted">Your lab holds no datasets yet.</p>}
       {checklist.map(({ dataset, decision }) => {
@@ -120,7 +139,16 @@ export default async function CredentialingPage() {
               <p><Link prefetch={false} href={`/datasets/${dataset.slug}/${dataset.version}`}>Open {target}</Link></p>
             )}
             <AccessStepsList steps={decision.steps} rejections={{ dua: duaRejection(dataset.id), training: trainingRejection ?? undefined }} />
-            {dua && dua.status !== "done" && dua.status !== "pending" && <DuaForm datasetId={dataset.id} duaLabel={`${dataset.duaName} ${dataset.duaVersion}`} target={target} />}
+            {dua && dua.status !== "done" && dua.status !== "pending" && dua.status !== "expired" && (
+              <>
+                {needsResponsibleUse && <ResponsibleUseText />}
+                <DuaForm datasetId={dataset.id} duaLabel={`${dataset.duaName} ${dataset.duaVersion}`} target={target} responsibleUse={needsResponsibleUse} />
+              </>
+            )}
+            {/* The lab's periodic re-confirmation: overdue, or due within the warning period. */}
+            {dua && (dua.status === "expired" || (dua.status === "done" && dua.nextAction)) && (
+              <AttestForm kind="dua" datasetId={dataset.id} label={`I confirm again that I follow the ${dataset.duaName} ${dataset.duaVersion} for ${target}`} button={`Re-confirm DUA for ${target}`} />
+            )}
             <VerifyForm datasetId={dataset.id} target={target} username={records.username} />
           </section>
         );

@@ -21,7 +21,7 @@ export default async function SettingsPage() {
         <p className="muted small">
           Trainings count from the day a steward accepts them. Changes apply to every member on their next request.
         </p>
-        <AccessPolicyForm verificationValidDays={policy.verificationValidDays} warningDays={policy.warningDays} />
+        <AccessPolicyForm verificationValidDays={policy.verificationValidDays} warningDays={policy.warningDays} responsibleUseRequired={policy.responsibleUseRequired} reattestMonths={policy.reattestMonths} />
         {policy.trainings.map((t) => (
           <TrainingValidityForm key={t.slug} trainingType={t.slug} name={t.name} validityDays={t.validityDays} />
         ))}

@@ -1,7 +1,9 @@
 "use client";
 import { FieldError, useSubmit } from "@/components/forms/use-submit";
+import { RESPONSIBLE_USE } from "@/lib/credentialing/responsible-use";
 
-export function DuaForm({ datasetId, duaLabel, target }: { datasetId: string; duaLabel: string; target: string }) {
+/** responsibleUse: the lab requires the responsible-use attestation and the member holds no current one. */
+export function DuaForm({ datasetId, duaLabel, target, responsibleUse = false }: { datasetId: string; duaLabel: string; target: string; responsibleUse?: boolean }) {
   const { submit, error, fieldErrors, busy } = useSubmit<{ id: string }>("/api/credentialing/dua");
   const id = (name: string) => `dua-${datasetId}-${name}`;
   return (
@@ -11,7 +13,7 @@ export function DuaForm({ datasetId, duaLabel, target }: { datasetId: string; du
       onSubmit={async (e) => {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
-        await submit({ datasetId, signedOn: f.get("signedOn"), initials: f.get("initials"), agree: f.get("agree") === "on" });
+        await submit({ datasetId, signedOn: f.get("signedOn"), initials: f.get("initials"), agree: f.get("agree") === "on", ...(responsibleUse ? { responsibleUse: f.get("responsibleUse") === "on" } : {}) });
       }}
     >
       <p className="small">
@@ -34,6 +36,14 @@ export function DuaForm({ datasetId, duaLabel, target }: { datasetId: string; du
           </label>
           <FieldError errors={fieldErrors} name="agree" />
         </div>
+        {responsibleUse && (
+          <div>
+            <label>
+              <input type="checkbox" name="responsibleUse" style={{ minWidth: 0 }} /> I attest to the {RESPONSIBLE_USE.name} (version {RESPONSIBLE_USE.version}) shown above
+            </label>
+            <FieldError errors={fieldErrors} name="responsibleUse" />
+          </div>
+        )}
         <button type="submit" disabled={busy}>Record signature</button>
       </div>
       {error && Object.keys(fieldErrors).length === 0 && <p className="error" role="alert">{error}</p>}

@@ -4,7 +4,9 @@ import { FieldError, useSubmit } from "@/components/forms/use-submit";
 
 const optionalDays = (v: FormDataEntryValue | null) => (v === null || String(v).trim() === "" ? null : Number(v));
 
-export function AccessPolicyForm({ verificationValidDays, warningDays }: { verificationValidDays: number | null; warningDays: number }) {
+type AccessPolicyFormProps = { verificationValidDays: number | null; warningDays: number; responsibleUseRequired: boolean; reattestMonths: number | null };
+
+export function AccessPolicyForm({ verificationValidDays, warningDays, responsibleUseRequired, reattestMonths }: AccessPolicyFormProps) {
   const { submit, error, fieldErrors, busy } = useSubmit("/api/settings/access-policy");
   const [saved, setSaved] = useState(false);
   return (
@@ -15,7 +17,13 @@ export function AccessPolicyForm({ verificationValidDays, warningDays }: { verif
         e.preventDefault();
         setSaved(false);
         const f = new FormData(e.currentTarget);
-        if (await submit({ verificationValidDays: optionalDays(f.get("verificationValidDays")), warningDays: Number(f.get("warningDays")) })) setSaved(true);
+        const saved = await submit({
+          verificationValidDays: optionalDays(f.get("verificationValidDays")),
+          warningDays: Number(f.get("warningDays")),
+          responsibleUseRequired: f.get("responsibleUseRequired") === "on",
+          reattestMonths: optionalDays(f.get("reattestMonths")),
+        });
+        if (saved) setSaved(true);
       }}
     >
       <div className="row">
@@ -28,6 +36,17 @@ export function AccessPolicyForm({ verificationValidDays, warningDays }: { verif
           <label htmlFor="warning-days">Warn before access ends (days)</label>
           <input id="warning-days" name="warningDays" type="number" min={0} max={365} defaultValue={warningDays} />
           <FieldError errors={fieldErrors} name="warningDays" />
+        </div>
+        <div>
+          <label htmlFor="reattest-months">Members re-confirm DUAs and attestations every (months; empty = never)</label>
+          <input id="reattest-months" name="reattestMonths" type="number" min={1} max={60} defaultValue={reattestMonths ?? ""} />
+          <FieldError errors={fieldErrors} name="reattestMonths" />
+        </div>
+        <div>
+          <label htmlFor="responsible-use-required">
+            <input id="responsible-use-required" name="responsibleUseRequired" type="checkbox" defaultChecked={responsibleUseRequired} style={{ minWidth: 0 }} /> Members attest to responsible use of online services (PhysioNet, September 2025)
+          </label>
+          <FieldError errors={fieldErrors} name="responsibleUseRequired" />
         </div>
         <button type="submit" disabled={busy}>Save</button>
       </div>

@@ -4,10 +4,11 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postJson } from "@/components/post-json";
+import { DateTime } from "@/components/ui/date-time";
 import { ReasonDialog, type ReasonRequest } from "./reason-dialog";
 import styles from "./stewardship.module.css";
 
-export type ReviewPair = Omit<AccessReviewPair, "decidedAt"> & { decidedAt: string | null };
+export type ReviewPair = Omit<AccessReviewPair, "decidedAt" | "lastAccess"> & { decidedAt: string | null; lastAccess: string | null };
 
 /** currentUserId: the steward looking; their own pairs are certified by someone else (decision 016). */
 export function ReviewPairs({ reviewId, pairs, open, currentUserId }: { reviewId: string; pairs: ReviewPair[]; open: boolean; currentUserId: string }) {
@@ -52,13 +53,14 @@ export function ReviewPairs({ reviewId, pairs, open, currentUserId }: { reviewId
       {error && <p className="error" role="alert">{error}</p>}
       <table data-testid="review-pairs">
         <thead>
-          <tr><th>Member</th><th>Dataset</th><th>Decision</th><th>By</th><th>Comment</th><th /></tr>
+          <tr><th>Member</th><th>Dataset</th><th>Last data access</th><th>Decision</th><th>By</th><th>Comment</th><th /></tr>
         </thead>
         <tbody>
           {pairs.map((p) => (
             <tr key={`${p.userId}:${p.datasetId}`} data-email={p.email} data-dataset={p.dataset}>
               <td><Link href={`/members/${p.userId}/timeline`}>{p.name}</Link><div className="muted small">{p.email}</div></td>
               <td>{p.dataset}</td>
+              <td data-testid="pair-last-access">{p.lastAccess ? <DateTime value={p.lastAccess} withTime /> : <span className="muted">never</span>}</td>
               <td data-testid="pair-decision">
                 {p.decision ? <span className={`badge ${p.decision === "certified" ? "ok" : "revoked"}`}>{p.decision}</span> : <span className="muted">unanswered</span>}
               </td>

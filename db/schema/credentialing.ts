@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, date, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, date, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { labs } from "./labs";
 import { users } from "./users";
 
@@ -220,12 +220,40 @@ export const labAccessPolicies = pgTable(
     // A confirmed PhysioNet verification this recent stands in for steward approval; null = never.
     verificationValidDays: integer("verification_valid_days"),
     warningDays: integer("warning_days").notNull().default(30),
+    // Members attest to PhysioNet's responsible use of online services (decision 038).
+    responsibleUseRequired: boolean("responsible_use_required").notNull().default(false),
+    // Members re-confirm their DUAs and that attestation every this many months; null = never.
+    reattestMonths: integer("reattest_months"),
     updatedBy: uuid("updated_by").references(() => users.id),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
   },
   (t) => [
     check("lab_access_policies_verification_positive", sql`${t.verificationValidDays} is null or ${t.verificationValidDays} > 0`),
     check("lab_access_policies_warning_positive", sql`${t.warningDays} >= 0`),
+    check("lab_access_policies_reattest_months_range", sql`${t.reattestMonths} is null or ${t.reattestMonths} between 1 and 60`),
+  ],
+);
+
+// What a member attested to in labgate: the responsible-use text (kind responsible_use) or a
+// periodic re-confirmation of the DUA of one dataset version (kind dua). Append-only: the newest
+// row for the text version in force is the one that counts (lib/credentialing/attestation-steps.ts).
+export const attestationKindEnum = pgEnum("attestation_kind", ["responsible_use", "dua"]);
+
+export const attestations = pgTable(
+  "attestations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    labId: uuid("lab_id").notNull().references(() => labs.id),
+    userId: uuid("user_id").notNull().references(() => users.id),
+    kind: attestationKindEnum("kind").notNull(),
+    datasetId: uuid("dataset_id").references(() => datasets.id),
+    // The responsible-use text's version, or "<DUA name> <DUA version>" for a DUA re-confirmation.
+    textVersion: text("text_version").notNull(),
+    attestedAt: timestamp("attested_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index("attestations_lab_user_idx").on(t.labId, t.userId),
+    check("attestations_dataset_for_dua", sql`(${t.kind} = 'dua') = (${t.datasetId} is not null)`),
   ],
 );
 

@@ -42,6 +42,7 @@ const SAFE_DETAIL_KEYS: Record<string, readonly string[]> = {
   "access_matrix.export": ["rows", "datasets", "q", "status", "hidden"],
   "physionet.verify": ["username", "result", "httpStatus"],
   "dua.sign": ["dua", "signedOn", "initials"],
+  "attestation.record": ["userId", "kind", "text", "via"],
   "dua.accept": ["userId", "email", "duaName", "duaVersion", "signedOn", "from", "to", "comment"],
   "dua.reject": ["userId", "email", "duaName", "duaVersion", "signedOn", "from", "to", "comment"],
   "access.approve": GRANT_KEYS,

@@ -52,6 +52,7 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/credentialing/application": { methods: { POST: "member" } },
   "/api/credentialing/dua": { methods: { POST: "member" } },
   "/api/credentialing/verify": { methods: { POST: "member" } },
+  "/api/credentialing/attestations": { methods: { POST: "member" } },
   "/notifications": { methods: { GET: "member" } },
   "/api/notifications": { methods: { GET: "member" } },
   "/api/notifications/read": { methods: { POST: "member" } },

@@ -9,6 +9,7 @@ import { AppError } from "@/lib/http/errors";
 import { notify } from "@/lib/notifications/notify";
 import { applyGrantChange } from "./grants";
 import { labAccessMatrix } from "./member-access";
+import { loadLastDataAccess } from "./last-data-access";
 
 // Access review campaigns: a steward opens one; every (member, dataset) pair holding access at that
 // moment must be certified or revoked by the deadline; the daily job revokes what is left.
@@ -230,6 +231,8 @@ export type AccessReviewPair = {
   comment: string | null;
   decidedBy: string | null;
   decidedAt: Date | null;
+  /** The member's newest read of this version's data (audit log), so "certify" is an informed answer. */
+  lastAccess: Date | null;
 };
 
 /** One review with its pairs (unanswered first), or null when the lab has no such review. */
@@ -247,5 +250,7 @@ export async function getAccessReview(db: Db | Tx, opts: { labId: string; review
     .innerJoin(datasets, eq(datasets.id, accessReviewItems.datasetId))
     .where(eq(accessReviewItems.reviewId, review.id))
     .orderBy(sql`${accessReviewItems.decision} is not null`, asc(users.name), asc(datasets.slug), asc(datasets.version));
-  return { review, pairs: rows.map(({ slug, version, ...r }) => ({ ...r, dataset: `${slug} ${version}` })) };
+  const versions = [...new Map(rows.map((r) => [r.datasetId, { id: r.datasetId, slug: r.slug, version: r.version }])).values()];
+  const lastAccess = versions.length > 0 ? await loadLastDataAccess(db, { labId: opts.labId, datasets: versions }) : new Map<string, Date>();
+  return { review, pairs: rows.map(({ slug, version, ...r }) => ({ ...r, dataset: `${slug} ${version}`, lastAccess: lastAccess.get(`${r.userId}:${r.datasetId}`) ?? null })) };
 }

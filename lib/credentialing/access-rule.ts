@@ -3,12 +3,14 @@ import type {
   credentialingDecisionEnum,
   credentialingStageEnum,
   datasetAccessPolicyEnum,
+  attestationKindEnum,
   reviewStatusEnum,
   trainingKindEnum,
   verificationOutcomeEnum,
 } from "@/db/schema";
 import { accountStep, credentialingStep, duaStep } from "./access-steps";
 import { approvalStep, verificationStep } from "./approval-steps";
+import { responsibleUseStep } from "./attestation-steps";
 import { trainingStep } from "./training-step";
 import type { LabAccessPolicy } from "./policy";
 
@@ -51,6 +53,8 @@ export type DuaFact = {
 };
 /** The steward's current decision for (member, dataset); at most one per dataset. */
 export type GrantFact = { datasetId: string; status: AccessGrantStatus; reason: string | null; decidedAt: Date };
+/** Something the member attested to in labgate: the responsible-use text, or a re-confirmed DUA (per dataset version). */
+export type AttestationFact = { kind: (typeof attestationKindEnum.enumValues)[number]; datasetId: string | null; textVersion: string; attestedAt: Date };
 export type VerificationFact = { datasetId: string; outcome: VerificationOutcome; httpStatus: number | null; checkedAt: Date };
 
 /** Everything known about one member; facts about other datasets are ignored by the rule. */
@@ -62,6 +66,8 @@ export type MemberAccessFacts = {
   duaSignatures: readonly DuaFact[];
   grants: readonly GrantFact[];
   verifications: readonly VerificationFact[];
+  /** Absent = none (facts written before attestations existed). */
+  attestations?: readonly AttestationFact[];
 };
 
 export type DatasetRequirements = {
@@ -74,7 +80,7 @@ export type DatasetRequirements = {
   duaVersion: string;
 };
 
-export const ACCESS_STEP_IDS = ["physionet-account", "training", "credentialing", "dua", "verification", "approval"] as const;
+export const ACCESS_STEP_IDS = ["physionet-account", "training", "credentialing", "dua", "responsible-use", "verification", "approval"] as const;
 export type AccessStepId = (typeof ACCESS_STEP_IDS)[number];
 export type AccessStepStatus = "done" | "pending" | "missing" | "expired" | "rejected" | "suspended" | "revoked";
 
@@ -134,6 +140,8 @@ export function decideAccess(input: AccessInput): AccessDecision {
   // PhysioNet's "restricted" projects need a signed DUA but no credentialing.
   if (dataset.accessPolicy !== "restricted") steps.push(credentialingStep(input));
   steps.push(duaStep(input));
+  // Only where the lab requires it: PhysioNet's responsible use of online services (2025-09-24).
+  if (input.policy.responsibleUseRequired) steps.push(responsibleUseStep(input));
   const verification = verificationStep(input);
   const approval = approvalStep(input, steps, verification);
   steps.push(verification, approval);

@@ -7,6 +7,7 @@ export const ACCESS_STEP_TITLES: Record<AccessStepId, string> = {
   training: "CITI training",
   credentialing: "PhysioNet credentialing",
   dua: "Data use agreement",
+  "responsible-use": "Responsible use of online services",
   verification: "Verify with PhysioNet",
   approval: "Steward approval",
 };

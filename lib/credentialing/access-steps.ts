@@ -1,5 +1,6 @@
 import type { AccessInput, AccessStep, CredentialingStage } from "./access-rule";
 import { daysBetween, fromDay, latest, step } from "./access-step-kit";
+import { withReconfirmation } from "./attestation-steps";
 import { physionetLinks } from "./physionet-links";
 
 // The steps PhysioNet decides: account, credentialing, and the DUA for one dataset version.
@@ -59,7 +60,8 @@ export function credentialingStep({ facts, now }: AccessInput): AccessStep {
 
 // A DUA signature covers exactly one dataset version and the DUA text it names: signing for 2.0.0
 // does not cover 2.1.0, and a dataset whose DUA changed needs a new signature.
-export function duaStep({ facts, dataset, now }: AccessInput): AccessStep {
+export function duaStep(input: AccessInput): AccessStep {
+  const { facts, dataset, now } = input;
   const label = `${dataset.duaName} ${dataset.duaVersion}`;
   const target = `${dataset.slug} ${dataset.version}`;
   const link = physionetLinks.signDua(dataset.slug, dataset.version);
@@ -70,7 +72,10 @@ export function duaStep({ facts, dataset, now }: AccessInput): AccessStep {
     current.filter((s) => s.status === "accepted"),
     (s) => s.submittedAt,
   );
-  if (accepted) return step("dua", "done", { summary: `${label} signed for ${target} on ${accepted.signedOn}`, link, since: fromDay(accepted.signedOn) });
+  if (accepted) {
+    const done = step("dua", "done", { summary: `${label} signed for ${target} on ${accepted.signedOn}`, link, since: fromDay(accepted.signedOn) });
+    return withReconfirmation(input, done, { kind: "dua", datasetId: dataset.id, textVersion: label, firstConfirmed: fromDay(accepted.signedOn), what: `the ${label} for ${target}` });
+  }
   const pending = latest(
     current.filter((s) => s.status === "pending"),
     (s) => s.submittedAt,

@@ -170,10 +170,18 @@ export function endedByItself(input: { dataset: DatasetRequirements; facts: Memb
 async function recordExpiry(db: Db, ctx: LabContext, member: Member, dataset: DatasetRequirements, ended: { at: Date; decision: AccessDecision }, result: SweepResult) {
   const causes = ended.decision.steps.filter((s) => s.id !== "verification" && s.expiresAt?.getTime() === ended.at.getTime());
   const byTraining = causes.some((s) => s.id === "training");
-  const why = byTraining ? "your CITI training is no longer valid under the lab's policy" : "your PhysioNet verification no longer stands in for a steward's approval";
+  // A re-confirmation the lab asks for every N months (decision 038) fell due.
+  const overdue = causes.filter((s) => s.id === "dua" || s.id === "responsible-use");
+  const why = byTraining
+    ? "your CITI training is no longer valid under the lab's policy"
+    : overdue.length > 0
+      ? `your periodic re-confirmation (${overdue.map((s) => s.title).join(", ")}) fell due`
+      : "your PhysioNet verification no longer stands in for a steward's approval";
   const what = byTraining
     ? `complete the CITI refresher course (${physionetLinks.citiCourse}) and upload its Completion Report on your labgate checklist; a steward reviews it and your access returns once it is accepted`
-    : "verify again with PhysioNet from your labgate checklist, or ask a steward to approve your access";
+    : overdue.length > 0
+      ? "re-confirm on your labgate checklist; access returns as soon as you do"
+      : "verify again with PhysioNet from your labgate checklist, or ask a steward to approve your access";
   await db.transaction(async (tx) => {
     // The notification's dedupe key decides "once": a second run (or a concurrent one) inserts
     // nothing and so writes no second audit row.

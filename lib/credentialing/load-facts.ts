@@ -2,6 +2,7 @@ import "server-only";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import {
   accessGrants,
+  attestations,
   credentialingApplications,
   datasets,
   duaSignatures,
@@ -17,7 +18,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { DbOrTx } from "@/lib/db/client";
 import { effectiveRequirements } from "@/lib/datasets/dataset-requirements";
 import { parallelReads } from "@/lib/db/parallel";
-import type { DatasetRequirements, MemberAccessFacts } from "./access-rule";
+import type { AttestationFact, DatasetRequirements, MemberAccessFacts } from "./access-rule";
 import { DEFAULT_LAB_ACCESS_POLICY, type LabAccessPolicy } from "./policy";
 
 // Loads the facts the access rule (access-rule.ts) decides on. Everything is loaded per lab in a
@@ -30,6 +31,7 @@ const emptyFacts = (): MemberAccessFacts & { trainings: MemberAccessFacts["train
   duaSignatures: [],
   grants: [],
   verifications: [],
+  attestations: [],
 });
 
 type Mutable = { -readonly [K in keyof MemberAccessFacts]: MemberAccessFacts[K] extends readonly (infer U)[] ? U[] : MemberAccessFacts[K] };
@@ -47,7 +49,7 @@ export async function loadMembersFacts(db: DbOrTx, opts: { labId: string; userId
   const scope = (labCol: AnyPgColumn, userCol: AnyPgColumn) =>
     ids ? and(eq(labCol, opts.labId), inArray(userCol, [...ids])) : eq(labCol, opts.labId);
 
-  const [accounts, trainingRows, applications, duas, grants, verifications] = await parallelReads(db, [
+  const [accounts, trainingRows, applications, duas, grants, verifications, attested] = await parallelReads(db, [
     () => db.select().from(physionetAccounts).where(scope(physionetAccounts.labId, physionetAccounts.userId)),
     () => db.select().from(trainings).where(scope(trainings.labId, trainings.userId)),
     () => db.select().from(credentialingApplications).where(scope(credentialingApplications.labId, credentialingApplications.userId)).orderBy(desc(credentialingApplications.applicationDate), desc(credentialingApplications.createdAt)),
@@ -59,6 +61,7 @@ export async function loadMembersFacts(db: DbOrTx, opts: { labId: string; userId
         .where(scope(duaSignatures.labId, duaSignatures.userId)),
     () => db.select().from(accessGrants).where(scope(accessGrants.labId, accessGrants.userId)),
     () => db.select().from(physionetVerifications).where(scope(physionetVerifications.labId, physionetVerifications.userId)),
+    () => db.select().from(attestations).where(scope(attestations.labId, attestations.userId)),
   ] as const);
   for (const id of ids ?? []) of(id);
   for (const a of accounts) of(a.userId).physionetAccount = { username: a.username, since: a.createdAt };
@@ -73,6 +76,7 @@ export async function loadMembersFacts(db: DbOrTx, opts: { labId: string; userId
   }
   for (const g of grants) of(g.userId).grants.push({ datasetId: g.datasetId, status: g.status, reason: g.reason, decidedAt: g.decidedAt });
   for (const v of verifications) of(v.userId).verifications.push({ datasetId: v.datasetId, outcome: v.outcome, httpStatus: v.httpStatus, checkedAt: v.checkedAt });
+  for (const a of attested) (of(a.userId).attestations as AttestationFact[]).push({ kind: a.kind, datasetId: a.datasetId, textVersion: a.textVersion, attestedAt: a.attestedAt });
   return facts as Map<string, MemberAccessFacts>;
 }
 
@@ -120,5 +124,7 @@ export async function loadLabPolicy(db: DbOrTx, labId: string): Promise<LabAcces
     trainingValidityDays,
     verificationValidDays: settings ? settings.verificationValidDays : DEFAULT_LAB_ACCESS_POLICY.verificationValidDays,
     warningDays: settings ? settings.warningDays : DEFAULT_LAB_ACCESS_POLICY.warningDays,
+    responsibleUseRequired: settings?.responsibleUseRequired ?? false,
+    reattestMonths: settings?.reattestMonths ?? null,
   };
 }

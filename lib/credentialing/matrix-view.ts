@@ -36,6 +36,8 @@ export type MatrixCell = {
   approvedOn: string | null;
   /** When the accepted training stops counting for this version; null without one or without expiry. */
   trainingValidUntil: string | null;
+  /** When the member last attested to responsible use of online services, where the lab requires it. */
+  responsibleUseOn: string | null;
   /** The member's newest read of this version's data, from the audit log. */
   lastAccess: string | null;
   /** When the last step before approval was done (the newest of their dates): how long the member has waited. */
@@ -64,6 +66,7 @@ export function matrixCell(decision: AccessDecision, grant: AccessGrantStatus | 
   const base = {
     approvedOn: approval?.status === "done" ? (approval.since?.toISOString() ?? null) : null,
     trainingValidUntil: training?.status === "done" ? (training.expiresAt?.toISOString() ?? null) : null,
+    responsibleUseOn: decision.steps.find((s) => s.id === "responsible-use")?.since?.toISOString() ?? null,
     lastAccess: lastAccess?.toISOString() ?? null,
     readySince: readyForApproval ? latest(decision.steps.filter((s) => s.id !== "approval" && s.id !== "verification").map((s) => s.since)) : null,
     reason: decision.reason,
@@ -106,6 +109,7 @@ export const MATRIX_CELL_DATES = [
   ["approvedOn", "approved on"],
   ["expiresAt", "expires on"],
   ["trainingValidUntil", "training valid until"],
+  ["responsibleUseOn", "responsible use attested"],
   ["lastAccess", "last data access"],
 ] as const satisfies readonly (readonly [keyof MatrixCell, string])[];
 

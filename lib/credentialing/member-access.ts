@@ -42,7 +42,7 @@ export async function labAccessMatrix(db: DbOrTx, opts: { labId: string; now: Da
         .where(and(eq(users.labId, opts.labId), eq(users.status, "active")))
         .orderBy(asc(users.name)),
   ] as const);
-  const none = { physionetAccount: null, trainings: [], credentialing: null, duaSignatures: [], grants: [], verifications: [] };
+  const none = { physionetAccount: null, trainings: [], credentialing: null, duaSignatures: [], grants: [], verifications: [], attestations: [] };
   return {
     datasets: datasetsHeld,
     rows: members.map((m) => {

@@ -18,12 +18,18 @@ export type LabAccessPolicy = {
   verificationValidDays: number | null;
   /** Access ending within this many days is reported as expiring (0 = never warn). */
   warningDays: number;
+  /** Members attest to PhysioNet's responsible use of online services (responsible-use.ts). */
+  responsibleUseRequired?: boolean;
+  /** Members re-confirm their DUA (and responsible-use attestation) every this many months; null = never. */
+  reattestMonths?: number | null;
 };
 
 export const DEFAULT_LAB_ACCESS_POLICY: LabAccessPolicy = {
   trainingValidityDays: {},
   verificationValidDays: null,
   warningDays: DEFAULT_WARNING_DAYS,
+  responsibleUseRequired: false,
+  reattestMonths: null,
 };
 
 export function trainingValidityDays(policy: LabAccessPolicy, trainingType: string): number | null {
@@ -43,4 +49,13 @@ export const trainingValiditySchema = days(3650, "Training validity").nullable()
 export const labAccessPolicySettingsSchema = z.object({
   verificationValidDays: days(365, "Verification validity").nullable(),
   warningDays: z.number().int("Warning period must be a whole number of days").min(0, "Warning period cannot be negative").max(365, "Warning period must be at most 365 days"),
+  // Optional so a client that predates these settings keeps them as they are.
+  responsibleUseRequired: z.boolean({ error: "Say whether members attest to responsible use of online services" }).optional(),
+  reattestMonths: z
+    .number({ error: "Re-confirmation period must be a number of months" })
+    .int("Re-confirmation period must be a whole number of months")
+    .min(1, "Re-confirmation period must be at least 1 month")
+    .max(60, "Re-confirmation period must be at most 60 months")
+    .nullable()
+    .optional(),
 });

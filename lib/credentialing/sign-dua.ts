@@ -8,7 +8,10 @@ import { now } from "@/lib/clock";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { calendarDateSchema } from "./calendar-date";
-import { loadLabDatasetRequirements } from "./load-facts";
+import { responsibleUseStep } from "./attestation-steps";
+import { loadLabDatasetRequirements, loadLabPolicy, loadMemberFacts } from "./load-facts";
+import { insertResponsibleUseAttestation } from "./record-attestation";
+import { RESPONSIBLE_USE } from "./responsible-use";
 import { notifyStewards } from "./notify-stewards";
 
 // The member records that they signed the dataset version's DUA on PhysioNet. labgate keeps which
@@ -25,6 +28,8 @@ export function duaSignatureSchema(clock: () => Date = now) {
       .regex(/^[\p{L}]{2,5}$/u, "Type your initials: 2 to 5 letters, like JD")
       .transform((s) => s.toUpperCase()),
     agree: z.literal(true, { error: "Confirm that you signed this agreement on PhysioNet" }),
+    // Where the lab requires it, the member attests to responsible use of online services with the DUA.
+    responsibleUse: z.boolean().optional(),
   });
 }
 export type DuaSignatureInput = z.infer<ReturnType<typeof duaSignatureSchema>>;
@@ -47,6 +52,15 @@ export async function signDua(opts: { actor: CurrentUser; input: DuaSignatureInp
         ),
       )
       .limit(1);
+    // Signed together: a lab that requires the responsible-use attestation gets it with the DUA,
+    // unless the member already holds a current one.
+    const policy = await loadLabPolicy(tx, actor.labId);
+    if (policy.responsibleUseRequired && input.responsibleUse !== true) {
+      const facts = await loadMemberFacts(tx, { labId: actor.labId, userId: actor.id });
+      if (responsibleUseStep({ dataset, facts, policy, now: now() }).status !== "done") {
+        throw new AppError("bad_request", `Your lab requires you to attest to the ${RESPONSIBLE_USE.name} (version ${RESPONSIBLE_USE.version}) with your DUA`, { responsibleUse: [`Attest to the ${RESPONSIBLE_USE.name}`] });
+      }
+    }
     if (live) {
       throw new AppError("conflict", live.status === "accepted" ? `Your ${dataset.duaName} ${dataset.duaVersion} signature for ${dataset.slug} ${dataset.version} is already accepted` : `Your signature for ${dataset.slug} ${dataset.version} is already awaiting review`);
     }
@@ -54,6 +68,7 @@ export async function signDua(opts: { actor: CurrentUser; input: DuaSignatureInp
       .insert(duaSignatures)
       .values({ labId: actor.labId, userId: actor.id, datasetId: dataset.id, duaName: dataset.duaName, duaVersion: dataset.duaVersion, signedOn: input.signedOn, initials: input.initials, status: "pending", createdAt: now() })
       .returning({ id: duaSignatures.id });
+    if (input.responsibleUse === true) await insertResponsibleUseAttestation(tx, { actor, ip: opts.ip, via: "dua" });
     await recordAudit(tx, {
       action: "dua.sign",
       labId: actor.labId,

@@ -29,6 +29,11 @@ export const STEP_GUIDE: Record<AccessStepId, StepGuide> = {
     where: [],
     takes: "a few minutes to sign; review by a steward within a few days",
   },
+  "responsible-use": {
+    meaning: "Where the lab requires it: your attestation that you will not send credentialed data to an online service (such as a hosted LLM API) unless it keeps none of it, trains on none of it and lets nobody review it, and that you prefer local models (PhysioNet's notice of September 2025). A new text, or the lab's re-confirmation period, asks you to attest again.",
+    where: [],
+    takes: "a minute to read and attest; no review",
+  },
   verification: {
     meaning: "Optional evidence: labgate asks PhysioNet whether your account can open the files. Unless the lab's policy requires it, a missing check does not block access.",
     where: [],

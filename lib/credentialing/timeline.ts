@@ -8,7 +8,7 @@ import type { DbOrTx } from "@/lib/db/client";
 // what they submitted and what stewards and the deadline job decided, newest first.
 
 /** Action families that change where a member stands; reads (dataset.browse…) are not history. */
-const FAMILIES = ["training.", "dua.", "credentialing.", "physionet", "access.", "access_review.", "member."];
+const FAMILIES = ["training.", "dua.", "attestation.", "credentialing.", "physionet", "access.", "access_review.", "member."];
 /** What members do themselves; a steward's own decisions about others are not their history. */
 const SELF_SERVICE = ["training.submit", "dua.sign", "credentialing.", "physionet"];
 /** Reads inside those families: who looked at what is in the audit log, not in the history. */
@@ -39,6 +39,8 @@ function describe(action: string, d: Record<string, unknown>): string {
       return str(d.reason) ? `CITI upload refused: ${d.reason as string}` : `CITI Completion Report submitted${str(d.recordId) ? ` (record ${d.recordId as string})` : ""}`;
     case "dua.sign":
       return `DUA signed for ${ds}${str(d.dua) ? ` (${d.dua as string})` : ""}`;
+    case "attestation.record":
+      return d.kind === "dua" ? `DUA re-confirmed for ${ds}${str(d.text) ? ` (${d.text as string})` : ""}` : `Attested to ${str(d.text) ?? "responsible use of online services"}${d.via === "dua" ? " with a DUA signature" : ""}`;
     case "credentialing.record":
     case "credentialing.update": {
       const state = str(d.decision) ?? (str(d.stage) ? `in ${(d.stage as string).replace(/_/g, " ")}` : null);

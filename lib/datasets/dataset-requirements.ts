@@ -45,3 +45,21 @@ export function effectiveRequirements(stored: StoredDatasetRequirements, lab?: L
   const dua = duaName && duaVersion ? { duaName, duaVersion } : CREDENTIALED_DUA;
   return { accessPolicy: "credentialed", requiredTrainingTypes: [...trainings], ...dua, fromCatalogue: false };
 }
+
+/**
+ * What a member needs for one dataset version, as the dataset list says it. Credentialing and
+ * training are separate facts on PhysioNet: a project may require credentialing and no training
+ * (or, "restricted", a DUA alone), so each is named, or named as not required.
+ */
+export function requirementLabels(
+  d: { accessPolicy: RequirementsPolicy; requiredTrainings: readonly { name: string }[]; duaName: string; duaVersion: string },
+  lab: { responsibleUseRequired?: boolean; reattestMonths?: number | null },
+): string[] {
+  if (d.accessPolicy === "open") return ["Nothing: open access"];
+  const out = [d.accessPolicy === "restricted" ? "No PhysioNet credentialing" : "PhysioNet credentialing"];
+  out.push(...(d.requiredTrainings.length > 0 ? d.requiredTrainings.map((t) => `Training: ${t.name}`) : ["No training"]));
+  out.push(`DUA: ${d.duaName} ${d.duaVersion}`);
+  if (lab.responsibleUseRequired) out.push("Responsible use of online services (attested in labgate)");
+  if (lab.reattestMonths) out.push(`Re-confirmed every ${lab.reattestMonths} month${lab.reattestMonths === 1 ? "" : "s"}`);
+  return out;
+}

@@ -3,8 +3,9 @@ import { and, eq, sql } from "drizzle-orm";
 import { datasets, labDatasets } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
 import { now } from "@/lib/clock";
+import { loadLabPolicy } from "@/lib/credentialing/load-facts";
 import { memberChecklist } from "@/lib/credentialing/member-access";
-import { effectiveRequirements } from "./dataset-requirements";
+import { effectiveRequirements, requirementLabels } from "./dataset-requirements";
 
 export type DatasetRef = { id: string; slug: string; version: string; title: string; duaName: string; duaVersion: string };
 
@@ -21,7 +22,14 @@ export async function findLabDataset(opts: { labId: string; slug: string; versio
   return { id: row.d.id, slug: row.d.slug, version: row.d.version, title: row.d.title, duaName, duaVersion };
 }
 
-export type LabDatasetSummary = DatasetRef & { hasAccess: boolean; studies: number; images: number; lastImportAt: Date | null };
+export type LabDatasetSummary = DatasetRef & {
+  hasAccess: boolean;
+  studies: number;
+  images: number;
+  lastImportAt: Date | null;
+  /** What a member needs for this version (requirementLabels). */
+  requires: string[];
+};
 
 /** The lab's datasets with whether this member may open each, and what has been imported. */
 export async function listLabDatasets(opts: { labId: string; userId: string }): Promise<LabDatasetSummary[]> {
@@ -37,11 +45,13 @@ export async function listLabDatasets(opts: { labId: string; userId: string }): 
     order by d.slug, d.version`);
   // Access is decided by the one rule requireDatasetAccess uses (one load of the member's facts for
   // every dataset), not re-stated here in SQL; the DUA shown is the one the rule asks for.
-  const checklist = new Map((await memberChecklist(getDb(), { labId: opts.labId, userId: opts.userId, now: now() })).map((c) => [c.dataset.id, c]));
+  const [decisions, policy] = await Promise.all([memberChecklist(getDb(), { labId: opts.labId, userId: opts.userId, now: now() }), loadLabPolicy(getDb(), opts.labId)]);
+  const checklist = new Map(decisions.map((c) => [c.dataset.id, c]));
   return rows.rows.map((r) => {
     const c = checklist.get(r.id);
     return {
       id: r.id, slug: r.slug, version: r.version, title: r.title, duaName: c?.dataset.duaName ?? "", duaVersion: c?.dataset.duaVersion ?? "",
+      requires: c ? requirementLabels(c.dataset, policy) : [],
       hasAccess: c?.decision.access === true, studies: Number(r.studies ?? 0), images: Number(r.images ?? 0), lastImportAt: r.last_import_at ? new Date(r.last_import_at) : null,
     };
   });

@@ -19,6 +19,8 @@ export async function getAccessPolicySettings(labId: string) {
   return {
     verificationValidDays: policy.verificationValidDays,
     warningDays: policy.warningDays,
+    responsibleUseRequired: policy.responsibleUseRequired ?? false,
+    reattestMonths: policy.reattestMonths ?? null,
     trainings: types.map((t) => ({
       slug: t.slug,
       name: t.name,
@@ -28,11 +30,21 @@ export async function getAccessPolicySettings(labId: string) {
   };
 }
 
-export async function updateAccessSettings(opts: { actor: CurrentUser; verificationValidDays: number | null; warningDays: number; ip: string | null }) {
+export async function updateAccessSettings(opts: {
+  actor: CurrentUser;
+  verificationValidDays: number | null;
+  warningDays: number;
+  /** Omitted: kept as they are. */
+  responsibleUseRequired?: boolean;
+  reattestMonths?: number | null;
+  ip: string | null;
+}) {
   const { actor } = opts;
   return getDb().transaction(async (tx) => {
     const before = await loadLabPolicy(tx, actor.labId);
-    const values = { verificationValidDays: opts.verificationValidDays, warningDays: opts.warningDays, updatedBy: actor.id, updatedAt: now() };
+    const responsibleUseRequired = opts.responsibleUseRequired ?? before.responsibleUseRequired ?? false;
+    const reattestMonths = opts.reattestMonths === undefined ? (before.reattestMonths ?? null) : opts.reattestMonths;
+    const values = { verificationValidDays: opts.verificationValidDays, warningDays: opts.warningDays, responsibleUseRequired, reattestMonths, updatedBy: actor.id, updatedAt: now() };
     await tx.insert(labAccessPolicies).values({ labId: actor.labId, ...values }).onConflictDoUpdate({ target: labAccessPolicies.labId, set: values });
     await recordAudit(tx, {
       action: "policy.update",
@@ -40,7 +52,10 @@ export async function updateAccessSettings(opts: { actor: CurrentUser; verificat
       actor,
       target: { type: "lab", id: actor.labId },
       ip: opts.ip,
-      details: { from: { verificationValidDays: before.verificationValidDays, warningDays: before.warningDays }, to: { verificationValidDays: opts.verificationValidDays, warningDays: opts.warningDays } },
+      details: {
+        from: { verificationValidDays: before.verificationValidDays, warningDays: before.warningDays, responsibleUseRequired: before.responsibleUseRequired ?? false, reattestMonths: before.reattestMonths ?? null },
+        to: { verificationValidDays: opts.verificationValidDays, warningDays: opts.warningDays, responsibleUseRequired, reattestMonths },
+      },
     });
     return { ok: true };
   });

@@ -1,4 +1,6 @@
-import type { DatasetRequirements, DuaFact, GrantFact, MemberAccessFacts, TrainingFact, VerificationFact } from "@/lib/credentialing/access-rule";
+import type { AttestationFact, DatasetRequirements, DuaFact, GrantFact, MemberAccessFacts, TrainingFact, VerificationFact } from "@/lib/credentialing/access-rule";
+
+import { RESPONSIBLE_USE } from "@/lib/credentialing/responsible-use";
 
 // Facts for one member who holds access to mimic-cxr 2.1.0 on NOW; each test case changes only
 // what it is about, so every other step stays "done" and the case tests exactly one thing.
@@ -74,4 +76,9 @@ export function grantedFacts(overrides: Partial<MemberAccessFacts> = {}): Member
     verifications: [],
     ...overrides,
   };
+}
+
+/** The responsible-use attestation of the text in force, unless overridden; a DUA re-confirmation with kind "dua". */
+export function attestation(overrides: Partial<AttestationFact> = {}): AttestationFact {
+  return { kind: "responsible_use", datasetId: null, textVersion: RESPONSIBLE_USE.version, attestedAt: at("2025-02-02T10:00:00Z"), ...overrides };
 }

@@ -17,9 +17,11 @@ import {
   CXR_200,
   CXR_210,
   DAY,
+  DUA_NAME,
   GCP,
   NOW,
   at,
+  attestation,
   dataset,
   daysAfter,
   daysBefore,
@@ -54,6 +56,7 @@ const BASELINE: Record<AccessStepId, AccessStepStatus> = {
   training: "done",
   credentialing: "done",
   dua: "done",
+  "responsible-use": "done",
   verification: "missing",
   approval: "done",
 };
@@ -62,6 +65,11 @@ const BASELINE: Record<AccessStepId, AccessStepStatus> = {
 const TRAINING_END = new Date(ACCEPTED_AT.getTime() + 1095 * DAY);
 const VERIFY_30 = { verificationValidDays: 30 };
 const noGrant = { grants: [] };
+const RU = { responsibleUseRequired: true };
+const YEARLY = { reattestMonths: 12 };
+// The DUA fixture was signed on 2025-02-02: a yearly re-confirmation falls due a year later.
+const DUA_DUE = at("2026-02-02T00:00:00Z");
+const DUA_TEXT = `${DUA_NAME} 1.5.0`;
 const STAGES: CredentialingStage[] = ["not_in_review", "id_check", "reference", "reference_response", "final_review"];
 
 const cases: Case[] = [
@@ -348,6 +356,88 @@ const cases: Case[] = [
     expiringInDays: 5,
     steps: { verification: "done", approval: { status: "done", expiresAt: new Date(TRAINING_END.getTime() + 24 * DAY) } },
   },
+
+  // --- responsible use of online services (where the lab requires it) and periodic re-confirmation ---
+  { name: "responsible use not required: no step, whatever was attested", facts: { attestations: [] }, access: true },
+  { name: "responsible use required, never attested", policy: RU, access: false, missingStep: "responsible-use", steps: { "responsible-use": { status: "missing", nextAction: expect.stringMatching(/attest/) as unknown as string } } },
+  { name: "responsible use attested for the text in force", policy: RU, facts: { attestations: [attestation()] }, access: true, expiresAt: TRAINING_END, steps: { "responsible-use": { status: "done", since: at("2025-02-02T10:00:00Z"), expiresAt: null } } },
+  {
+    name: "an attestation of an older responsible-use text no longer counts",
+    policy: RU,
+    facts: { attestations: [attestation({ textVersion: "2023-04-01" })] },
+    access: false,
+    missingStep: "responsible-use",
+    steps: { "responsible-use": { status: "missing", summary: expect.stringMatching(/version 2023-04-01; the lab now requires version 2025-09-24/) as unknown as string } },
+  },
+  { name: "a DUA re-confirmation is not a responsible-use attestation", policy: RU, facts: { attestations: [attestation({ kind: "dua", datasetId: CXR_210.id, textVersion: DUA_TEXT })] }, access: false, missingStep: "responsible-use", steps: { "responsible-use": "missing" } },
+  {
+    name: "yearly: the DUA falls due a year after signing, and access ends with it",
+    policy: YEARLY,
+    access: true,
+    expiresAt: DUA_DUE,
+    steps: { dua: { status: "done", expiresAt: DUA_DUE, nextAction: null } },
+  },
+  {
+    name: "yearly: a DUA due within the warning period asks to re-confirm",
+    policy: YEARLY,
+    now: new Date(DUA_DUE.getTime() - 10 * DAY),
+    access: true,
+    expiringInDays: 10,
+    steps: { dua: { status: "done", nextAction: expect.stringMatching(/^Re-confirm the .* before 2026-02-02/) as unknown as string } },
+  },
+  { name: "yearly: the DUA on its due instant still counts", policy: YEARLY, now: DUA_DUE, access: true, expiringInDays: 0 },
+  {
+    name: "yearly: an overdue DUA re-confirmation ends access by the rule",
+    policy: YEARLY,
+    now: new Date(DUA_DUE.getTime() + 1),
+    access: false,
+    missingStep: "dua",
+    steps: { dua: { status: "expired", expiresAt: DUA_DUE, summary: expect.stringMatching(/was due on 2026-02-02/) as unknown as string } },
+  },
+  {
+    name: "yearly: re-confirming the DUA moves the due date a year on",
+    policy: YEARLY,
+    now: new Date(DUA_DUE.getTime() + DAY),
+    facts: { attestations: [attestation({ kind: "dua", datasetId: CXR_210.id, textVersion: DUA_TEXT, attestedAt: at("2026-01-15T08:00:00Z") })] },
+    access: true,
+    expiresAt: at("2027-01-15T08:00:00Z"),
+    steps: { dua: { status: "done", since: at("2025-02-02"), expiresAt: at("2027-01-15T08:00:00Z") } },
+  },
+  {
+    name: "yearly: re-confirming another version's DUA does not count",
+    policy: YEARLY,
+    now: new Date(DUA_DUE.getTime() + DAY),
+    facts: { attestations: [attestation({ kind: "dua", datasetId: CXR_200.id, textVersion: DUA_TEXT, attestedAt: at("2026-01-15T08:00:00Z") })] },
+    access: false,
+    missingStep: "dua",
+    steps: { dua: "expired" },
+  },
+  {
+    name: "yearly: re-confirming an older DUA text does not count",
+    policy: YEARLY,
+    now: new Date(DUA_DUE.getTime() + DAY),
+    facts: { attestations: [attestation({ kind: "dua", datasetId: CXR_210.id, textVersion: `${DUA_NAME} 1.4.0`, attestedAt: at("2026-01-15T08:00:00Z") })] },
+    access: false,
+    missingStep: "dua",
+    steps: { dua: "expired" },
+  },
+  {
+    name: "yearly with responsible use: an overdue attestation ends access by the rule",
+    policy: { ...RU, ...YEARLY },
+    now: at("2026-01-01T00:00:00Z"),
+    facts: { attestations: [attestation({ attestedAt: at("2024-12-20T00:00:00Z") }), attestation({ kind: "dua", datasetId: CXR_210.id, textVersion: DUA_TEXT, attestedAt: at("2025-12-01T00:00:00Z") })] },
+    access: false,
+    missingStep: "responsible-use",
+    steps: { dua: "done", "responsible-use": { status: "expired", expiresAt: at("2025-12-20T00:00:00Z"), nextAction: expect.stringMatching(/^Re-confirm/) as unknown as string } },
+  },
+  {
+    name: "yearly with responsible use: access ends with the first of the DUA and the attestation",
+    policy: { ...RU, ...YEARLY },
+    facts: { attestations: [attestation({ attestedAt: at("2025-03-10T00:00:00Z") })] },
+    access: true,
+    expiresAt: DUA_DUE,
+    steps: { "responsible-use": { status: "done", expiresAt: at("2026-03-10T00:00:00Z") } },
+  },
 ];
 
 function run(c: Case): AccessDecision {
@@ -369,7 +459,7 @@ describe("decideAccess", () => {
     if (c.reason) expect(d.reason).toMatch(c.reason);
 
     // Every step of every case is checked, not only the one the case is about.
-    const ids = c.stepIds ?? ACCESS_STEP_IDS.filter((id) => id !== "credentialing" || c.dataset?.accessPolicy !== "restricted");
+    const ids = c.stepIds ?? ACCESS_STEP_IDS.filter((id) => (id !== "credentialing" || c.dataset?.accessPolicy !== "restricted") && (id !== "responsible-use" || c.policy?.responsibleUseRequired));
     expect(d.steps.map((s) => s.id)).toEqual(ids);
     for (const s of d.steps) {
       const want = c.steps?.[s.id] ?? BASELINE[s.id];
@@ -397,7 +487,8 @@ describe("decideAccess", () => {
       "physionet-account:missing",
       ...["done", "pending", "missing", "expired", "rejected"].map((s) => `training:${s}`),
       ...["done", "pending", "missing", "rejected", "revoked"].map((s) => `credentialing:${s}`),
-      ...["done", "pending", "missing", "rejected"].map((s) => `dua:${s}`),
+      ...["done", "pending", "missing", "expired", "rejected"].map((s) => `dua:${s}`),
+      ...["done", "missing", "expired"].map((s) => `responsible-use:${s}`),
       ...["done", "missing", "expired", "rejected"].map((s) => `verification:${s}`),
       ...["done", "pending", "missing", "expired", "suspended", "revoked"].map((s) => `approval:${s}`),
     ];

@@ -11,8 +11,8 @@ describe("lab access policy", () => {
     expect(trainingValidityDays(policy, "forever")).toBeNull();
   });
 
-  test("defaults: warn 30 days ahead, verification never stands in for approval", () => {
-    expect(DEFAULT_LAB_ACCESS_POLICY).toEqual({ trainingValidityDays: {}, verificationValidDays: null, warningDays: 30 });
+  test("defaults: warn 30 days ahead, verification never stands in for approval, no attestation or re-confirmation", () => {
+    expect(DEFAULT_LAB_ACCESS_POLICY).toEqual({ trainingValidityDays: {}, verificationValidDays: null, warningDays: 30, responsibleUseRequired: false, reattestMonths: null });
   });
 
   test.each([

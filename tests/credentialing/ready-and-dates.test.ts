@@ -50,8 +50,8 @@ describe("ready for approval and matrix dates", () => {
 
     const hidden = parseHiddenColumns({ hide: `physionet,role,${v210.id},nonsense` });
     const records = parse(matrixCsv(view, { q: "carol" }, hidden).csv) as string[][];
-    expect(records[0]).toEqual(["member", "email", "mimic-cxr 2.0.0", "mimic-cxr 2.0.0 approved on", "mimic-cxr 2.0.0 expires on", "mimic-cxr 2.0.0 training valid until", "mimic-cxr 2.0.0 last data access"]);
+    expect(records[0]).toEqual(["member", "email", "mimic-cxr 2.0.0", "mimic-cxr 2.0.0 approved on", "mimic-cxr 2.0.0 expires on", "mimic-cxr 2.0.0 training valid until", "mimic-cxr 2.0.0 responsible use attested", "mimic-cxr 2.0.0 last data access"]);
     expect(records[1]!.slice(0, 3)).toEqual([carol.name, carol.email, "access"]);
-    expect(records[1]![6]).toBe(now().toISOString().slice(0, 10));
+    expect(records[1]![7]).toBe(now().toISOString().slice(0, 10));
   });
 });

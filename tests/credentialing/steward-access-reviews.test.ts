@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { accessGrants, accessReviewItems, accessReviews } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
 import { now, setClockOffsetForTests } from "@/lib/clock";
 import { closeDueAccessReviews, decideAccessReviewItem, getAccessReview, listAccessReviews, openAccessReview } from "@/lib/credentialing/access-reviews";
 import { changeAccessGrant } from "@/lib/credentialing/grants";
@@ -126,6 +127,23 @@ describe("access review campaigns", () => {
     expect((await notificationsOf(ben.id)).filter((n) => n.kind === "access_revoked")).toHaveLength(1);
     const open = await getDb().select().from(accessReviews).where(and(eq(accessReviews.labId, lab.id), eq(accessReviews.status, "open")));
     expect(open).toHaveLength(0);
+  });
+
+  it("shows each pair's last data access, from the audit log, so a certification is informed", async () => {
+    const { lab, steward, ann, ben, v200, v210 } = await reviewLab();
+    const opened = await openAccessReview({ actor: steward, title: "Informed", deadline: new Date(now().getTime() + 30 * 24 * HOUR), ip: null });
+    // Ann read 2.0.0 (an image, then a study) and was refused 2.1.0; Ben read nothing; a steward's
+    // decision about Ben is not a data access.
+    await recordAudit(getDb(), { labId: lab.id, actor: ann, action: "image.view", target: { type: "image", id: "x" }, details: { datasetId: v200.id } });
+    await recordAudit(getDb(), { labId: lab.id, actor: ann, action: "study.view", target: { type: "study", id: "s1" }, details: { dataset: `${v200.slug}/${v200.version}` } });
+    await recordAudit(getDb(), { labId: lab.id, actor: ann, action: "dataset.access", outcome: "denied", target: { type: "dataset", id: v210.id }, details: {} });
+    await recordAudit(getDb(), { labId: lab.id, actor: steward, action: "access.approve", target: { type: "user", id: ben.id }, details: { userId: ben.id, datasetId: v200.id } });
+    const { pairs } = (await getAccessReview(getDb(), { labId: lab.id, reviewId: opened.id }))!;
+    const last = (userId: string, datasetId: string) => pairs.find((p) => p.userId === userId && p.datasetId === datasetId)!.lastAccess;
+    expect(last(ann.id, v200.id)).toBeInstanceOf(Date);
+    expect(now().getTime() - last(ann.id, v200.id)!.getTime()).toBeGreaterThanOrEqual(0);
+    expect(last(ann.id, v210.id)).toBeNull();
+    expect(last(ben.id, v200.id)).toBeNull();
   });
 
   it("refuses to open a review when nobody holds access", async () => {

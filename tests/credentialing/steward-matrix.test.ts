@@ -81,18 +81,18 @@ describe("access matrix", () => {
     const view = await loadMatrixView(getDb(), { labId: lab.lab.id, now: now() });
     const all = matrixCsv(view, {});
     const records = parse(all.csv) as string[][];
-    const dated = (l: string) => [l, `${l} approved on`, `${l} expires on`, `${l} training valid until`, `${l} last data access`];
+    const dated = (l: string) => [l, `${l} approved on`, `${l} expires on`, `${l} training valid until`, `${l} responsible use attested`, `${l} last data access`];
     expect(records[0]).toEqual(["member", "email", "role", "physionet_username", ...dated("mimic-cxr 2.0.0"), ...dated("mimic-cxr 2.1.0")]);
     expect(all.rows).toBe(8);
     expect(records).toHaveLength(9);
     for (const r of view.rows) {
       const line = records.find((l) => l[1] === r.member.email)!;
       const day = (v: string | null) => (v ? v.slice(0, 10) : "");
-      const cellColumns = (c: MatrixCell) => [cellText(c), day(c.approvedOn), day(c.expiresAt), day(c.trainingValidUntil), day(c.lastAccess)];
+      const cellColumns = (c: MatrixCell) => [cellText(c), day(c.approvedOn), day(c.expiresAt), day(c.trainingValidUntil), day(c.responsibleUseOn), day(c.lastAccess)];
       expect(line).toEqual([r.member.name, r.member.email, r.member.role, r.member.physionetUsername ?? "", ...cellColumns(r.cells[lab.v200.id]!), ...cellColumns(r.cells[lab.v210.id]!)]);
     }
     const carol = records.find((l) => l[1] === lab.credentialed.email)!;
-    expect([carol[3], carol[4], carol[9]]).toEqual([`carol-${lab.credentialed.id.slice(0, 6)}`, "access", "Data use agreement: missing"]);
+    expect([carol[3], carol[4], carol[10]]).toEqual([`carol-${lab.credentialed.id.slice(0, 6)}`, "access", "Data use agreement: missing"]);
     // Carol was approved today, her training counts 1095 days, and access ends with it.
     const today = now().toISOString().slice(0, 10);
     const until = new Date(now().getTime() + 1095 * DAY).toISOString().slice(0, 10);

@@ -17,19 +17,22 @@ export default async function DoctorPage() {
     <>
       <h1>Doctor</h1>
       <p>{failed === 0 ? "Everything checked is ok." : `${failed} check${failed === 1 ? "" : "s"} failed.`} The same checks run from the server with <code>npm run doctor</code>.</p>
-      <table data-testid="doctor-checks">
-        <thead><tr><th>Check</th><th>State</th><th>Detail</th><th>Fix</th></tr></thead>
-        <tbody>
-          {checks.map((c) => (
-            <tr key={c.name} data-check={c.name}>
-              <td>{c.name}</td>
-              <td className={c.ok ? "ok" : "error"}>{c.skipped ? "skipped" : c.ok ? "ok" : "failed"}</td>
-              <td>{c.detail}</td>
-              <td>{c.ok && !c.skipped ? "" : (c.fix ?? "")}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {/* In a card, which scrolls sideways on a phone instead of widening the page. */}
+      <div className="card">
+        <table data-testid="doctor-checks">
+          <thead><tr><th>Check</th><th>State</th><th>Detail</th><th>Fix</th></tr></thead>
+          <tbody>
+            {checks.map((c) => (
+              <tr key={c.name} data-check={c.name}>
+                <td>{c.name}</td>
+                <td className={c.ok ? "ok" : "error"}>{c.skipped ? "skipped" : c.ok ? "ok" : "failed"}</td>
+                <td>{c.detail}</td>
+                <td>{c.ok && !c.skipped ? "" : (c.fix ?? "")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

@@ -3,5 +3,5 @@ import { route } from "@/lib/http/route";
 import { updateAccessSettings } from "@/lib/settings/access-policy";
 
 export const POST = route({ access: "steward", body: labAccessPolicySettingsSchema }, async ({ user, body, ip }) =>
-  updateAccessSettings({ actor: user, verificationValidDays: body.verificationValidDays, warningDays: body.warningDays, ip }),
+  updateAccessSettings({ actor: user, ...body, ip }),
 );

@@ -37,7 +37,7 @@ export default async function AccessReviewPage({ params }: { params: Promise<{ i
         {review.status === "open" && !open && <p className="error">The deadline has passed: unanswered pairs are revoked by the daily job.</p>}
       </div>
       <div className="card">
-        <ReviewPairs reviewId={review.id} open={open} currentUserId={user.id} pairs={pairs.map((p) => ({ ...p, decidedAt: p.decidedAt?.toISOString() ?? null }))} />
+        <ReviewPairs reviewId={review.id} open={open} currentUserId={user.id} pairs={pairs.map((p) => ({ ...p, decidedAt: p.decidedAt?.toISOString() ?? null, lastAccess: p.lastAccess?.toISOString() ?? null }))} />
       </div>
     </>
   );
