@@ -14,10 +14,10 @@ import { ensureAppRole } from "@/scripts/lib/app-role";
 import { runMigrations } from "@/scripts/lib/database";
 import { expect, test } from "./support/fixtures";
 import { startRoundRobinProxy, type RoundRobinProxy } from "./support/round-robin-proxy";
-import { emptyDatabase, freePort } from "./support/spawn-start";
+import { emptyDatabase, freePort, runCommand } from "./support/spawn-start";
 
 // The README's "more than one machine" topology on loopback: two `next start` of the built app and
-// two workers (`scripts/worker.ts`, what `npm run worker` runs) on one PostgreSQL database and one
+// two workers (`npm run worker`) on one PostgreSQL database and one
 // S3-compatible bucket (s3rver), behind a round-robin proxy. Everything that must be shared between
 // instances is checked across them: sessions, their revocation, rate limits, download claims and
 // the audit chain. No browser: every check is an HTTP exchange.
@@ -27,12 +27,16 @@ const SLUG = "mimic-cxr";
 const VERSION = "2.0.0";
 const PN_PASSWORD = "pn-two-instances:#1";
 
-type Proc = { child: ChildProcess; output: () => string };
+type Proc = { child: ChildProcess; output: () => string; group?: boolean };
 const procs: Proc[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
 
 test.afterAll(async () => {
-  for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGTERM");
+  for (const p of procs) {
+    if (p.child.exitCode !== null) continue;
+    if (p.group) process.kill(-p.child.pid!, "SIGTERM");
+    else p.child.kill("SIGTERM");
+  }
   await Promise.all(procs.map((p) => (p.child.exitCode === null ? new Promise((r) => p.child.once("exit", r)) : null)));
   for (const c of cleanups.reverse()) await c().catch(() => {});
 });
@@ -150,16 +154,19 @@ test("two app instances and two workers share sessions, limits, a download's fil
     LABGATE_WORKER_DRIVE_SLOTS: "1",
   };
   const apps = ports.map((port) => run([path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], env));
-  const workers = [0, 1].map(() => run(["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], env));
+  // Exactly as the README says a worker machine runs it.
+  const workers = [0, 1].map(() => {
+    const w = runCommand("npm run worker", env as Record<string, string>);
+    const p = { child: w.child, output: w.output, group: true };
+    procs.push(p);
+    return p;
+  });
   const [A, B] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
   await Promise.all([
     ...apps.map((p, i) => until(`app ${i}`, p, () => fetch(`${[A, B][i]}/api/health`).then((r) => r.ok, () => false))),
     ...workers.map((p, i) => until(`worker ${i}`, p, async () => p.output().includes('"msg":"worker running"'))),
   ]);
 
-  const t0 = Date.now();
-  const step = (what: string) => console.log(`two-instances: ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  step("all started");
   // A session made on A is one row in PostgreSQL: B honours it.
   const person = new Client();
   expect((await person.signIn(A, researcher.email, researcher.password!)).status).toBeLessThan(400);
@@ -178,7 +185,6 @@ test("two app instances and two workers share sessions, limits, a download's fil
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
   }
 
-  step("sessions and limits checked");
   // A download made through the proxy is prepared by a worker, started on B, driven by both workers.
   const created = await person.fetch(proxy.url, "/api/downloads", {
     method: "POST",
@@ -192,7 +198,6 @@ test("two app instances and two workers share sessions, limits, a download's fil
   expect(started.status, await started.clone().text()).toBe(200);
   await expect.poll(() => state(proxy.url), { timeout: 180_000, intervals: [500] }).toBe("completed");
 
-  step("download completed");
   const manifest = parseSha256Sums({ text: readFileSync(path.join(src, "SHA256SUMS.txt"), "utf8") });
   const fetched = new Map<string, number>();
   for (const line of upstreamLog) {
@@ -206,7 +211,6 @@ test("two app instances and two workers share sessions, limits, a download's fil
   const drove = (w: Proc) => w.output().split("\n").some((l) => l.includes('"job":"downloads.drive"'));
   await expect.poll(() => workers.map(drove), { timeout: 30_000 }).toEqual([true, true]);
 
-  step("files checked");
   // Signing out on B ends the session for A too.
   const csrfToken = await person.csrf(B);
   const stale = person.cookie();
