@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
+import { expect, test } from "@playwright/test";
 import pg from "pg";
 import * as schema from "@/db/schema";
 import { createLab, createUser, credentialMember } from "@/lib/factories";
@@ -12,7 +13,6 @@ import { parseSha256Sums } from "@/lib/physionet/sha256-sums";
 import { startUpstream, type Upstream } from "@/lib/physionet/upstream/start-upstream";
 import { ensureAppRole } from "@/scripts/lib/app-role";
 import { runMigrations } from "@/scripts/lib/database";
-import { expect, test } from "./support/fixtures";
 import { startRoundRobinProxy, type RoundRobinProxy } from "./support/round-robin-proxy";
 import { emptyDatabase, freePort, runCommand } from "./support/spawn-start";
 
