@@ -27,6 +27,12 @@ describe("several machines starting at once", () => {
     }
   });
 
+  it("a worker drives LABGATE_WORKER_DRIVE_SLOTS download shares at once (one pg-boss poller each)", () => {
+    const drivers = (slots: number) => jobRegistry({ ...getEnv(), LABGATE_WORKER_DRIVE_SLOTS: slots }).filter((j) => j.name === "downloads.drive").length;
+    expect([drivers(1), drivers(4), drivers(7)]).toEqual([1, 4, 7]);
+    expect(getEnv().LABGATE_WORKER_DRIVE_SLOTS).toBe(4);
+  });
+
   it("three migrations of one empty database at once all succeed, and each file is applied once", async () => {
     const url = new URL(inject("databaseUrl"));
     url.pathname = `/labgate_migrate_race_${randomUUID().slice(0, 8)}`;
