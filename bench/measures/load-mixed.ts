@@ -14,7 +14,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { labDatasets } from "@/db/schema";
@@ -33,7 +33,7 @@ import { FULL_STUDIES } from "./mimic-import";
 
 const USERS = Number(process.env.BENCH_LOAD_USERS ?? 50);
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
-const THINK_MS = 1000;
+const THINK_MS = Number(process.env.BENCH_LOAD_THINK_MS ?? 1000);
 const SAT_CLIENTS = Number(process.env.BENCH_LOAD_SAT_CLIENTS ?? 16);
 const SAT_SECONDS = Number(process.env.BENCH_LOAD_SAT_SECONDS ?? 15);
 const BASELINE_LOOPS = 12;
@@ -121,7 +121,7 @@ function summary(samples: Sample[]) {
 
 export const loadMixed: Measure = {
   name: "load.mixed",
-  description: `${USERS} signed-in researchers (1 s think time, ${SECONDS} s) on explorer, study pages, thumbnails, previews and images at full scale: p95 vs one researcher's p95 of the same mix; then ${SAT_CLIENTS} clients with no think time`,
+  description: `${USERS} signed-in researchers (${THINK_MS / 1000} s think time, ${SECONDS} s) on explorer, study pages, thumbnails, previews and images at full scale: p95 vs one researcher's p95 of the same mix; then ${SAT_CLIENTS} clients with no think time`,
   async run(ctx: BenchContext) {
     const nextBin = path.resolve("node_modules/next/dist/bin/next");
     if (process.env.LABGATE_SKIP_BUILD !== "1" && buildIsStale()) {
@@ -202,6 +202,8 @@ export const loadMixed: Measure = {
 
       const rssBefore = { app: rssMb(app.proc.pid!), worker: rssMb(worker.pid!) };
       const rows0 = (await db.execute<{ n: number }>(sql`select count(*)::int as n from audit_log`)).rows[0]!.n;
+      // What else the machine is doing: on a shared machine the figures are as much its as labgate's.
+      const loadBefore = loadavg()[0]!;
       const loaded = await drive({ baseURL: app.baseURL, cookies, plan, loopLength: loop.length, thinkMs: THINK_MS, seconds: SECONDS });
       const load = summary(loaded.samples);
       const rssAfter = { app: rssMb(app.proc.pid!), worker: rssMb(worker.pid!) };
@@ -235,6 +237,8 @@ export const loadMixed: Measure = {
         sat_rps: round(saturated.n / sat.seconds, 1),
         sat_p95_ms: saturated.p95,
         sat_errors: saturated.errors,
+        machine_load_1m_before: round(loadBefore, 1),
+        machine_load_1m_after: round(loadavg()[0]!, 1),
         app_rss_before_mb: rssBefore.app,
         app_rss_after_mb: rssAfter.app,
         app_rss_after_saturation_mb: rssSat,
