@@ -25,6 +25,9 @@ const schema = z.object({
   // How many GNU wget processes may run at once across the installation (downloads and "Verify with
   // PhysioNet"; a quarter is kept for Verify). PhysioNet times out beyond ~24 connections.
   LABGATE_WGET_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(12),
+  // Lane-pairs of downloads one worker process drives at once (a job of concurrency 4 is two): add
+  // workers, on this machine or others, to drive more; PhysioNet's own limit is the wget cap above.
+  LABGATE_WORKER_DRIVE_SLOTS: z.coerce.number().int().min(1).max(32).default(4),
   // Where wget runs get their private folders (default: <system temp>/labgate-wget.<uid>); wiped of
   // dead processes' folders at every worker start. Never holds a password (decision 019).
   LABGATE_WGET_DIR: z.string().min(1).optional(),

@@ -33,7 +33,7 @@ const FIXTURES = {
   imageD: "tests/fixtures/dicom/voi-lut-sequence.dcm",
 };
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -44,9 +44,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-type App = { baseURL: string; proc: ChildProcess; output: () => string };
+export type App = { baseURL: string; proc: ChildProcess; output: () => string };
 
-async function startApp(env: Record<string, string>): Promise<App> {
+export async function startApp(env: Record<string, string>): Promise<App> {
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   let output = "";
@@ -64,14 +64,14 @@ async function startApp(env: Record<string, string>): Promise<App> {
   throw new Error(`bench: the app did not answer on ${baseURL}:\n${output}`);
 }
 
-async function stopApp(app: App | undefined): Promise<void> {
+export async function stopApp(app: App | undefined): Promise<void> {
   if (!app || app.proc.exitCode !== null) return;
   app.proc.kill("SIGTERM");
   await new Promise((r) => app.proc.once("exit", r));
 }
 
 /** Signs in through next-auth's credentials endpoint; returns the Cookie header of the session. */
-async function signIn(baseURL: string, user: { email: string; password: string }): Promise<string> {
+export async function signIn(baseURL: string, user: { email: string; password: string }): Promise<string> {
   const jar = new Map<string, string>();
   const keep = (res: Response) => {
     for (const c of res.headers.getSetCookie()) {
@@ -121,7 +121,7 @@ async function auditedRows(actorId: string): Promise<number> {
 }
 
 // Rows whose prev_hash is not the previous row's hash: each one is a fork or a gap.
-async function chainBreaks(): Promise<number> {
+export async function chainBreaks(): Promise<number> {
   const r = await getDb().execute<{ n: number }>(
     sql`select count(*)::int as n from (select prev_hash, lag(hash) over (order by id) as prev from audit_log) t where prev_hash <> coalesce(prev, repeat('0', 64))`,
   );

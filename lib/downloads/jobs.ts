@@ -54,5 +54,4 @@ export function createDownloadJobs(
   return [prepare, sweep, ...Array.from({ length: opts.drivePollers ?? 4 }, () => drive)];
 }
 
-export const downloadJobs: JobDefinition[] = createDownloadJobs();
 export { resumeOrphanedDownloads };

@@ -1,7 +1,7 @@
 import "server-only";
 import type PgBoss from "pg-boss";
 import { getEnv } from "@/lib/env";
-import { jobSender } from "@/lib/jobs/job-runner";
+import { jobSender, withQueueSetupLock } from "@/lib/jobs/job-runner";
 
 // pg-boss queues of the downloads (definitions in ./jobs.ts). The web app only sends; worker
 // processes (scripts/worker.ts) do the work. A queue must exist before a send, so the sender creates
@@ -26,10 +26,14 @@ const created = new Set<string>();
 
 async function sender(): Promise<PgBoss> {
   const boss = await jobSender(getEnv().DATABASE_URL);
-  for (const [name, options] of Object.entries(QUEUE_OPTIONS)) {
-    if (created.has(name)) continue;
-    await boss.createQueue(name, { name, ...options });
-    created.add(name);
+  if (created.size < Object.keys(QUEUE_OPTIONS).length) {
+    await withQueueSetupLock(getEnv().DATABASE_URL, async () => {
+      for (const [name, options] of Object.entries(QUEUE_OPTIONS)) {
+        if (created.has(name)) continue;
+        await boss.createQueue(name, { name, ...options });
+        created.add(name);
+      }
+    });
   }
   return boss;
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import PgBoss from "pg-boss";
+import pg from "pg";
 import { errorFields, log } from "@/lib/log/logger";
 
 // labgate's background work (daily credentialing sweeps, notification mail, downloads) runs on
@@ -26,6 +27,24 @@ export function defineJob<T extends object>(def: JobDefinition<T>): JobDefinitio
 }
 
 const SCHEMA = "pgboss";
+// Any fixed number: one process at a time sets queues up.
+const QUEUE_SETUP_LOCK = 0x6c676273;
+
+/**
+ * pg-boss 10 makes a table partition per queue and rewrites its schedules on start: two processes
+ * doing it at once (workers on two machines started together) deadlock in PostgreSQL and one worker
+ * dies. Setup is therefore serialised on a session advisory lock, released when its connection closes.
+ */
+export async function withQueueSetupLock<T>(connectionString: string, body: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query("select pg_advisory_lock($1)", [QUEUE_SETUP_LOCK]);
+    return await body();
+  } finally {
+    await client.end();
+  }
+}
 
 export async function startJobRunner(opts: {
   connectionString: string;
@@ -38,13 +57,17 @@ export async function startJobRunner(opts: {
 }): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString: opts.connectionString, schema: SCHEMA, max: 4 });
   boss.on("error", opts.onError ?? ((e) => log().error(errorFields(e), "job queue error")));
-  await boss.start();
+  await withQueueSetupLock(opts.connectionString, async () => {
+    await boss.start();
+    for (const job of new Map(opts.jobs.map((j) => [j.name, j])).values()) {
+      // createQueue is a no-op for an existing queue; updateQueue applies changed options on restart.
+      await boss.createQueue(job.name, { name: job.name, ...job.queue });
+      if (job.queue) await boss.updateQueue(job.name, { name: job.name, ...job.queue });
+      if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: "UTC" });
+      else await boss.unschedule(job.name);
+    }
+  });
   for (const job of opts.jobs) {
-    // createQueue is a no-op for an existing queue; updateQueue applies changed options on restart.
-    await boss.createQueue(job.name, { name: job.name, ...job.queue });
-    if (job.queue) await boss.updateQueue(job.name, { name: job.name, ...job.queue });
-    if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: "UTC" });
-    else await boss.unschedule(job.name);
     const work = { ...(opts.pollingIntervalSeconds ? { pollingIntervalSeconds: opts.pollingIntervalSeconds } : {}), ...job.work };
     await boss.work<object>(job.name, work, async (batch) => {
       for (const j of batch) {

@@ -4,7 +4,7 @@ import { writeAuditCheckpoint } from "@/lib/audit/checkpoint-write";
 import { now } from "@/lib/clock";
 import { runDailyCredentialingSweep } from "@/lib/credentialing/daily-sweep";
 import { getDb } from "@/lib/db/client";
-import { downloadJobs } from "@/lib/downloads/jobs";
+import { createDownloadJobs } from "@/lib/downloads/jobs";
 import { getEnv, type Env } from "@/lib/env";
 import { mailerFromEnv } from "@/lib/notifications/mailer";
 import { retentionJobs } from "@/lib/retention/jobs";
@@ -58,5 +58,5 @@ export const auditCheckpointJob = defineJob<object>({
 });
 
 export function jobRegistry(env: Env = getEnv()): JobDefinition[] {
-  return [dailyCredentialingSweepJob, notificationEmailJob(env), auditCheckpointJob, ...downloadJobs, ...(retentionJobs as JobDefinition[])];
+  return [dailyCredentialingSweepJob, notificationEmailJob(env), auditCheckpointJob, ...createDownloadJobs({ drivePollers: env.LABGATE_WORKER_DRIVE_SLOTS }), ...(retentionJobs as JobDefinition[])];
 }

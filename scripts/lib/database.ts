@@ -36,12 +36,22 @@ export async function dropDatabase(url: string): Promise<void> {
   await withAdminClient(url, (client) => client.query(`drop database if exists "${name}" with (force)`));
 }
 
+// Any fixed number: one migrator at a time per database.
+const MIGRATE_LOCK = 0x6c61626d;
+
+/**
+ * Several `npm start`s of one installation (app machines started together) may migrate at once:
+ * drizzle's migrator takes no lock, so both would apply the same file and one would fail. A session
+ * advisory lock makes the second wait and then find nothing left to do.
+ */
 export async function runMigrations(url: string): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
   try {
-    await migrate(drizzle(pool), { migrationsFolder: path.resolve("db/migrations") });
+    await client.query("select pg_advisory_lock($1)", [MIGRATE_LOCK]);
+    await migrate(drizzle(client), { migrationsFolder: path.resolve("db/migrations") });
   } finally {
-    await pool.end();
+    await client.end();
   }
 }
 
