@@ -133,9 +133,22 @@ afterAll(async () => {
   rmSync(storageDir, { recursive: true, force: true });
 });
 
-async function dicomweb(bearer = token) {
+type Ids = { studyInstanceUID: string; seriesInstanceUID?: string; sopInstanceUID?: string };
+// The calls used here, as the library behaves (its generated .d.ts marks optional options required).
+type Client = {
+  searchForStudies(o: { queryParams?: Record<string, string> }): Promise<unknown>;
+  searchForSeries(o: Ids): Promise<unknown>;
+  searchForInstances(o: Ids): Promise<unknown>;
+  retrieveInstanceMetadata(o: Ids): Promise<Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>[]>;
+  retrieveStudyMetadata(o: Ids): Promise<unknown[]>;
+  retrieveInstance(o: Ids): Promise<ArrayBuffer>;
+  retrieveInstanceFrames(o: Ids & { frameNumbers: number[] }): Promise<ArrayBuffer[]>;
+  retrieveInstanceRendered(o: Ids): Promise<ArrayBuffer[]>;
+};
+
+async function dicomweb(bearer = token): Promise<Client> {
   const { api } = await import("dicomweb-client");
-  return new api.DICOMwebClient({ url: base, headers: { Authorization: `Bearer ${bearer}` } });
+  return new api.DICOMwebClient({ url: base, headers: { Authorization: `Bearer ${bearer}` } } as never) as unknown as Client;
 }
 
 const get = (p: string, init: { token?: string; accept?: string } = {}) =>
@@ -169,23 +182,23 @@ describe("DICOMweb with the npm dicomweb-client", () => {
 
     const target = files[1]!;
     const ids = { studyInstanceUID: target.studyUid, seriesInstanceUID: target.seriesUid, sopInstanceUID: target.sopUid };
-    const [meta] = (await client.retrieveInstanceMetadata(ids)) as Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>[];
+    const [meta] = await client.retrieveInstanceMetadata(ids);
     expect(meta!["00080018"]).toEqual({ vr: "UI", Value: [target.sopUid] });
     expect(meta!["00185101"]).toEqual({ vr: "CS", Value: ["LATERAL"] });
     expect(meta!["00281050"]).toEqual({ vr: "DS", Value: [2048] });
     expect(meta!["00020010"]).toEqual({ vr: "UI", Value: ["1.2.840.10008.1.2.1"] });
     expect(meta!["7FE00010"]).toEqual({ vr: "OW", BulkDataURI: `${base.replace("127.0.0.1", "localhost")}/studies/${target.studyUid}/series/${target.seriesUid}/instances/${target.sopUid}/frames/1` });
-    const studyMeta = (await client.retrieveStudyMetadata({ studyInstanceUID: target.studyUid })) as unknown[];
+    const studyMeta = await client.retrieveStudyMetadata({ studyInstanceUID: target.studyUid });
     expect(studyMeta).toHaveLength(2);
 
-    const instance = (await client.retrieveInstance(ids)) as ArrayBuffer;
+    const instance = await client.retrieveInstance(ids);
     expect(Buffer.from(instance).equals(target.bytes)).toBe(true);
 
-    const [frame] = (await client.retrieveInstanceFrames({ ...ids, frameNumbers: [1] })) as ArrayBuffer[];
+    const [frame] = await client.retrieveInstanceFrames({ ...ids, frameNumbers: [1] });
     expect(Buffer.from(frame!).equals(Buffer.from(target.pixels.buffer))).toBe(true);
 
     // A single-part answer comes back as a one-element array.
-    const [rendered] = (await client.retrieveInstanceRendered(ids)) as ArrayBuffer[];
+    const [rendered] = await client.retrieveInstanceRendered(ids);
     expect([...Buffer.from(rendered!).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
     const png = await get(`/studies/${target.studyUid}/series/${target.seriesUid}/instances/${target.sopUid}/frames/1/rendered?window=2048,4096&viewport=8,8`, { accept: "image/png" });
     expect(png.headers.get("content-type")).toBe("image/png");
@@ -270,9 +283,9 @@ describe("the gate", () => {
       const f = files[i % files.length]!;
       const ids = { studyInstanceUID: f.studyUid, seriesInstanceUID: f.seriesUid, sopInstanceUID: f.sopUid };
       return i % 3 === 0
-        ? client.retrieveInstance(ids).then((b: ArrayBuffer) => Buffer.from(b).equals(f.bytes))
+        ? client.retrieveInstance(ids).then((b) => Buffer.from(b).equals(f.bytes))
         : i % 3 === 1
-          ? client.retrieveInstanceMetadata(ids).then((m: Record<string, { Value?: unknown[] }>[]) => m[0]!["00080018"]!.Value![0] === f.sopUid)
+          ? client.retrieveInstanceMetadata(ids).then((m) => m[0]!["00080018"]!.Value![0] === f.sopUid)
           : get(`/studies/${f.studyUid}/series/${f.seriesUid}/instances/${f.sopUid}/frames/1`, { accept: "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*" }).then((r) => r.ok);
     });
     expect(await Promise.all(jobs)).toEqual(jobs.map(() => true));
