@@ -32,3 +32,6 @@ CREATE INDEX "dicom_instances_sop_idx" ON "dicom_instances" ("lab_id", "dataset_
 CREATE INDEX "dicom_instances_patient_idx" ON "dicom_instances" ("lab_id", "dataset_id", "patient_id");
 --> statement-breakpoint
 CREATE INDEX "dicom_instances_date_idx" ON "dicom_instances" ("lab_id", "dataset_id", "study_date");
+--> statement-breakpoint
+-- DICOMweb's per-request freshness check reads only the files stored since its last check.
+CREATE INDEX "stored_files_stored_at_idx" ON "stored_files" ("lab_id", "dataset_id", "stored_at");

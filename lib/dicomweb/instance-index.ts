@@ -9,6 +9,13 @@ import { readStoredHeader } from "./read-header";
 
 const BATCH = 500;
 const LANES = 4;
+// After a full check, a request looks only at files stored since the last check (an index range
+// scan, not an anti-join over the whole copy). stored_at is the storing transaction's start, so the
+// window reaches back far enough for transactions still open at the last check; a full check runs
+// again every hour and at each process start, whatever the window missed.
+const WINDOW_MARGIN_MS = 10 * 60_000;
+const FULL_CHECK_EVERY_MS = 60 * 60_000;
+const checked = new Map<string, { since: Date; fullAt: number }>();
 
 // One indexing run per lab copy per process: parallel requests wait for the same run instead of all
 // reading the same headers. Other processes may index the same files; the upsert makes that harmless.
@@ -16,8 +23,8 @@ const running = new Map<string, Promise<void>>();
 
 /**
  * Makes sure every DICOM file in this lab's copy of the dataset version has its header in the index
- * (dicom_instances), reading the ones that are new or were stored again with other bytes. The check
- * is one anti-join per request, so files that arrive in lab storage are searchable on the next one.
+ * (dicom_instances), reading the ones that are new or were stored again with other bytes, so files
+ * that arrive in lab storage are searchable on the next request.
  */
 export function ensureIndexed(opts: { labId: string; datasetId: string }): Promise<void> {
   const key = `${opts.labId}/${opts.datasetId}`;
@@ -32,11 +39,21 @@ export function ensureIndexed(opts: { labId: string; datasetId: string }): Promi
 type Pending = { path: string; storage_key: string; size: string | number; sha256: string };
 
 async function indexMissing(opts: { labId: string; datasetId: string }): Promise<void> {
+  const key = `${opts.labId}/${opts.datasetId}`;
+  const state = checked.get(key);
+  const full = !state || Date.now() - state.fullAt > FULL_CHECK_EVERY_MS;
+  const started = (await getDb().execute<{ now: Date }>(sql`select now() as now`)).rows[0]!.now;
+  await indexPending(opts, full ? null : state.since);
+  checked.set(key, { since: new Date(new Date(started).getTime() - WINDOW_MARGIN_MS), fullAt: full ? Date.now() : state.fullAt });
+}
+
+async function indexPending(opts: { labId: string; datasetId: string }, since: Date | null): Promise<void> {
   for (;;) {
     const r = await getDb().execute<Pending>(sql`
       select s.path, s.storage_key, s.size, s.sha256 from stored_files s
       left join dicom_instances d on d.lab_id = s.lab_id and d.dataset_id = s.dataset_id and d.path = s.path
       where s.lab_id = ${opts.labId} and s.dataset_id = ${opts.datasetId} and s.path like '%.dcm'
+        ${since ? sql`and s.stored_at >= ${since}` : sql``}
         and (d.path is null or d.sha256 <> s.sha256)
       order by s.path limit ${BATCH}`);
     if (r.rows.length === 0) return;

@@ -298,3 +298,22 @@ describe("the gate", () => {
     expect(await getDb().select().from(storedFiles).where(inArray(storedFiles.labId, [lab.lab.id]))).toHaveLength(files.length + 1);
   });
 });
+
+describe("the header index", () => {
+  it("finds a file stored after the first requests on the next one, and reads a file stored again with other bytes again", async () => {
+    const late = fixture({ patient: "10000888", study: "58888888", series: "1", instance: "1", date: "21900101", view: "AP", seed: 7 });
+    await store(lab.lab.id, dataset.id, late.path, late.bytes);
+    const found = (await (await get("/studies?PatientID=10000888")).json()) as Record<string, { Value?: unknown[] }>[];
+    expect(uidsOf(found, "0020000D")).toEqual([late.studyUid]);
+
+    // The same path, now holding another instance: the old UIDs are gone, the new ones answer.
+    const replaced = fixture({ patient: "10000888", study: "58888888", series: "1", instance: "2", date: "21900101", view: "PA", seed: 8 });
+    await getStorage().put(`test-dicomweb/${lab.lab.id}/${late.path}`, replaced.bytes);
+    await getDb().update(storedFiles).set({ size: replaced.bytes.length, sha256: createHash("sha256").update(replaced.bytes).digest("hex"), storedAt: new Date() }).where(and(eq(storedFiles.labId, lab.lab.id), eq(storedFiles.path, late.path)));
+    const instances = (await (await get(`/studies/${late.studyUid}/instances`)).json()) as Record<string, { Value?: unknown[] }>[];
+    expect(uidsOf(instances, "00080018")).toEqual([replaced.sopUid]);
+    const client = await dicomweb();
+    const bytes = await client.retrieveInstance({ studyInstanceUID: replaced.studyUid, seriesInstanceUID: replaced.seriesUid, sopInstanceUID: replaced.sopUid });
+    expect(Buffer.from(bytes).equals(replaced.bytes)).toBe(true);
+  });
+});
