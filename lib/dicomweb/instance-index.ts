@@ -10,10 +10,11 @@ import { readStoredHeader } from "./read-header";
 const BATCH = 500;
 const LANES = 4;
 // After a full check, a request looks only at files stored since the last check (an index range
-// scan, not an anti-join over the whole copy). stored_at is the storing transaction's start, so the
-// window reaches back far enough for transactions still open at the last check; a full check runs
-// again every hour and at each process start, whatever the window missed.
-const WINDOW_MARGIN_MS = 10 * 60_000;
+// scan, not an anti-join over the whole copy). stored_at is the storing statement's transaction
+// start (one short statement per batch, lib/downloads/claims.ts), so a minute back covers
+// transactions still open at the last check; a full check runs again every hour and at each process
+// start, whatever the window missed.
+const WINDOW_MARGIN_MS = 60_000;
 const FULL_CHECK_EVERY_MS = 60 * 60_000;
 const checked = new Map<string, { since: Date; fullAt: number }>();
 
