@@ -43,6 +43,8 @@ export const dicomwebRetrieve: Measure = {
     await getDb().insert(storedFiles).values({ labId: lab.id, datasetId: dataset.id, path, storageKey: key, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex"), storedAt: new Date() });
     await getDb().execute(sql`insert into stored_files (lab_id, dataset_id, path, storage_key, size, sha256, stored_at)
       select ${lab.id}, ${dataset.id}, 'files/p11/x/s' || g || '/i.dcm', 'nowhere/' || g, 1, repeat('0', 64), now() - interval '1 day' from generate_series(1, ${INDEXED}) g`);
+    // Statistics first: the foreign key checks of the next insert are planned from them.
+    await getDb().execute(sql`analyze stored_files`);
     await getDb().execute(sql`insert into dicom_instances (lab_id, dataset_id, path, sha256, study_uid, series_uid, sop_uid, patient_id, study_date, modality, attrs)
       select ${lab.id}, ${dataset.id}, 'files/p11/x/s' || g || '/i.dcm', repeat('0', 64), '2.25.' || g, '2.25.' || g || '.1', '2.25.' || g || '.1.1', '1' || lpad((g % 60000)::text, 7, '0'), '21500101', 'CR', '{}'::jsonb
       from generate_series(1, ${INDEXED}) g`);
