@@ -8,6 +8,7 @@ import { resolveDatabaseServer } from "@/scripts/lib/database-server";
 import { saveResults, type Measure, type MeasureResult } from "./harness";
 import { auditAppend } from "./measures/audit-append";
 import { auditConcurrent } from "./measures/audit-concurrent";
+import { dicomwebRetrieve } from "./measures/dicomweb";
 import { loadMixed } from "./measures/load-mixed";
 import { downloadLarge, downloadMemory, downloadTree } from "./measures/downloads";
 import { mimicBrowseConcurrent, mimicBrowsePage } from "./measures/mimic-browse";
@@ -16,7 +17,7 @@ import { mimicImportReports } from "./measures/mimic-import-reports";
 import { viewerFirstPixel, viewerMemory, viewerWindowLevel } from "./measures/viewer-measures";
 
 // Order matters: the browse measures and load.mixed reuse the dataset import.full has loaded.
-const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory, loadMixed];
+const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory, dicomwebRetrieve, loadMixed];
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

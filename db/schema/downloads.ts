@@ -131,7 +131,8 @@ export const storedFiles = pgTable(
     jobId: uuid("job_id").references(() => downloadJobs.id, { onDelete: "set null" }),
     storedAt: timestamp("stored_at", { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.labId, t.datasetId, t.path] })],
+  // stored_at: DICOMweb's index looks only at files stored since its last check (migration 0029).
+  (t) => [primaryKey({ columns: [t.labId, t.datasetId, t.path] }), index("stored_files_stored_at_idx").on(t.labId, t.datasetId, t.storedAt)],
 );
 
 export const labStorageSettings = pgTable(

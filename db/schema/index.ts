@@ -11,3 +11,4 @@ export * from "./sessions";
 export * from "./retention";
 export * from "./password-resets";
 export * from "./api-tokens";
+export * from "./dicomweb";

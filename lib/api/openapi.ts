@@ -83,8 +83,9 @@ export function openApiDocument(opts: { serverUrl?: string } = {}) {
     info: {
       title: "labgate API",
       version: "1",
-      description: "Read-only access to the lab's credentialed datasets for scripts and notebooks. Every request is checked against the one access rule as the token's owner and audited with the token's id; nothing is cacheable.",
+      description: "Read-only access to the lab's credentialed datasets for scripts and notebooks. Every request is checked against the one access rule as the token's owner and audited with the token's id; nothing is cacheable. DICOM viewers and toolkits read the lab's MIMIC-CXR DICOM files through DICOMweb instead (QIDO-RS, WADO-RS, same tokens and rule), described by DICOM PS3.18 rather than here.",
     },
+    externalDocs: { description: "DICOMweb at /api/dicomweb/{slug}/{version} (DICOM PS3.18; README section \"DICOMweb\")", url: "https://www.dicomstandard.org/using/dicomweb" },
     ...(opts.serverUrl ? { servers: [{ url: opts.serverUrl }] } : {}),
     components: {
       securitySchemes: {

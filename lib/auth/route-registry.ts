@@ -120,6 +120,8 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/v1/datasets/[slug]/[version]/studies": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/studies", tokens: true },
   "/api/v1/datasets/[slug]/[version]/studies/[studyId]": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/studies/{study}", tokens: true },
   "/api/v1/datasets/[slug]/[version]/files/[...path]": { methods: { GET: "dataset" }, sample: "/api/v1/datasets/{dataset}/files/files/{missing}.jpg", allowedStatus: 404, tokens: true },
+  // DICOMweb (decision 035): QIDO-RS and WADO-RS under one catch-all; the probe is a study search.
+  "/api/dicomweb/[slug]/[version]/[...path]": { methods: { GET: "dataset" }, sample: "/api/dicomweb/{dataset}/studies", tokens: true },
 };
 
 // Server actions are not used: mutations go through route handlers so that one wrapper applies

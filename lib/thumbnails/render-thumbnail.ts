@@ -5,7 +5,7 @@ import { decodePixels } from "@/lib/dicom/decode";
 import { describeThrown, isDicomError } from "@/lib/dicom/errors";
 import { inflateRawNode } from "@/lib/dicom/inflate-node";
 import { parseDicom } from "@/lib/dicom/parse";
-import { renderToRgba } from "@/lib/dicom/render";
+import { renderToRgba, type RenderOptions } from "@/lib/dicom/render";
 import type { DecodedFrame, DicomImageInfo } from "@/lib/dicom/types";
 import type { ImageContentType } from "@/lib/mimic/images/locate-image";
 import { configureServerCodecs } from "./server-codecs";
@@ -45,9 +45,9 @@ async function dicomToSharp(bytes: Uint8Array): Promise<Sharp> {
   return renderedFrame(info, await decodePixels(info, 0));
 }
 
-/** A decoded frame as the viewer first shows it (renderToRgba), handed to sharp as gray or RGB pixels. */
-export function renderedFrame(info: DicomImageInfo, frame: DecodedFrame): Sharp {
-  const rgba = renderToRgba(info, frame);
+/** A decoded frame as the viewer shows it (renderToRgba; the first picture without options), handed to sharp as gray or RGB pixels. */
+export function renderedFrame(info: DicomImageInfo, frame: DecodedFrame, options: RenderOptions = {}): Sharp {
+  const rgba = renderToRgba(info, frame, options);
   const count = frame.rows * frame.columns;
   const channels = frame.kind === "rgb" ? 3 : 1;
   // Drop the channels renderToRgba repeats (gray) or pads (alpha) before handing the pixels over.
