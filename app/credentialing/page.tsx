@@ -6,6 +6,9 @@ import { DuaForm } from "@/components/credentialing/dua-form";
 import { TrainingUploadForm } from "@/components/credentialing/training-upload-form";
 import { UsernameForm } from "@/components/credentialing/username-form";
 import { VerifyForm } from "@/components/credentialing/verify-form";
+import { MirrorVerifyForm } from "@/components/credentialing/mirror-verify-form";
+import { mirrorLocation } from "@/lib/datasets/physionet-catalogue";
+import { memberIdentities } from "@/lib/downloads/mirror/identities";
 import { requireUser } from "@/lib/auth/current-user";
 import { now } from "@/lib/clock";
 import type { AccessStep } from "@/lib/credentialing/access-rule";
@@ -34,7 +37,11 @@ function StepStatus({ step, why }: { step: AccessStep | undefined; why?: string 
 export default async function CredentialingPage() {
   const user = await requireUser();
   const db = getDb();
-  const [checklist, records] = await Promise.all([memberChecklist(db, { labId: user.labId, userId: user.id, now: now() }), loadMemberRecords(db, { labId: user.labId, userId: user.id })]);
+  const [checklist, records, identities] = await Promise.all([
+    memberChecklist(db, { labId: user.labId, userId: user.id, now: now() }),
+    loadMemberRecords(db, { labId: user.labId, userId: user.id }),
+    memberIdentities(db, user.id),
+  ]);
   // Account, training and credentialing are the member's, not a dataset's: any dataset's step says it.
   const shared = (id: AccessStep["id"]) => checklist.flatMap((c) => c.decision.steps).find((s) => s.id === id);
   const requiredTypes = new Set(checklist.flatMap((c) => c.dataset.requiredTrainings.map((t) => t.type)));
@@ -122,6 +129,7 @@ export default async function CredentialingPage() {
             <AccessStepsList steps={decision.steps} rejections={{ dua: duaRejection(dataset.id), training: trainingRejection ?? undefined }} />
             {dua && dua.status !== "done" && dua.status !== "pending" && <DuaForm datasetId={dataset.id} duaLabel={`${dataset.duaName} ${dataset.duaVersion}`} target={target} />}
             <VerifyForm datasetId={dataset.id} target={target} username={records.username} />
+            {mirrorLocation(dataset.slug, dataset.version, "aws") && <MirrorVerifyForm datasetId={dataset.id} target={target} current={identities.get(dataset.id) ?? null} />}
           </section>
         );
       })}

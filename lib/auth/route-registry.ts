@@ -51,6 +51,7 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/credentialing/application": { methods: { POST: "member" } },
   "/api/credentialing/dua": { methods: { POST: "member" } },
   "/api/credentialing/verify": { methods: { POST: "member" } },
+  "/api/credentialing/mirror-verify": { methods: { POST: "member" } },
   "/notifications": { methods: { GET: "member" } },
   "/api/notifications": { methods: { GET: "member" } },
   "/api/notifications/read": { methods: { POST: "member" } },

@@ -71,7 +71,7 @@ afterAll(async () => {
   void emptyRoot;
 });
 
-async function verifyAs(user: Awaited<ReturnType<typeof s.labWithResearcher>>["researcher"], datasetId: string, provider: "aws" | "gcs", k: typeof RESEARCHER, identity: string, keepKeys = false) {
+async function verifyAs(user: Awaited<ReturnType<typeof s.labWithResearcher>>["member"], datasetId: string, provider: "aws" | "gcs", k: typeof RESEARCHER, identity: string, keepKeys = false) {
   return verifyWithMirror({ actor: user, ip: "127.0.0.1", input: { datasetId, provider, identity, ...k, keepKeys } });
 }
 

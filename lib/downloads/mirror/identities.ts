@@ -95,3 +95,14 @@ export async function releaseMirrorKeys(db: DbOrTx, userId: string): Promise<num
     .returning({ id: cloudIdentities.id });
   return dropped.length;
 }
+
+/** The member's identities by dataset version, for the checklist (never a key: only whether one is kept). */
+export async function memberIdentities(db: DbOrTx, userId: string) {
+  const rows = await db.select().from(cloudIdentities).where(eq(cloudIdentities.userId, userId));
+  return new Map(
+    rows.map((r) => [
+      r.datasetId,
+      { provider: r.provider, identity: r.identity, verifiedOutcome: r.verifiedOutcome, verifiedStatus: r.verifiedStatus, verifiedAt: r.verifiedAt?.toISOString() ?? null, keysKept: Boolean(r.keysCiphertext) && r.keepKeys },
+    ]),
+  );
+}
