@@ -9,13 +9,14 @@ import { saveResults, type Measure, type MeasureResult } from "./harness";
 import { auditAppend } from "./measures/audit-append";
 import { auditConcurrent } from "./measures/audit-concurrent";
 import { downloadLarge, downloadMemory, downloadTree } from "./measures/downloads";
+import { downloadMirror } from "./measures/download-mirror";
 import { mimicBrowseConcurrent, mimicBrowsePage } from "./measures/mimic-browse";
 import { mimicImport } from "./measures/mimic-import";
 import { mimicImportReports } from "./measures/mimic-import-reports";
 import { viewerFirstPixel, viewerMemory, viewerWindowLevel } from "./measures/viewer-measures";
 
 // Order matters: the browse measures reuse the dataset import.full has loaded.
-const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory];
+const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory, downloadMirror];
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
