@@ -132,6 +132,34 @@ describe("Verify with the mirror", () => {
   });
 });
 
+describe("the rules around it", () => {
+  it("takes buckets only from the catalogue, checks identities, and refuses a mirror job without a recorded identity", async () => {
+    const { mirrorLocation } = await import("@/lib/datasets/physionet-catalogue");
+    const { identitySchema } = await import("@/lib/downloads/mirror/identities");
+    expect(mirrorLocation("mimic-cxr-jpg", "2.1.0", "gcs")).toEqual({ provider: "gcs", bucket: "mimic-cxr-jpg-2.1.0.physionet.org", prefix: "", requesterPays: true });
+    expect(mirrorLocation("mimic-iv-demo", "2.2", "aws")).toBeNull();
+    expect(mirrorLocation("mimic-cxr", "9.9.9", "aws")).toBeNull();
+    expect(identitySchema.safeParse({ provider: "aws", identity: "12345" }).success).toBe(false);
+    expect(identitySchema.safeParse({ provider: "aws", identity: "arn:aws:iam::123456789012:user/rae" }).success).toBe(true);
+    expect(identitySchema.safeParse({ provider: "gcs", identity: "123456789012" }).success).toBe(false);
+    const lab = await s.labWithResearcher();
+    await expect(s.createJob(lab, s.everything, { source: "mirror", mirrorKeys: RESEARCHER, password: undefined })).rejects.toThrow(/Record your cloud identity/);
+  });
+
+  it("keeps one identity row and one audit row per answered check under 24 parallel verifications", async () => {
+    const lab = await s.labWithResearcher();
+    const settled = await Promise.allSettled(Array.from({ length: 24 }, () => verifyAs(lab.researcher, lab.datasetId, "aws", RESEARCHER, "123456789012")));
+    const answered = settled.filter((r) => r.status === "fulfilled");
+    expect(answered.length).toBeGreaterThan(0);
+    for (const r of answered) expect((r as PromiseFulfilledResult<{ outcome: string }>).value.outcome).toBe("confirmed");
+    // Any refusal is the rate limit's, never a failed insert.
+    for (const r of settled.filter((x) => x.status === "rejected")) expect(String((r as PromiseRejectedResult).reason)).toMatch(/Too many|try again/i);
+    expect(await getDb().select().from(cloudIdentities).where(eq(cloudIdentities.userId, lab.researcher.id))).toHaveLength(1);
+    const audits = await getDb().select().from(auditLog).where(and(eq(auditLog.labId, lab.labId), eq(auditLog.action, "mirror.verify")));
+    expect(audits).toHaveLength(answered.length);
+  });
+});
+
 describe("downloads from the mirror", () => {
   it("ends verified through resets, 503 SlowDown and truncated bodies, resuming with Range; keys dropped at the end; the audit names source and identity", { timeout: 180_000 }, async () => {
     const lab = await s.labWithResearcher();
