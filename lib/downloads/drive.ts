@@ -66,7 +66,7 @@ export async function driveDownloadJob(opts: DriveOptions): Promise<DriveResult>
   try {
     if (job.source === "mirror") {
       const identity = job.cloudIdentityId ? await loadIdentityById(db, job.cloudIdentityId) : null;
-      const keys = identity ? openKeys(identity) : null;
+      const keys = identity ? openKeysOrNull(identity) : null;
       if (!identity || !keys) {
         await endJob(db, { jobId: job.id, state: "failed", message: "Your cloud access keys are no longer stored. Resume the download and enter them again." });
         return { outcome: "ended", state: "failed" };
@@ -88,6 +88,16 @@ export async function driveDownloadJob(opts: DriveOptions): Promise<DriveResult>
     return await driveWith(db, job, opts, credentials, mirror);
   } finally {
     mirror?.close();
+  }
+}
+
+/** A key change or tampering reads as "no keys": the member enters them again on resume. */
+function openKeysOrNull(identity: Parameters<typeof openKeys>[0]) {
+  try {
+    return openKeys(identity);
+  } catch (e) {
+    if (e instanceof CredentialUnreadableError) return null;
+    throw e;
   }
 }
 

@@ -189,7 +189,14 @@ async function openVersionReader(db: Db, opts: { job: WorkJob; source: Physionet
   const { job } = opts;
   if (job.source === "mirror") {
     const identity = job.cloudIdentityId ? await loadIdentityById(db, job.cloudIdentityId) : null;
-    const keys = identity ? openKeys(identity) : null;
+    const keys = identity ? (() => {
+      try {
+        return openKeys(identity);
+      } catch (e) {
+        if (e instanceof CredentialUnreadableError) return null;
+        throw e;
+      }
+    })() : null;
     if (!identity || !keys) return "Your cloud access keys are no longer stored; resume the download and enter them again.";
     const access = openMirror({ provider: identity.provider, slug: job.slug, version: job.version, keys });
     return mirrorVersionReader(access, job, opts.signal);
