@@ -63,10 +63,11 @@ async function benchLab(): Promise<{ user: CurrentUser; datasetId: string; labId
   return { user: { id: member.id, email: member.email, name: member.name, role: "member", labId: lab.id }, datasetId: dataset!.id, labId: lab.id };
 }
 
+// The worker as `npm start` runs it (scripts/start.ts sets the thread pool).
 async function labgateMirror(mirrorUrl: string, storageRoot: string, selection: Selection) {
   const lab = await benchLab();
   const appUrl = await ensureAppRole(process.env.DATABASE_URL!);
-  const worker = await spawnDownloadWorker({ env: { ...process.env, DATABASE_URL: appUrl, LABGATE_STORAGE_DIR: storageRoot, LABGATE_MIRROR_AWS_ENDPOINT: mirrorUrl, TEST_SLICE_MS: "600000" } });
+  const worker = await spawnDownloadWorker({ env: { ...process.env, UV_THREADPOOL_SIZE: "16", DATABASE_URL: appUrl, LABGATE_STORAGE_DIR: storageRoot, LABGATE_MIRROR_AWS_ENDPOINT: mirrorUrl, TEST_SLICE_MS: "600000" } });
   try {
     const t0 = performance.now();
     const { id } = await createDownloadJob({ user: lab.user, ip: null, input: { datasetId: lab.datasetId, selection, keepPassword: false, concurrency: LANES, source: "mirror", mirrorKeys: KEYS } });
