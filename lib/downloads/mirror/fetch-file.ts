@@ -108,6 +108,8 @@ export async function fetchMirrorFile(opts: {
         flushedAt = have;
         await flushing;
         flushing = file.datasync();
+        // Awaited at the next flush or the end; marked handled now, as the ranges are.
+        flushing.catch(() => {});
       }
     }
     await flushing;
