@@ -100,8 +100,10 @@ export async function fetchMirrorFile(opts: {
     while (window.length > 0) {
       const bytes = await window.shift()!;
       if (next < ranges.length) launch();
-      await file.write(bytes);
+      // The write runs in libuv's pool while this thread hashes the same bytes.
+      const written = file.write(bytes);
       hash.update(bytes);
+      await written;
       have += bytes.length;
       opts.onProgress?.(have);
       if (have - flushedAt >= FLUSH_EVERY) {
