@@ -32,6 +32,7 @@ const mirror = await startMirrorServer({ buckets: [], keys });
 process.env.LABGATE_MIRROR_AWS_ENDPOINT = mirror.url;
 process.env.LABGATE_MIRROR_GCS_ENDPOINT = mirror.url;
 process.env.LABGATE_MIRROR_BILLING_PROJECT = "lab-billing-project";
+process.env.LABGATE_MIRROR_EGRESS_USD_PER_GB = "0.1";
 
 const { auditLog, cloudIdentities, downloadFiles, storedFiles } = await import("@/db/schema");
 const { getDb } = await import("@/lib/db/client");
@@ -189,6 +190,31 @@ describe("downloads from the mirror", () => {
     const created = await getDb().select().from(auditLog).where(and(eq(auditLog.labId, lab.labId), sql`${auditLog.action} in ('download.create', 'download.start')`));
     expect(created).toHaveLength(2);
     for (const row of created) expect(row.details).toMatchObject({ source: "mirror", cloudProvider: "aws", cloudIdentity: "123456789012" });
+  });
+
+  it("downloads from a requester-pays Google bucket with HMAC keys, and estimates time per source and the egress the lab pays", { timeout: 120_000 }, async () => {
+    const { getJobProgress } = await import("@/lib/downloads/queries");
+    const lab = await s.labWithResearcher();
+    await verifyAs(lab.researcher, lab.datasetId, "gcs", GOOGLE, "rae@example.edu");
+    const deniedBefore = mirror.stats.denied.requesterPays;
+    const { id } = await s.createJob(lab, s.everything, { source: "mirror", mirrorKeys: GOOGLE, password: undefined });
+    await prepareDownloadJob({ jobId: id, source: nowhere });
+    const ready = await getJobProgress({ user: lab.researcher, jobId: id });
+    expect(ready?.state).toBe("ready");
+    expect(ready?.cloudIdentity).toBe("Google rae@example.edu");
+    const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+    const mirrorEstimate = ready!.sourceEstimates.find((e) => e.source === "mirror");
+    expect(mirrorEstimate).toMatchObject({ egressUsdPerGb: 0.1, egressUsd: Math.round((total / 1e9) * 0.1 * 100) / 100 });
+    // PhysioNet was never asked for this lab: no rate to estimate from.
+    expect(ready!.sourceEstimates.find((e) => e.source === "physionet")).toMatchObject({ rate: null, seconds: null, egressUsd: null });
+    await controlJob({ user: lab.researcher, jobId: id, input: { action: "start", keepPassword: false }, ip: null });
+    expect((await s.driveUntilEnded(id, nowhere)).at(-1)).toEqual({ outcome: "ended", state: "completed" });
+    await expectAllVerified(lab.labId);
+    // Every request carried the request-payer header: none was refused for it.
+    expect(mirror.stats.denied.requesterPays).toBe(deniedBefore);
+    expect(mirror.stats.readers.has(GOOGLE.accessKeyId)).toBe(true);
+    // Billed to the lab's project, not the member's.
+    expect([...mirror.stats.billingProjects]).toEqual(["lab-billing-project"]);
   });
 
   it("refuses a member the bucket policy does not list with PhysioNet's reason", { timeout: 60_000 }, async () => {

@@ -50,6 +50,8 @@ export type MirrorStats = {
   readers: Set<string>;
   /** Per key, the first byte of every ranged GET, in order: a resumed file asks for a start it asked for before. */
   rangeStarts: Map<string, number[]>;
+  /** `x-goog-user-project` values seen: the Google project billed for a requester-pays read. */
+  billingProjects: Set<string>;
 };
 
 export type MirrorServer = {
@@ -132,7 +134,7 @@ export async function startMirrorServer(initial: MirrorServerOptions): Promise<M
     buckets = next;
   };
   await readBuckets();
-  const stats: MirrorStats = { requests: 0, rangeRequests: 0, bodyBytes: 0, denied: { accessDenied: 0, requesterPays: 0, signature: 0 }, faults: { resetMidBody: 0, slowDown: 0, truncateBody: 0 }, readers: new Set(), rangeStarts: new Map() };
+  const stats: MirrorStats = { requests: 0, rangeRequests: 0, bodyBytes: 0, denied: { accessDenied: 0, requesterPays: 0, signature: 0 }, faults: { resetMidBody: 0, slowDown: 0, truncateBody: 0 }, readers: new Set(), rangeStarts: new Map(), billingProjects: new Set() };
   // mulberry32: the same seed gives the same faults run after run.
   let seed = (opts.faults?.seed ?? 1) >>> 0;
   const random = () => {
@@ -175,6 +177,7 @@ export async function startMirrorServer(initial: MirrorServerOptions): Promise<M
       return s3Error(res, 503, "SlowDown", "Please reduce your request rate.", false);
     }
     stats.readers.add(signed.accessKeyId);
+    if (req.headers["x-goog-user-project"]) stats.billingProjects.add(String(req.headers["x-goog-user-project"]));
     let start = 0;
     let end = entry.size - 1;
     const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ""));
