@@ -36,6 +36,11 @@ const upstreamRoot = path.join(resultsDir, "e2e-upstream");
 mkdirSync(upstreamRoot, { recursive: true });
 writeFileSync(path.join(upstreamRoot, "LICENSE.txt"), "PhysioNet Credentialed Health Data License 1.5.0\n");
 
+// PhysioNet's cloud mirror for e2e/downloads-mirror.spec.ts, which starts the S3-like test mirror
+// (lib/physionet/upstream/mirror-server.ts) on this port; the app and its worker sign requests to it.
+const mirrorPort = Number(process.env.E2E_MIRROR_PORT ?? upstreamPort + 1);
+export const E2E_MIRROR_URL = `http://127.0.0.1:${mirrorPort}`;
+
 const oidc = { OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`, OIDC_CLIENT_ID: "labgate-e2e", OIDC_CLIENT_SECRET: "labgate-e2e-secret", OIDC_NAME: "Test University" };
 const appEnv = {
   ...(process.env as Record<string, string>),
@@ -48,6 +53,9 @@ const appEnv = {
   // Lab storage for the steward's import test (e2e/import.spec.ts writes its directories there).
   LABGATE_STORAGE_DIR: E2E_STORAGE_DIR,
   PHYSIONET_BASE_URL: `http://127.0.0.1:${upstreamPort}`,
+  LABGATE_MIRROR_AWS_ENDPOINT: E2E_MIRROR_URL,
+  LABGATE_MIRROR_GCS_ENDPOINT: E2E_MIRROR_URL,
+  LABGATE_MIRROR_EGRESS_USD_PER_GB: "0.09",
 };
 
 export default defineConfig({

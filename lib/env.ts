@@ -40,6 +40,14 @@ const schema = z.object({
   // whose self-signed certificate PHYSIONET_CA_FILE names.
   PHYSIONET_BASE_URL: z.string().url().default("https://physionet.org"),
   PHYSIONET_CA_FILE: z.string().min(1).optional(),
+  // PhysioNet's cloud mirrors (decision 032): the S3 endpoint for AWS (unset: AWS itself) and the
+  // S3-compatible interoperability endpoint of Google Cloud Storage; tests point both at loopback.
+  LABGATE_MIRROR_AWS_ENDPOINT: z.string().url().optional(),
+  LABGATE_MIRROR_AWS_REGION: z.string().min(1).default("us-east-1"),
+  LABGATE_MIRROR_GCS_ENDPOINT: z.string().url().default("https://storage.googleapis.com"),
+  // The lab's Google Cloud project billed for requester-pays buckets, and what the lab pays per GB of egress.
+  LABGATE_MIRROR_BILLING_PROJECT: z.string().min(1).optional(),
+  LABGATE_MIRROR_EGRESS_USD_PER_GB: z.coerce.number().min(0).optional(),
   // Outgoing mail: smtp://user:pass@host:port (smtps:// for implicit TLS). Unset = in-app only.
   SMTP_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^smtps?:\/\/[^\s/]+/, "SMTP_URL must be an smtp:// or smtps:// URL").optional()),
   MAIL_FROM: z.string().min(3).default("labgate <labgate@localhost>"),

@@ -56,7 +56,9 @@ async function main() {
   // (with backoff, logged) whenever it dies: a dead worker would leave downloads "running" for nobody.
   const worker = supervise({
     name: "the background worker",
-    start: () => spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], { stdio: "inherit", env: { ...env, NODE_ENV: "production" } }),
+    // libuv's default four threads are all an fsync-heavy download verifier needs to stall every other
+    // file operation of the worker (decision 032); a lab can still set its own.
+    start: () => spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], { stdio: "inherit", env: { UV_THREADPOOL_SIZE: "16", ...env, NODE_ENV: "production" } }),
   });
   console.log(`\nlabgate: serving on ${publicUrl} (listening on ${host}:${port}${host === "127.0.0.1" ? "; set HOST to listen elsewhere" : ""})`);
   if (demo) {

@@ -8,6 +8,9 @@ import { ResponsibleUseText } from "@/components/credentialing/responsible-use-t
 import { TrainingUploadForm } from "@/components/credentialing/training-upload-form";
 import { UsernameForm } from "@/components/credentialing/username-form";
 import { VerifyForm } from "@/components/credentialing/verify-form";
+import { MirrorVerifyForm } from "@/components/credentialing/mirror-verify-form";
+import { mirrorLocation } from "@/lib/datasets/physionet-catalogue";
+import { memberIdentities } from "@/lib/downloads/mirror/identities";
 import { requireUser } from "@/lib/auth/current-user";
 import { now } from "@/lib/clock";
 import type { AccessStep } from "@/lib/credentialing/access-rule";
@@ -37,7 +40,11 @@ function StepStatus({ step, why }: { step: AccessStep | undefined; why?: string 
 export default async function CredentialingPage() {
   const user = await requireUser();
   const db = getDb();
-  const [checklist, records] = await Promise.all([memberChecklist(db, { labId: user.labId, userId: user.id, now: now() }), loadMemberRecords(db, { labId: user.labId, userId: user.id })]);
+  const [checklist, records, identities] = await Promise.all([
+    memberChecklist(db, { labId: user.labId, userId: user.id, now: now() }),
+    loadMemberRecords(db, { labId: user.labId, userId: user.id }),
+    memberIdentities(db, user.id),
+  ]);
   // Account, training and credentialing are the member's, not a dataset's: any dataset's step says it.
   const shared = (id: AccessStep["id"]) => checklist.flatMap((c) => c.decision.steps).find((s) => s.id === id);
   const requiredTypes = new Set(checklist.flatMap((c) => c.dataset.requiredTrainings.map((t) => t.type)));
@@ -150,6 +157,7 @@ export default async function CredentialingPage() {
               <AttestForm kind="dua" datasetId={dataset.id} label={`I confirm again that I follow the ${dataset.duaName} ${dataset.duaVersion} for ${target}`} button={`Re-confirm DUA for ${target}`} />
             )}
             <VerifyForm datasetId={dataset.id} target={target} username={records.username} />
+            {mirrorLocation(dataset.slug, dataset.version, "aws") && <MirrorVerifyForm datasetId={dataset.id} target={target} current={identities.get(dataset.id) ?? null} />}
           </section>
         );
       })}

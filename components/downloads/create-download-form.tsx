@@ -6,6 +6,8 @@ import type { Selection } from "@/lib/downloads/selection";
 
 export type DatasetOption = { id: string; slug: string; version: string; title: string };
 export type CohortOption = { id: string; name: string; datasetId: string; datasetLabel: string; studyCount: number };
+/** The member's cloud identity per dataset version (decision 032): only what the form shows, never a key. */
+export type MirrorOption = { datasetId: string; label: string; verifiedStatus: number | null; keysKept: boolean };
 
 type What = "everything" | "kinds" | "paths";
 type Studies = "all" | "cohort" | "sample";
@@ -18,6 +20,7 @@ export function CreateDownloadForm(props: {
   initialCohortId: string | null;
   physionetUsername: string | null;
   savedPassword: boolean;
+  mirrors?: MirrorOption[];
 }) {
   const router = useRouter();
   const [datasetId, setDatasetId] = useState(props.initialDatasetId ?? props.datasets[0]?.id ?? "");
@@ -33,6 +36,12 @@ export function CreateDownloadForm(props: {
   const [password, setPassword] = useState("");
   const [keepPassword, setKeepPassword] = useState(false);
   const [concurrency, setConcurrency] = useState("4");
+  const [source, setSource] = useState<"physionet" | "mirror">("physionet");
+  const [accessKeyId, setAccessKeyId] = useState("");
+  const [secretAccessKey, setSecretAccessKey] = useState("");
+  const [keepMirrorKeys, setKeepMirrorKeys] = useState(false);
+  const mirror = props.mirrors?.find((m) => m.datasetId === datasetId) ?? null;
+  const fromMirror = source === "mirror" && mirror !== null;
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const [busy, setBusy] = useState(false);
@@ -50,8 +59,16 @@ export function CreateDownloadForm(props: {
     setBusy(true);
     setError(null);
     setFieldErrors({});
-    const r = await postJson<{ id: string }>("/api/downloads", { datasetId, selection, password: password || undefined, keepPassword, concurrency: Number(concurrency) });
+    const keys = fromMirror && (accessKeyId || secretAccessKey) ? { accessKeyId, secretAccessKey } : undefined;
+    const r = await postJson<{ id: string }>(
+      "/api/downloads",
+      fromMirror
+        ? { datasetId, selection, source: "mirror", mirrorKeys: keys, keepMirrorKeys, concurrency: Number(concurrency) }
+        : { datasetId, selection, password: password || undefined, keepPassword, concurrency: Number(concurrency) },
+    );
     setPassword("");
+    setSecretAccessKey("");
+    setAccessKeyId("");
     if (!r.ok) {
       setBusy(false);
       setFieldErrors(r.fieldErrors ?? {});
@@ -124,6 +141,29 @@ export function CreateDownloadForm(props: {
       )}
 
       <fieldset>
+        <legend>Source</legend>
+        <label className="inline"><input type="radio" name="source" checked={!fromMirror} onChange={() => setSource("physionet")} /> PhysioNet (GNU wget, your PhysioNet account)</label>
+        <label className="inline">
+          <input type="radio" name="source" checked={fromMirror} disabled={!mirror} onChange={() => setSource("mirror")} /> PhysioNet&apos;s cloud mirror
+          {mirror ? ` (${mirror.label}${mirror.verifiedStatus ? `, last check HTTP ${mirror.verifiedStatus}` : ""})` : " (record and verify your cloud identity on your checklist first)"}
+        </label>
+      </fieldset>
+
+      {fromMirror && mirror ? (
+        <fieldset>
+          <legend>Cloud access keys for {mirror.label}</legend>
+          <div className="row">
+            <label>Access key id{mirror.keysKept ? " (leave empty to use your kept keys)" : ""} <input autoComplete="off" value={accessKeyId} onChange={(e) => setAccessKeyId(e.target.value)} /></label>
+            <label>Secret <input type="password" autoComplete="off" value={secretAccessKey} onChange={(e) => setSecretAccessKey(e.target.value)} /></label>
+          </div>
+          {(fieldErrors.mirrorKeys || fieldErrors["mirrorKeys.accessKeyId"] || fieldErrors["mirrorKeys.secretAccessKey"]) && (
+            <p className="error">{(fieldErrors.mirrorKeys ?? fieldErrors["mirrorKeys.accessKeyId"] ?? fieldErrors["mirrorKeys.secretAccessKey"])![0]}</p>
+          )}
+          <label className="inline"><input type="checkbox" checked={keepMirrorKeys} onChange={(e) => setKeepMirrorKeys(e.target.checked)} /> Keep these keys (encrypted) for later downloads</label>
+          <p className="muted small">The keys are encrypted before they are stored, used only by the worker, and deleted when the download ends unless you keep them.</p>
+        </fieldset>
+      ) : (
+      <fieldset>
         <legend>PhysioNet account {props.physionetUsername ? <strong>{props.physionetUsername}</strong> : null}</legend>
         <label>
           PhysioNet password{props.savedPassword ? " (leave empty to use your saved one)" : ""}
@@ -135,6 +175,7 @@ export function CreateDownloadForm(props: {
         </label>
         <p className="muted small">The password is encrypted before it is stored, given to wget only through a private file, and deleted when the download ends unless you keep it.</p>
       </fieldset>
+      )}
 
       <label>
         Parallel connections

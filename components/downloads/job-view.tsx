@@ -14,6 +14,7 @@ export function JobView({ initial }: { initial: JobProgress }) {
   const [eta, setEta] = useState<number | null>(null);
   const [stream, setStream] = useState(0);
   const [password, setPassword] = useState("");
+  const [accessKeyId, setAccessKeyId] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const live = LIVE.has(job.state);
@@ -40,10 +41,15 @@ export function JobView({ initial }: { initial: JobProgress }) {
   async function act(action: "start" | "pause" | "resume" | "cancel") {
     setBusy(true);
     setError(null);
-    const r = await postJson<{ job: JobProgress }>(`/api/downloads/${job.id}/actions`, { action, password: password || undefined, keepPassword: false });
+    const mirrorKeys = job.source === "mirror" && (accessKeyId || password) ? { accessKeyId, secretAccessKey: password } : undefined;
+    const r = await postJson<{ job: JobProgress }>(
+      `/api/downloads/${job.id}/actions`,
+      job.source === "mirror" ? { action, mirrorKeys, keepPassword: false } : { action, password: password || undefined, keepPassword: false },
+    );
     setPassword("");
+    setAccessKeyId("");
     setBusy(false);
-    if (!r.ok) return setError(r.fieldErrors?.password?.[0] ?? r.error);
+    if (!r.ok) return setError(r.fieldErrors?.password?.[0] ?? r.fieldErrors?.mirrorKeys?.[0] ?? r.error);
     setJob(r.data.job);
     setStream((n) => n + 1);
   }
@@ -55,9 +61,10 @@ export function JobView({ initial }: { initial: JobProgress }) {
   return (
     <div data-testid="download-job">
       <p>
-        <span className={`badge ${badge}`} data-testid="job-state">{STATE_LABELS[job.state] ?? job.state}</span> {job.description} · {job.dataset.title} {job.dataset.version} · by {job.owner.name}
+        <span className={`badge ${badge}`} data-testid="job-state">{STATE_LABELS[job.state] ?? job.state}</span> {job.description} · {job.dataset.title} {job.dataset.version} · by {job.owner.name} ·{" "}
+        <span data-testid="job-source">{job.source === "mirror" ? `from PhysioNet's cloud mirror as ${job.cloudIdentity ?? "a removed identity"}` : "from PhysioNet"}</span>
       </p>
-      {job.state === "preparing" && <p className="muted">A worker is fetching SHA256SUMS.txt and asking PhysioNet for sizes…</p>}
+      {job.state === "preparing" && <p className="muted">A worker is fetching SHA256SUMS.txt and asking {job.source === "mirror" ? "the mirror" : "PhysioNet"} for sizes…</p>}
       {job.filesTotal > 0 && (
         <>
           <progress max={job.filesTotal} value={handled + job.filesFailed} aria-label="Files done" />
@@ -80,13 +87,25 @@ export function JobView({ initial }: { initial: JobProgress }) {
           Ready: {job.filesTotal.toLocaleString("en-US")} files, {job.estimateExact ? "" : "estimated "}
           {formatBytes(job.bytesEstimate)}
           {job.storageFreeAtPrepare !== null ? `; lab storage has ${formatBytes(job.storageFreeAtPrepare)} free` : ""}.
-          {job.connectionRate !== null && job.startEstimateSeconds !== null ? (
+          {job.source === "physionet" && job.connectionRate !== null && job.startEstimateSeconds !== null ? (
             <span data-testid="job-start-estimate">
               {" "}
               At PhysioNet&apos;s measured {formatBytes(job.connectionRate)}/s per connection × {job.concurrency} connections: about {formatDuration(job.startEstimateSeconds)}.
             </span>
           ) : null}
         </p>
+      )}
+      {job.state === "ready" && job.sourceEstimates.length > 0 && (
+        <ul className="small" data-testid="job-source-estimates">
+          {job.sourceEstimates.map((e) => (
+            <li key={e.source} data-testid={`estimate-${e.source}`}>
+              {e.source === "mirror" ? "Cloud mirror" : "PhysioNet"}
+              {e.source === job.source ? " (this download)" : ""}:{" "}
+              {e.rate !== null && e.seconds !== null ? `about ${formatDuration(e.seconds)} at ${formatBytes(e.rate)}/s per connection × ${job.concurrency} (measured on ${e.measuredOn})` : "no measured rate yet"}
+              {e.egressUsd !== null ? `; requester pays: about $${e.egressUsd.toFixed(2)} egress at $${e.egressUsdPerGb}/GB` : ""}
+            </li>
+          ))}
+        </ul>
       )}
       {job.notice && <p className="muted">{job.notice}</p>}
       {job.error && <p className="error" role="alert" data-testid="job-error">{job.error}</p>}
@@ -99,9 +118,15 @@ export function JobView({ initial }: { initial: JobProgress }) {
       )}
       {job.canControl && (
         <div className="row">
+          {canResume && job.source === "mirror" && (
+            <label>
+              Access key id (if not kept)
+              <input autoComplete="off" value={accessKeyId} onChange={(e) => setAccessKeyId(e.target.value)} />
+            </label>
+          )}
           {canResume && (
             <label>
-              PhysioNet password (if not saved)
+              {job.source === "mirror" ? "Secret (if not kept)" : "PhysioNet password (if not saved)"}
               <input type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} />
             </label>
           )}

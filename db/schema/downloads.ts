@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { datasets } from "./credentialing";
 import { labs } from "./labs";
 import { users } from "./users";
@@ -35,6 +35,10 @@ export const downloadJobs = pgTable(
     description: text("description").notNull(),
     state: downloadJobStateEnum("state").notNull().default("preparing"),
     concurrency: integer("concurrency").notNull().default(4),
+    // Where the bytes come from: PhysioNet by GNU wget, or PhysioNet's cloud mirror with the member's
+    // own cloud identity (decision 032).
+    source: text("source", { enum: ["physionet", "mirror"] }).notNull().default("physionet"),
+    cloudIdentityId: uuid("cloud_identity_id").references(() => cloudIdentities.id),
     filesTotal: integer("files_total").notNull().default(0),
     filesDone: integer("files_done").notNull().default(0),
     filesSkipped: integer("files_skipped").notNull().default(0),
@@ -60,6 +64,7 @@ export const downloadJobs = pgTable(
     index("download_jobs_user_idx").on(t.userId, t.state),
     index("download_jobs_state_idx").on(t.state),
     check("download_jobs_concurrency_range", sql`${t.concurrency} between 1 and 8`),
+    check("download_jobs_source", sql`${t.source} in ('physionet', 'mirror')`),
   ],
 );
 
@@ -145,4 +150,34 @@ export const labStorageSettings = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
   },
   (t) => [check("lab_storage_quota_positive", sql`${t.quotaBytes} is null or ${t.quotaBytes} > 0`)],
+);
+
+// A member's cloud identity for one dataset version on PhysioNet's mirrors, the last "Verify with the
+// mirror" (its HTTP status is the evidence), and their key pair sealed like the PhysioNet password
+// while a job needs it or they keep it (lib/downloads/mirror/identities.ts).
+export const cloudIdentities = pgTable(
+  "cloud_identities",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    labId: uuid("lab_id").notNull().references(() => labs.id),
+    userId: uuid("user_id").notNull().references(() => users.id),
+    datasetId: uuid("dataset_id").notNull().references(() => datasets.id),
+    provider: text("provider", { enum: ["aws", "gcs"] }).notNull(),
+    identity: text("identity").notNull(),
+    keysCiphertext: text("keys_ciphertext"),
+    keysIv: text("keys_iv"),
+    keysAuthTag: text("keys_auth_tag"),
+    keysKeyId: text("keys_key_id"),
+    keepKeys: boolean("keep_keys").notNull().default(false),
+    verifiedOutcome: text("verified_outcome"),
+    verifiedStatus: integer("verified_status"),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("cloud_identities_member_dataset").on(t.userId, t.datasetId),
+    check("cloud_identities_provider", sql`${t.provider} in ('aws', 'gcs')`),
+    check("cloud_identities_keys_whole", sql`(${t.keysCiphertext} is null) = (${t.keysKeyId} is null)`),
+  ],
 );

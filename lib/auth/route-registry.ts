@@ -53,6 +53,7 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/api/credentialing/dua": { methods: { POST: "member" } },
   "/api/credentialing/verify": { methods: { POST: "member" } },
   "/api/credentialing/attestations": { methods: { POST: "member" } },
+  "/api/credentialing/mirror-verify": { methods: { POST: "member" } },
   "/notifications": { methods: { GET: "member" } },
   "/api/notifications": { methods: { GET: "member" } },
   "/api/notifications/read": { methods: { POST: "member" } },

@@ -54,3 +54,21 @@ export function findCatalogueProject(slug: string): CatalogueProject | null {
 
 /** Slugs labgate treats as open: exactly the catalogue's open projects, never a steward's choice. */
 export const OPEN_SLUGS: readonly string[] = PHYSIONET_CATALOGUE.filter((p) => p.access === "open").map((p) => p.slug);
+
+/** Which cloud a member's identity and keys belong to (decision 032). */
+export type MirrorProvider = "aws" | "gcs";
+export type MirrorLocation = { provider: MirrorProvider; bucket: string; prefix: string; requesterPays: boolean };
+
+/**
+ * Where PhysioNet mirrors a credentialed project version, from this catalogue and never from user
+ * input: Google Cloud Storage buckets `<slug>-<version>.physionet.org` (requester pays, read through
+ * a Google group per bucket), and on AWS the per-version access point PhysioNet adds verified AWS
+ * identities to (`<slug>-<version with dashes>`). Keys are the version folder's relative paths.
+ * Open projects and versions the catalogue does not list have no mirror here.
+ */
+export function mirrorLocation(slug: string, version: string, provider: MirrorProvider): MirrorLocation | null {
+  const project = findCatalogueProject(slug);
+  if (!project || project.access === "open" || !project.versions.includes(version)) return null;
+  if (provider === "gcs") return { provider, bucket: `${slug}-${version}.physionet.org`, prefix: "", requesterPays: true };
+  return { provider, bucket: `${slug}-${version.replace(/\./g, "-")}`, prefix: "", requesterPays: false };
+}

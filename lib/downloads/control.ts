@@ -10,7 +10,8 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { assertWgetCredentialsSafe } from "@/lib/physionet/wget/credentials";
 import { getStorage } from "@/lib/storage/get-storage";
-import { passwordField, requireAccess } from "./create";
+import { passwordField, requireAccess, sourceDetails } from "./create";
+import { keysSchema, loadIdentityById, sealKeys, type CloudIdentity } from "./mirror/identities";
 import { hasSavedCredentials, saveCredentials } from "./credentials/store";
 import { endJob } from "./finish";
 import type { JobState } from "./job-record";
@@ -22,15 +23,18 @@ export const jobActionSchema = z.object({
   action: z.enum(["start", "pause", "resume", "cancel"], { error: "Choose start, pause, resume or cancel" }),
   password: passwordField,
   keepPassword: z.boolean().default(false),
+  // For a job from the cloud mirror: the identity's key pair, unless kept ones should be used.
+  mirrorKeys: keysSchema.optional(),
+  keepMirrorKeys: z.boolean().optional(),
 });
 export type JobAction = z.infer<typeof jobActionSchema>;
 
-type Job = { id: string; labId: string; userId: string; datasetId: string; state: JobState; concurrency: number; bytesEstimate: number; bytesDone: number };
+type Job = { id: string; labId: string; userId: string; datasetId: string; state: JobState; concurrency: number; bytesEstimate: number; bytesDone: number; source: "physionet" | "mirror"; cloudIdentityId: string | null };
 
 async function findJob(user: CurrentUser, jobId: string): Promise<Job> {
   if (!z.uuid().safeParse(jobId).success) throw new AppError("not_found", "No such download");
   const [job] = await getDb()
-    .select({ id: downloadJobs.id, labId: downloadJobs.labId, userId: downloadJobs.userId, datasetId: downloadJobs.datasetId, state: downloadJobs.state, concurrency: downloadJobs.concurrency, bytesEstimate: downloadJobs.bytesEstimate, bytesDone: downloadJobs.bytesDone })
+    .select({ id: downloadJobs.id, labId: downloadJobs.labId, userId: downloadJobs.userId, datasetId: downloadJobs.datasetId, state: downloadJobs.state, concurrency: downloadJobs.concurrency, bytesEstimate: downloadJobs.bytesEstimate, bytesDone: downloadJobs.bytesDone, source: downloadJobs.source, cloudIdentityId: downloadJobs.cloudIdentityId })
     .from(downloadJobs)
     .where(and(eq(downloadJobs.id, jobId), eq(downloadJobs.labId, user.labId)));
   // Another member's job is as invisible as a missing one, except to stewards.
@@ -57,10 +61,20 @@ export async function controlJob(opts: { user: CurrentUser; jobId: string; input
   if (input.action === "pause") return setState({ user, job, to: "paused", from: ["running"], ip: opts.ip });
   if (job.userId !== user.id) throw new AppError("forbidden", "Only the member who created this download can start or resume it (it uses their PhysioNet account)");
   await requireAccess({ user, datasetId: job.datasetId, label: "this dataset version", ip: opts.ip, action: `download.${input.action}` });
-  await ensureCredentials({ user, password: input.password, keep: input.keepPassword });
+  let identity: CloudIdentity | null = null;
+  if (job.source === "mirror") identity = await ensureMirrorKeys({ job, keys: input.mirrorKeys, keep: input.keepMirrorKeys ?? false });
+  else await ensureCredentials({ user, password: input.password, keep: input.keepPassword });
   if (input.action === "start") await assertRoomFor({ user, job });
-  await setState({ user, job, to: "running", from: ALLOWED_FROM[input.action], ip: opts.ip, retryFailed: input.action === "resume" });
+  await setState({ user, job, to: "running", from: ALLOWED_FROM[input.action], ip: opts.ip, retryFailed: input.action === "resume", identity });
   await enqueueDrive(job.id, { shares: sharesFor(job.concurrency) });
+}
+
+async function ensureMirrorKeys(opts: { job: Job; keys: JobAction["mirrorKeys"]; keep: boolean }): Promise<CloudIdentity> {
+  const identity = opts.job.cloudIdentityId ? await loadIdentityById(getDb(), opts.job.cloudIdentityId) : null;
+  if (!identity) throw new AppError("conflict", "This download's cloud identity is gone; create the download again");
+  if (opts.keys) await sealKeys(getDb(), identity, opts.keys, opts.keep);
+  else if (!identity.keysCiphertext) throw new AppError("bad_request", "Enter your cloud access keys to continue", { mirrorKeys: ["Enter your cloud access keys to continue"] });
+  return identity;
 }
 
 async function ensureCredentials(opts: { user: CurrentUser; password: string | undefined; keep: boolean }): Promise<void> {
@@ -92,7 +106,7 @@ async function assertRoomFor(opts: { user: CurrentUser; job: Job }): Promise<voi
   if (free !== null && toCome > free) throw new AppError("conflict", `This download needs about ${formatBytes(toCome)}, but lab storage has only ${formatBytes(free)} free.`);
 }
 
-async function setState(opts: { user: CurrentUser; job: Job; to: JobState; from: readonly JobState[]; ip: string | null; retryFailed?: boolean }): Promise<void> {
+async function setState(opts: { user: CurrentUser; job: Job; to: JobState; from: readonly JobState[]; ip: string | null; retryFailed?: boolean; identity?: CloudIdentity | null }): Promise<void> {
   const at = now();
   await getDb().transaction(async (tx) => {
     const [row] = await tx
@@ -119,7 +133,7 @@ async function setState(opts: { user: CurrentUser; job: Job; to: JobState; from:
       actor: opts.user,
       ip: opts.ip,
       target: { type: "download_job", id: opts.job.id },
-      details: { from: opts.job.state, to: opts.to, owner: opts.job.userId },
+      details: { from: opts.job.state, to: opts.to, owner: opts.job.userId, ...(opts.to === "running" ? sourceDetails({ source: opts.job.source, identity: opts.identity ?? null }) : {}) },
     });
   });
 }

@@ -11,6 +11,8 @@ import { AppError } from "@/lib/http/errors";
 import { assertWgetCredentialsSafe } from "@/lib/physionet/wget/credentials";
 import { findLabCohort, resolveCohortSources } from "./cohort-studies";
 import { hasSavedCredentials, saveCredentials } from "./credentials/store";
+import { mirrorLocation } from "@/lib/datasets/physionet-catalogue";
+import { findIdentity, keysSchema, sealKeys, type CloudIdentity } from "./mirror/identities";
 import { enqueuePrepare } from "./queue";
 import { describeSelection, selectionSchema } from "./selection";
 
@@ -23,6 +25,11 @@ export const createDownloadSchema = z.object({
   password: passwordField,
   keepPassword: z.boolean().default(false),
   concurrency: z.number().int().min(1, "At least 1 connection").max(8, "At most 8 connections: PhysioNet throttles and times out beyond that").default(4),
+  // PhysioNet by wget, or PhysioNet's cloud mirror with the member's verified cloud identity (decision 032).
+  source: z.enum(["physionet", "mirror"], { error: "Choose PhysioNet or the cloud mirror" }).optional(),
+  // The identity's key pair; omitted when kept ones should be used.
+  mirrorKeys: keysSchema.optional(),
+  keepMirrorKeys: z.boolean().optional(),
 });
 export type CreateDownloadInput = z.infer<typeof createDownloadSchema>;
 
@@ -65,26 +72,35 @@ export async function createDownloadJob(opts: { user: CurrentUser; input: Create
     cohortName = cohort.name;
   }
 
-  const [account] = await db.select({ username: physionetAccounts.username }).from(physionetAccounts).where(eq(physionetAccounts.userId, user.id));
-  if (!account) throw new AppError("bad_request", "Record your PhysioNet username on your checklist first");
-  const password = input.password?.trim() ? input.password : null;
-  if (password) {
-    try {
-      assertWgetCredentialsSafe({ username: account.username, password });
-    } catch (e) {
-      throw new AppError("bad_request", (e as Error).message, { password: [(e as Error).message] });
+  let account: { username: string } | undefined;
+  let password: string | null = null;
+  let identity: CloudIdentity | null = null;
+  const source = input.source ?? "physionet";
+  if (source === "mirror") {
+    identity = await requireMirrorIdentity({ userId: user.id, dataset, keysGiven: Boolean(input.mirrorKeys) });
+  } else {
+    [account] = await db.select({ username: physionetAccounts.username }).from(physionetAccounts).where(eq(physionetAccounts.userId, user.id));
+    if (!account) throw new AppError("bad_request", "Record your PhysioNet username on your checklist first");
+    password = input.password?.trim() ? input.password : null;
+    if (password) {
+      try {
+        assertWgetCredentialsSafe({ username: account.username, password });
+      } catch (e) {
+        throw new AppError("bad_request", (e as Error).message, { password: [(e as Error).message] });
+      }
+    } else if (!(await hasSavedCredentials(db, user.id)).saved) {
+      throw new AppError("bad_request", "Enter your PhysioNet password", { password: ["Enter your PhysioNet password"] });
     }
-  } else if (!(await hasSavedCredentials(db, user.id)).saved) {
-    throw new AppError("bad_request", "Enter your PhysioNet password", { password: ["Enter your PhysioNet password"] });
   }
 
   const at = now();
   const description = describeSelection(input.selection, cohortName);
   const id = await db.transaction(async (tx) => {
-    if (password) await saveCredentials(tx, { userId: user.id, labId: user.labId, username: account.username, password, keep: input.keepPassword });
+    if (password && account) await saveCredentials(tx, { userId: user.id, labId: user.labId, username: account.username, password, keep: input.keepPassword });
+    if (identity && input.mirrorKeys) await sealKeys(tx, identity, input.mirrorKeys, input.keepMirrorKeys ?? false);
     const [row] = await tx
       .insert(downloadJobs)
-      .values({ labId: user.labId, userId: user.id, datasetId: dataset.id, selection: input.selection, description, concurrency: input.concurrency, createdAt: at, updatedAt: at })
+      .values({ labId: user.labId, userId: user.id, datasetId: dataset.id, selection: input.selection, description, concurrency: input.concurrency, source, cloudIdentityId: identity?.id ?? null, createdAt: at, updatedAt: at })
       .returning({ id: downloadJobs.id });
     await recordAudit(tx, {
       action: "download.create",
@@ -92,7 +108,7 @@ export async function createDownloadJob(opts: { user: CurrentUser; input: Create
       actor: user,
       ip: opts.ip,
       target: { type: "download_job", id: row!.id },
-      details: { dataset: `${dataset.slug}/${dataset.version}`, selection: description, concurrency: input.concurrency, physionetUsername: account.username },
+      details: { dataset: `${dataset.slug}/${dataset.version}`, selection: description, concurrency: input.concurrency, ...sourceDetails({ source, physionetUsername: account?.username ?? null, identity }) },
     });
     return row!.id;
   });
@@ -112,4 +128,19 @@ export async function requireAccess(opts: { user: CurrentUser; datasetId: string
     details: { dataset: opts.label, reason: "no access by the access rule" },
   });
   throw new AppError("forbidden", "You do not hold access to this dataset version, so you cannot download it");
+}
+
+/** Which source fetches a job and under whose identity, for its audit rows (never a key). */
+export function sourceDetails(opts: { source: "physionet" | "mirror"; physionetUsername?: string | null; identity: Pick<CloudIdentity, "provider" | "identity"> | null }) {
+  if (opts.source === "mirror" && opts.identity) return { source: "mirror", cloudProvider: opts.identity.provider, cloudIdentity: opts.identity.identity };
+  return opts.physionetUsername === undefined ? { source: "physionet" } : { source: "physionet", physionetUsername: opts.physionetUsername };
+}
+
+/** The member's cloud identity for this version, with keys given now or kept; clear refusals otherwise. */
+export async function requireMirrorIdentity(opts: { userId: string; dataset: { id: string; slug: string; version: string }; keysGiven: boolean }): Promise<CloudIdentity> {
+  const identity = await findIdentity(getDb(), { userId: opts.userId, datasetId: opts.dataset.id });
+  if (!identity) throw new AppError("bad_request", "Record your cloud identity for this version on your checklist and verify it with the mirror first", { source: ["No cloud identity for this version"] });
+  if (!mirrorLocation(opts.dataset.slug, opts.dataset.version, identity.provider)) throw new AppError("bad_request", `PhysioNet has no cloud mirror of ${opts.dataset.slug} ${opts.dataset.version}`);
+  if (!opts.keysGiven && !identity.keysCiphertext) throw new AppError("bad_request", "Enter your cloud access keys", { mirrorKeys: ["Enter your cloud access keys"] });
+  return identity;
 }

@@ -4,7 +4,7 @@ import { stat } from "node:fs/promises";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { downloadJobs, downloadLanes } from "@/db/schema";
 import { now } from "@/lib/clock";
-import { getDb } from "@/lib/db/client";
+import { getDb, type Db } from "@/lib/db/client";
 import { getStorage } from "@/lib/storage/get-storage";
 import type { FileStorage } from "@/lib/storage/file-storage";
 import { nextRetryDelay, releaseLanes } from "./claims";
@@ -12,7 +12,10 @@ import { CredentialUnreadableError } from "./credentials/cipher";
 import { loadCredentials } from "./credentials/store";
 import { endJob, finishJobIfDone } from "./finish";
 import { checkGate, type GateProblem } from "./gate";
-import { loadWorkJob } from "./job-record";
+import { loadWorkJob, type WorkJob } from "./job-record";
+import { openMirror, type MirrorAccess, type MirrorEndpoints } from "./mirror/client";
+import { loadIdentityById, openKeys } from "./mirror/identities";
+import { runMirrorLane } from "./transfer/mirror-lane";
 import { openLockClient } from "./locks";
 import { cutDirs, type PhysionetSource } from "./source";
 import { jobStagingDir, stagingRoot } from "./staging";
@@ -33,6 +36,8 @@ export type DriveOptions = {
   workerId?: string;
   signal?: AbortSignal;
   onSpawn?: LaneContext["onSpawn"];
+  /** Mirror endpoints (default: from the environment). */
+  mirrorEndpoints?: MirrorEndpoints;
 };
 
 export type DriveResult =
@@ -56,19 +61,47 @@ export async function driveDownloadJob(opts: DriveOptions): Promise<DriveResult>
   const job = await loadWorkJob(db, opts.jobId);
   if (!job || job.state !== "running") return { outcome: "not_running" };
 
-  let credentials;
+  let credentials: { username: string; password: string } | null = null;
+  let mirror: MirrorAccess | null = null;
   try {
-    credentials = await loadCredentials(db, job.userId);
+    if (job.source === "mirror") {
+      const identity = job.cloudIdentityId ? await loadIdentityById(db, job.cloudIdentityId) : null;
+      const keys = identity ? openKeysOrNull(identity) : null;
+      if (!identity || !keys) {
+        await endJob(db, { jobId: job.id, state: "failed", message: "Your cloud access keys are no longer stored. Resume the download and enter them again." });
+        return { outcome: "ended", state: "failed" };
+      }
+      mirror = openMirror({ provider: identity.provider, slug: job.slug, version: job.version, keys, endpoints: opts.mirrorEndpoints });
+    } else {
+      credentials = await loadCredentials(db, job.userId);
+    }
   } catch (e) {
     if (!(e instanceof CredentialUnreadableError)) throw e;
     await endJob(db, { jobId: job.id, state: "failed", message: `${e.message} Resume the download to enter it.` });
     return { outcome: "ended", state: "failed" };
   }
-  if (!credentials) {
+  if (!credentials && !mirror) {
     await endJob(db, { jobId: job.id, state: "failed", message: "Your PhysioNet password is no longer stored. Resume the download and enter it again." });
     return { outcome: "ended", state: "failed" };
   }
+  try {
+    return await driveWith(db, job, opts, credentials, mirror);
+  } finally {
+    mirror?.close();
+  }
+}
 
+/** A key change or tampering reads as "no keys": the member enters them again on resume. */
+function openKeysOrNull(identity: Parameters<typeof openKeys>[0]) {
+  try {
+    return openKeys(identity);
+  } catch (e) {
+    if (e instanceof CredentialUnreadableError) return null;
+    throw e;
+  }
+}
+
+async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: { username: string; password: string } | null, mirror: MirrorAccess | null): Promise<DriveResult> {
   const storage = opts.storage ?? getStorage();
   const stagingDir = jobStagingDir(opts.staging ?? stagingRoot(), job.id);
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
@@ -105,7 +138,7 @@ export async function driveDownloadJob(opts: DriveOptions): Promise<DriveResult>
       job,
       source: opts.source,
       storage,
-      credentials,
+      credentials: credentials ?? { username: "", password: "" },
       stagingDir,
       cutDirs: cutDirs(opts.source),
       signal: controller.signal,
@@ -170,7 +203,8 @@ export async function driveDownloadJob(opts: DriveOptions): Promise<DriveResult>
     try {
       // A lane that throws (the database gone) stops the others, and its lanes are released only
       // once every lane has stopped: never while a sibling still holds claimed files.
-      const ended = await Promise.allSettled(lanes.map((lane) => runLane(ctx, lane).catch((e: unknown) => (stop(), Promise.reject(e)))));
+      const run = (lane: number) => (mirror ? runMirrorLane({ ...ctx, mirror }, lane) : runLane(ctx, lane));
+      const ended = await Promise.allSettled(lanes.map((lane) => run(lane).catch((e: unknown) => (stop(), Promise.reject(e)))));
       const thrown = ended.find((r) => r.status === "rejected");
       if (thrown) throw (thrown as PromiseRejectedResult).reason;
     } finally {

@@ -5,6 +5,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { now } from "@/lib/clock";
 import type { DbOrTx } from "@/lib/db/client";
 import { releaseCredentials } from "./credentials/store";
+import { releaseMirrorKeys } from "./mirror/identities";
 import type { JobState } from "./job-record";
 import { removeJobStaging, stagingRoot } from "./staging";
 
@@ -88,5 +89,6 @@ export async function endJob(
 async function afterEnd(db: DbOrTx, opts: { jobId: string; userId: string; dropStaging: boolean }): Promise<void> {
   await db.delete(downloadLanes).where(eq(downloadLanes.jobId, opts.jobId));
   await releaseCredentials(db, opts.userId);
+  await releaseMirrorKeys(db, opts.userId);
   if (opts.dropStaging) await removeJobStaging(stagingRoot(), opts.jobId);
 }

@@ -18,6 +18,8 @@ export type WorkJob = {
   title: string;
   state: JobState;
   concurrency: number;
+  source: "physionet" | "mirror";
+  cloudIdentityId: string | null;
   selection: Selection;
   filesTotal: number;
   bytesEstimate: number;
@@ -37,6 +39,8 @@ export async function loadWorkJob(db: DbOrTx, jobId: string): Promise<WorkJob | 
       title: datasets.title,
       state: downloadJobs.state,
       concurrency: downloadJobs.concurrency,
+      source: downloadJobs.source,
+      cloudIdentityId: downloadJobs.cloudIdentityId,
       selection: downloadJobs.selection,
       filesTotal: downloadJobs.filesTotal,
       bytesEstimate: downloadJobs.bytesEstimate,

@@ -20,6 +20,10 @@ import { sampleStudies } from "./sample";
 import { matcherFor, unmatchedPaths } from "./selection";
 import type { PhysionetSource } from "./source";
 import { createConnectionRateProbe } from "./rate";
+import type { WorkJob } from "./job-record";
+import { openMirror } from "./mirror/client";
+import { loadIdentityById, openKeys } from "./mirror/identities";
+import { mirrorVersionReader } from "./mirror/version-reader";
 import { prepareStagingDir, stagingRoot } from "./staging";
 import { storageFreeBytes } from "./usage";
 
@@ -61,14 +65,15 @@ export async function prepareDownloadJob(opts: {
       throw e;
     }
   }
-  let credentials;
+  let reader: VersionReader;
   try {
-    credentials = await loadCredentials(db, job.userId);
+    const opened = await openVersionReader(db, { job, source: opts.source, signal: opts.signal, onSpawn: opts.onSpawn });
+    if (typeof opened === "string") return void (await fail(opened));
+    reader = opened;
   } catch (e) {
     if (e instanceof CredentialUnreadableError) return void (await fail(e.message));
     throw e;
   }
-  if (!credentials) return void (await fail("Your PhysioNet password is no longer stored; create the download again."));
 
   const staging = opts.staging ?? stagingRoot();
   const dir = prepareStagingDir(staging, job.id);
@@ -77,7 +82,7 @@ export async function prepareDownloadJob(opts: {
   const files = manifestPaths(dir);
   try {
     const probe = createConnectionRateProbe(Date.now());
-    await fetchVersionFile({ source: opts.source, ref: job, filePath: SHA256SUMS_FILE, destination: files.sums, credentials, signal: opts.signal, onSpawn: opts.onSpawn, onProgress: (bytes) => probe.progress(bytes, Date.now()) });
+    await reader.fetch({ filePath: SHA256SUMS_FILE, destination: files.sums, onProgress: (bytes) => probe.progress(bytes, Date.now()) });
     const connectionRate = probe.finish((await stat(files.sums)).size, Date.now());
 
     // Pass 1: study ids (for a sample) and IMAGE_FILENAMES' own checksum.
@@ -90,20 +95,14 @@ export async function prepareDownloadJob(opts: {
     }
     let imageNames: Set<string> | null = null;
     if (imageNamesSha) {
-      await fetchVersionFile({ source: opts.source, ref: job, filePath: IMAGE_FILENAMES, destination: files.imageNames, credentials, expectedSha256: imageNamesSha, signal: opts.signal, onSpawn: opts.onSpawn });
+      await reader.fetch({ filePath: IMAGE_FILENAMES, destination: files.imageNames, expectedSha256: imageNamesSha });
       imageNames = await readImageFilenames(files.imageNames);
     }
     if (sel.mode === "filter" && sel.studies.kind === "sample") studies = sampleStudies({ studyIds: allStudies, percent: sel.studies.percent, seed: sel.studies.seed });
     allStudies.clear();
 
     // The version folder's listing gives the exact size of every top-level file in one request.
-    let topSizes = new Map<string, number>();
-    try {
-      await fetchVersionFile({ source: opts.source, ref: job, filePath: "", destination: files.listing, credentials, signal: opts.signal, onSpawn: opts.onSpawn });
-      topSizes = await readListingSizes(files.listing);
-    } catch (e) {
-      if (e instanceof SourceRefusedError && e.outcome !== "error") throw e;
-    }
+    const topSizes = await reader.topSizes(files.listing);
 
     // Pass 2: the work list.
     const matchedListed = new Set<string>();
@@ -135,7 +134,7 @@ export async function prepareDownloadJob(opts: {
     const total = Number(counts.rows[0]?.total ?? 0);
     if (total === 0) return void (await fail(`The selection matches no file of ${job.slug} ${job.version}.`));
 
-    await sampleSizes(db, { jobId: job.id, source: opts.source, ref: job, credentials, signal: opts.signal, onSpawn: opts.onSpawn });
+    await reader.fillSizes(db, job.id);
     const estimate = await estimateJobBytes(db, job.id);
     const notes: string[] = [];
     const missing = unmatchedPaths(sel, matchedListed);
@@ -170,8 +169,55 @@ export async function prepareDownloadJob(opts: {
       .catch(() => {});
     throw e;
   } finally {
+    reader.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** How preparation reads a version: from PhysioNet with wget, or from the cloud mirror with the member's keys. */
+type VersionReader = {
+  fetch(o: { filePath: string; destination: string; expectedSha256?: string; onProgress?: (bytes: number) => void }): Promise<void>;
+  /** Exact sizes of files known before the work list is written (PhysioNet's top-level listing). */
+  topSizes(listingPath: string): Promise<Map<string, number>>;
+  /** Sizes for the work list's files once it is written (sampled HEADs, or the mirror's listing). */
+  fillSizes(db: Db, jobId: string): Promise<void>;
+  close(): void;
+};
+
+/** The reader for the job's source, or the message its job fails with (no stored credentials). */
+async function openVersionReader(db: Db, opts: { job: WorkJob; source: PhysionetSource; signal?: AbortSignal; onSpawn?: (info: { pid: number }) => void }): Promise<VersionReader | string> {
+  const { job } = opts;
+  if (job.source === "mirror") {
+    const identity = job.cloudIdentityId ? await loadIdentityById(db, job.cloudIdentityId) : null;
+    const keys = identity ? (() => {
+      try {
+        return openKeys(identity);
+      } catch (e) {
+        if (e instanceof CredentialUnreadableError) return null;
+        throw e;
+      }
+    })() : null;
+    if (!identity || !keys) return "Your cloud access keys are no longer stored; resume the download and enter them again.";
+    const access = openMirror({ provider: identity.provider, slug: job.slug, version: job.version, keys });
+    return mirrorVersionReader(access, job, opts.signal);
+  }
+  const credentials = await loadCredentials(db, job.userId);
+  if (!credentials) return "Your PhysioNet password is no longer stored; create the download again.";
+  return {
+    fetch: (o) => fetchVersionFile({ source: opts.source, ref: job, credentials, signal: opts.signal, onSpawn: opts.onSpawn, ...o }),
+    topSizes: async (listingPath) => {
+      // The version folder's listing gives the exact size of every top-level file in one request.
+      try {
+        await fetchVersionFile({ source: opts.source, ref: job, filePath: "", destination: listingPath, credentials, signal: opts.signal, onSpawn: opts.onSpawn });
+        return await readListingSizes(listingPath);
+      } catch (e) {
+        if (e instanceof SourceRefusedError && e.outcome !== "error") throw e;
+        return new Map();
+      }
+    },
+    fillSizes: (db2, jobId) => sampleSizes(db2, { jobId, source: opts.source, ref: job, credentials, signal: opts.signal, onSpawn: opts.onSpawn }),
+    close: () => {},
+  };
 }
 
 async function insertFiles(db: Db, jobId: string, rows: { path: string; sha256: string; category: string; size: number | null }[]): Promise<[]> {

@@ -1,13 +1,14 @@
 import "server-only";
 import { and, desc, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { datasets, downloadFiles, downloadJobs, downloadLanes, users } from "@/db/schema";
+import { cloudIdentities, datasets, downloadFiles, downloadJobs, downloadLanes, users } from "@/db/schema";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { getDb } from "@/lib/db/client";
 import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
 import type { JobState } from "./job-record";
 import { startEstimateSeconds } from "./rate";
+import { sourceEstimates, type SourceEstimate } from "./source-estimates";
 
 export type JobSummary = {
   id: string;
@@ -38,6 +39,11 @@ export type JobProgress = JobSummary & {
   /** One connection's measured rate (bytes/s), and the time the rest should take at that rate × the job's lanes. */
   connectionRate: number | null;
   startEstimateSeconds: number | null;
+  /** Where the bytes come from, and whose cloud identity fetches them from the mirror. */
+  source: "physionet" | "mirror";
+  cloudIdentity: string | null;
+  /** Expected time (and egress cost) from each source the member could use (decision 032). */
+  sourceEstimates: SourceEstimate[];
   notice: string | null;
   lanes: LaneStatus[];
   problems: FileProblem[];
@@ -113,13 +119,15 @@ export async function getJobProgress(opts: { user: CurrentUser; jobId: string })
   const db = getDb();
   const steward = roleAtLeast(opts.user.role, "steward");
   const [row] = await db
-    .select({ ...summaryColumns, datasetId: downloadJobs.datasetId, concurrency: downloadJobs.concurrency, bytesReceived: downloadJobs.bytesReceived, storageFreeAtPrepare: downloadJobs.storageFreeAtPrepare, connectionRate: downloadJobs.connectionRate, notice: downloadJobs.notice, updatedAt: downloadJobs.updatedAt })
+    .select({ ...summaryColumns, datasetId: downloadJobs.datasetId, concurrency: downloadJobs.concurrency, bytesReceived: downloadJobs.bytesReceived, storageFreeAtPrepare: downloadJobs.storageFreeAtPrepare, connectionRate: downloadJobs.connectionRate, notice: downloadJobs.notice, updatedAt: downloadJobs.updatedAt, source: downloadJobs.source, cloudIdentityId: downloadJobs.cloudIdentityId, labId: downloadJobs.labId, cloudProvider: cloudIdentities.provider, cloudIdentity: cloudIdentities.identity })
     .from(downloadJobs)
     .innerJoin(datasets, eq(datasets.id, downloadJobs.datasetId))
     .innerJoin(users, eq(users.id, downloadJobs.userId))
+    .leftJoin(cloudIdentities, eq(cloudIdentities.id, downloadJobs.cloudIdentityId))
     .where(and(eq(downloadJobs.id, opts.jobId), eq(downloadJobs.labId, opts.user.labId), steward ? undefined : eq(downloadJobs.userId, opts.user.id)));
   if (!row) return null;
-  const [lanes, problems, pathsVisible] = await Promise.all([
+  const bytesLeft = Number(row.bytesEstimate) - Number(row.bytesDone);
+  const [lanes, problems, pathsVisible, estimates] = await Promise.all([
     db.select({ lane: downloadLanes.lane, worker: downloadLanes.worker, currentPath: downloadLanes.currentPath, bytesInFlight: downloadLanes.bytesInFlight }).from(downloadLanes).where(eq(downloadLanes.jobId, opts.jobId)).orderBy(downloadLanes.lane),
     db
       .select({ path: downloadFiles.path, state: downloadFiles.state, attempts: downloadFiles.attempts, error: downloadFiles.error })
@@ -128,6 +136,7 @@ export async function getJobProgress(opts: { user: CurrentUser; jobId: string })
       .orderBy(sql`${downloadFiles.state} = 'failed' desc`, downloadFiles.path)
       .limit(50),
     hasDatasetAccess({ userId: opts.user.id, labId: opts.user.labId, datasetId: row.datasetId }),
+    sourceEstimates(db, { id: row.id, labId: row.labId, userId: row.ownerId, datasetId: row.datasetId, slug: row.slug, version: row.version, source: row.source, cloudIdentityId: row.cloudIdentityId, connectionRate: row.connectionRate, concurrency: row.concurrency, bytesLeft }),
   ]);
   const isOwner = row.ownerId === opts.user.id;
   return {
@@ -137,6 +146,9 @@ export async function getJobProgress(opts: { user: CurrentUser; jobId: string })
     storageFreeAtPrepare: row.storageFreeAtPrepare,
     connectionRate: row.connectionRate,
     startEstimateSeconds: startEstimateSeconds({ bytesLeft: Number(row.bytesEstimate) - Number(row.bytesDone), connectionRate: row.connectionRate, lanes: row.concurrency }),
+    source: row.source,
+    cloudIdentity: row.cloudProvider && row.cloudIdentity ? `${row.cloudProvider === "aws" ? "AWS" : "Google"} ${row.cloudIdentity}` : null,
+    sourceEstimates: estimates,
     notice: row.notice,
     updatedAt: row.updatedAt.toISOString(),
     lanes: lanes.map((l) => ({ ...l, currentPath: pathsVisible ? l.currentPath : null, bytesInFlight: Number(l.bytesInFlight) })),

@@ -6,7 +6,9 @@ import { listLabDatasets } from "@/lib/datasets/find-dataset";
 import { getDb } from "@/lib/db/client";
 import { hasSavedCredentials } from "@/lib/downloads/credentials/store";
 import { listCohorts } from "@/lib/mimic/cohorts/cohorts";
-import { CreateDownloadForm, type CohortOption } from "@/components/downloads/create-download-form";
+import { CreateDownloadForm, type CohortOption, type MirrorOption } from "@/components/downloads/create-download-form";
+import { mirrorLocation } from "@/lib/datasets/physionet-catalogue";
+import { memberIdentities } from "@/lib/downloads/mirror/identities";
 
 type Props = { searchParams: Promise<{ dataset?: string; cohort?: string }> };
 
@@ -22,6 +24,12 @@ export default async function NewDownloadPage({ searchParams }: Props) {
   ).flat();
   const [account] = await db.select({ username: physionetAccounts.username }).from(physionetAccounts).where(eq(physionetAccounts.userId, user.id));
   const saved = await hasSavedCredentials(db, user.id);
+  const identities = await memberIdentities(db, user.id);
+  const mirrors: MirrorOption[] = datasets.flatMap((d) => {
+    const i = identities.get(d.id);
+    if (!i || !mirrorLocation(d.slug, d.version, i.provider)) return [];
+    return [{ datasetId: d.id, label: `${i.provider === "aws" ? "AWS" : "Google"} ${i.identity}`, verifiedStatus: i.verifiedStatus, keysKept: i.keysKept }];
+  });
   const cohort = cohorts.find((c) => c.id === query.cohort) ?? null;
   // A cohort of MIMIC-CXR-JPG usually wants the same studies' DICOMs or JPGs: the form keeps the version chosen in the link.
   const preselected = datasets.find((d) => `${d.slug}/${d.version}` === query.dataset) ?? datasets.find((d) => d.id === cohort?.datasetId) ?? null;
@@ -41,6 +49,7 @@ export default async function NewDownloadPage({ searchParams }: Props) {
           initialCohortId={cohort?.id ?? null}
           physionetUsername={account?.username ?? null}
           savedPassword={saved.saved}
+          mirrors={mirrors}
         />
       </div>
     </>

@@ -26,25 +26,29 @@ export const MAX_ATTEMPTS = 8;
 // small ones a second read from the page cache costs less than following.
 const FOLLOW_MIN_BYTES = 16 * 1024 * 1024;
 
-export type LaneContext = {
+/** What every lane needs, whatever its source (wget lanes here, mirror lanes in ./mirror-lane.ts). */
+export type LaneCommon = {
   db: Db;
   job: WorkJob;
-  source: PhysionetSource;
   storage: FileStorage;
-  credentials: WgetCredentials;
   /** The job's staging folder: files land at <dir>/<path>. */
   stagingDir: string;
-  cutDirs: number;
   /** Aborted when the slice ends, the job is paused or cancelled, or a job-level problem appeared. */
   signal: AbortSignal;
   deadline: number;
   retryBaseMs: number;
-  /** wget's own pause between its retries of one file (it waits 1 s, 2 s, … up to this). */
-  waitRetrySeconds: number;
   batchSize(): number;
   gate(): Promise<GateProblem | null>;
   fail(problem: GateProblem): void;
   track(lane: number, file: { stagedPath: string } | null): void;
+};
+
+export type LaneContext = LaneCommon & {
+  source: PhysionetSource;
+  credentials: WgetCredentials;
+  cutDirs: number;
+  /** wget's own pause between its retries of one file (it waits 1 s, 2 s, … up to this). */
+  waitRetrySeconds: number;
   onSpawn?: (info: { pid: number; args: readonly string[]; env: Readonly<Record<string, string>> }) => void;
 };
 
@@ -174,6 +178,6 @@ async function settleUnfinished(ctx: LaneContext, { file, token, outcome, interr
   });
 }
 
-function backoff(ctx: LaneContext, attempts: number): number {
+export function backoff(ctx: LaneCommon, attempts: number): number {
   return Math.min(300_000, ctx.retryBaseMs * 2 ** Math.max(0, attempts - 1));
 }

@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { recordAttemptFailure, recordVerified, type ClaimedFile, type VerifiedFile } from "../claims";
 import { storageKeyFor } from "../paths";
 import type { FollowedHash } from "./follow-hash";
-import type { LaneContext } from "./lane";
+import type { LaneCommon } from "./lane";
 
 /** A hash taken while wget wrote the file, and how many 200s wget got for it (each may have truncated it). */
 export type Followed = { hash: Promise<FollowedHash | null>; okResponses: number };
@@ -23,7 +23,7 @@ const COMMIT_AFTER_MS = 250;
  * transaction per 32 files or quarter second). A mismatch deletes the staged bytes so the next
  * attempt starts clean; after three, the file is reported failed.
  */
-export function createVerifier(ctx: LaneContext, opts: { token: string; backoff: (attempts: number) => number }) {
+export function createVerifier(ctx: LaneCommon, opts: { token: string; backoff: (attempts: number) => number }) {
   const running = new Set<Promise<void>>();
   const errors: unknown[] = [];
   let moved: VerifiedFile[] = [];
