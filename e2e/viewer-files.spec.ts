@@ -1,18 +1,17 @@
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
 import { E2E_CXR, E2E_VIEWER } from "./support/mimic-data";
 import { canvasImagePixels, diffAgainstReference, mean, MEAN_TOLERANCE, REFERENCES, renderedAfter } from "./support/viewer";
+import { locateDicom as locate, REFERENCE_WIDTHS as WIDTHS, referenceRenderings } from "./support/viewer-references";
 
 // Every DICOM file the project keeps for its tests (and, where ../shared/dicom exists, the whole
 // collection) through the real page: the study page's image fetch is answered with the file's bytes,
 // so parsing, the decoding worker, the WASM codecs and the page's CSP are what a member gets. The e2e
 // dataset keeps two uncompressed files in lab storage; the route's own rules are tested in viewer.spec.ts.
-const DIRS = [path.resolve("tests/fixtures/dicom"), path.resolve("../shared/dicom")];
-const locate = (file: string) => DIRS.map((d) => path.join(d, file)).find(existsSync) ?? null;
+// The reference renderings are made once per run, by the global setup's renderer, which may still be
+// at work when the first of these tests wants its file's: room for that wait.
+test.describe.configure({ timeout: 120_000 });
 const studyUrl = `/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/studies/${E2E_VIEWER.study}`;
 const imagePath = `/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/images/${E2E_VIEWER.dicom[0].dicomId}`;
 
@@ -22,17 +21,6 @@ async function openStudyShowing(page: Page, bytes: Buffer): Promise<void> {
   // what is compared here is what the viewer itself draws of the file.
   await page.route((url) => url.pathname === imagePath && url.searchParams.has("fit"), (route) => route.fulfill({ status: 204 }));
   await page.goto(studyUrl);
-}
-
-const execFileAsync = promisify(execFile);
-const WIDTHS = [10, 100];
-
-/** render.ts's rendering of the file (e2e/support/render-reference.ts) at its display and at WIDTHS. */
-async function referenceRenderings(file: string, dir: string) {
-  const out = path.join(dir, "reference");
-  const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "e2e/support/render-reference.ts", file, out, ...WIDTHS.map(String)], { timeout: 120_000 });
-  const { gray, center } = JSON.parse(stdout) as { gray: boolean; center: number };
-  return { gray, center, bytes: (name: string) => new Uint8Array(readFileSync(`${out}-${name}.bin`)) };
 }
 
 for (const ref of REFERENCES) {
@@ -49,8 +37,7 @@ for (const ref of REFERENCES) {
     }
     let renders = await renderedAfter(page, 0);
     await expect(viewer).toHaveAttribute("data-decoded-in", "worker");
-    // Made once the page has drawn, so that it does not slow the page's own decoding.
-    const { gray, center, bytes } = await referenceRenderings(file!, test.info().outputDir);
+    const { gray, center, bytes } = await referenceRenderings(file!);
     const check = async (name: string) => {
       const diff = await diffAgainstReference(viewer, ref, gray ? { gray: bytes(name) } : { rgb: bytes(name) });
       expect(diff.compared, name).toBeGreaterThan(100_000);
