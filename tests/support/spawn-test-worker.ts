@@ -21,7 +21,7 @@ function startChild(opts: Opts, hold: boolean) {
   const waitFor = async (line: string, timeoutMs: number) => {
     const until = Date.now() + timeoutMs;
     while (!out.includes(line)) {
-      if (child.exitCode !== null || Date.now() > until) {
+      if (child.exitCode !== null || child.signalCode !== null || Date.now() > until) {
         child.kill("SIGKILL");
         throw new Error(`the ${opts.what} did not start:\n${log.join("")}`);
       }
