@@ -124,7 +124,7 @@ test.describe("callbackUrl stays on this origin", () => {
   // host, a same-origin path that normalises to '//host', and a non-http scheme.
   const BROWSER_PAYLOADS = ["/%5Cevil.test", "/.//evil.test", "javascript:alert(1)"];
 
-  test("after a password sign-in, every attack payload lands on the app", async ({ page, lab, allowConsoleErrors }) => {
+  test("after a password sign-in through the form, an attack payload of each kind lands on the app", async ({ page, lab, allowConsoleErrors }) => {
     allowConsoleErrors(/status of 404/); // some payloads are same-origin paths that do not exist
     const offsite: string[] = [];
     page.on("request", (r) => !r.url().startsWith(APP) && offsite.push(r.url()));
