@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isolatedDatabaseForFile } from "../support/isolated-database";
 import { filesContaining, isGone } from "./secret-scan";
-import { spawnDownloadWorker, spawnHeldDownloadWorker } from "./spawn-worker";
+import { spawnDownloadWorker } from "./spawn-worker";
 
 // A download worker killed with SIGKILL in the middle of a transfer (the issue's reproduction):
 // its wget die with it, no file on the machine holds the PhysioNet password, and the next worker
@@ -30,24 +30,13 @@ afterAll(async () => {
   await rm(wgetRoot, { recursive: true, force: true });
 });
 
-const workerEnv = (source: { baseUrl: string }): NodeJS.ProcessEnv => ({ ...process.env, DATABASE_URL: db.url(), LABGATE_STORAGE_DIR: storageDir, LABGATE_WGET_DIR: wgetRoot, PHYSIONET_BASE_URL: source.baseUrl, TEST_SLICE_MS: "20000" });
-
-function track(child: ChildProcess): ChildProcess {
+async function startWorker(source: { baseUrl: string }, log: string[]): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url(), LABGATE_STORAGE_DIR: storageDir, LABGATE_WGET_DIR: wgetRoot, PHYSIONET_BASE_URL: source.baseUrl, TEST_SLICE_MS: "20000" };
+  // A loaded machine (tsx compiling the worker) can take more than the usual 30 s.
+  const child = await spawnDownloadWorker({ env, log, startTimeoutMs: 120_000 });
   workers.add(child);
   child.on("exit", () => workers.delete(child));
   return child;
-}
-
-async function startWorker(source: { baseUrl: string }, log: string[]): Promise<ChildProcess> {
-  // A loaded machine (tsx compiling the worker) can take more than the usual 30 s.
-  return track(await spawnDownloadWorker({ env: workerEnv(source), log, startTimeoutMs: 120_000 }));
-}
-
-/** The next worker, its modules loading now; it starts (wiping dead workers' folders first) on start(). */
-function heldWorker(source: { baseUrl: string }, log: string[]) {
-  const held = spawnHeldDownloadWorker({ env: workerEnv(source), log, startTimeoutMs: 120_000 });
-  track(held.child);
-  return held;
 }
 
 /** wget processes whose parent is `pid`, with their command lines. */
@@ -82,7 +71,6 @@ describe("a download worker killed with SIGKILL mid-transfer", () => {
     try {
       const { id } = await s.createJob(lab, s.everything, { password });
       let worker = await startWorker(source, log);
-      const next = heldWorker(source, log);
       await waitFor("the job to be ready", async () => ["ready"].includes((await s.jobRow(id)).state), 120_000);
       await controlJob({ user: lab.researcher, jobId: id, input: { action: "start", keepPassword: false }, ip: null });
 
@@ -105,8 +93,8 @@ describe("a download worker killed with SIGKILL mid-transfer", () => {
       expect(left.length).toBeGreaterThan(0);
       expect(await filesContaining([wgetRoot, storageDir, path.join(storageDir, ".staging"), os.tmpdir()], password)).toEqual([]);
 
-      // A new worker wipes them at start and finishes the job (started only now; its modules loaded meanwhile).
-      worker = await next.start();
+      // A new worker wipes them at start and finishes the job.
+      worker = await startWorker(source, log);
       for (const name of left) expect(existsSync(path.join(wgetRoot, name)), name).toBe(false);
       const done = await waitFor("the job to end", async () => {
         const job = await s.jobRow(id);
