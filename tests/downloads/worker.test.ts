@@ -46,8 +46,8 @@ async function startWorker(source: { baseUrl: string; caCertificate: string | nu
 }
 
 /** A worker whose modules load now, while another works; it starts (and takes over orphaned jobs) on start(). */
-async function heldWorker(source: { baseUrl: string; caCertificate: string | null }, log: string[], extraEnv: Record<string, string> = {}) {
-  const held = spawnHeldDownloadWorker({ env: await workerEnv(source, extraEnv), log });
+async function heldWorker(source: { baseUrl: string; caCertificate: string | null }, log: string[]) {
+  const held = spawnHeldDownloadWorker({ env: await workerEnv(source, {}), log });
   track(held.child);
   return held;
 }
@@ -154,11 +154,9 @@ describe("download jobs on pg-boss worker processes", () => {
       const { id } = await s.createJob(lab, s.everything);
       // One drive poller each: a worker works one share (two lanes) of a job at a time, so the
       // job's second share has to go to the other worker.
-      // The second loads while the first starts and prepares; it starts once the job is ready, as before.
-      const secondHeld = await heldWorker(source, secondLog, { TEST_DRIVE_POLLERS: "1" });
       const first = await startWorker(source, firstLog, { TEST_DRIVE_POLLERS: "1" });
       await waitForState(id, ["ready"], 60_000);
-      const second = await secondHeld.start();
+      const second = await startWorker(source, secondLog, { TEST_DRIVE_POLLERS: "1" });
       await controlJob({ user: lab.researcher, jobId: id, input: { action: "start", keepPassword: false }, ip: null });
       const holders = new Set<string>();
       for (;;) {
