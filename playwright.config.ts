@@ -2,11 +2,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { E2E_PHYSIONET } from "./e2e/support/physionet-upstream";
+import { E2E_RESULTS_DIR } from "./e2e/support/results-dir";
 import { appDatabaseUrl, ensureAppRole } from "./scripts/lib/app-role";
 
 // Parallel runs on one machine (several developers' builds) each set E2E_RESULTS_DIR, E2E_PORT and
 // E2E_OIDC_PORT, and LABGATE_NEXT_DIST_DIR for their own build; `npm test` uses the defaults.
-const resultsDir = path.resolve(process.env.E2E_RESULTS_DIR ?? "test-results");
+const resultsDir = E2E_RESULTS_DIR;
 export const E2E_STORAGE_DIR = path.join(resultsDir, "e2e-storage");
 mkdirSync(E2E_STORAGE_DIR, { recursive: true });
 
@@ -60,7 +61,8 @@ const appEnv = {
 
 export default defineConfig({
   testDir: "e2e",
-  globalSetup: "./e2e/support/mimic-data.ts",
+  // The viewer's reference renderings start first and go on in the background (viewer-references.ts).
+  globalSetup: ["./e2e/support/viewer-references.ts", "./e2e/support/mimic-data.ts"],
   outputDir: path.join(resultsDir, "e2e"),
   timeout: 60_000,
   expect: { timeout: 15_000 },

@@ -22,11 +22,15 @@ async function rows(url: string, sql: string): Promise<Record<string, unknown>[]
 async function demoPasswordsFail(browser: Browser, baseURL: string) {
   const ctx = await browser.newContext({ baseURL });
   const page = await ctx.newPage();
+  // One page for every attempt, as a person retrying would: each attempt's answer is awaited before
+  // its message is checked (a submit clears the previous one), so the message seen is that attempt's.
+  await page.goto("/login");
   for (const u of DEMO_USERS) {
-    await page.goto("/login");
     await page.getByLabel("Email").fill(u.email);
     await page.getByLabel("Password").fill(u.password);
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/auth/callback/credentials");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    expect((await answered).status(), u.email).toBeLessThan(500);
     await expect(page.getByText(/Wrong email or password|No labgate account uses this email/)).toBeVisible();
     await expect(page.getByTestId("whoami")).toHaveCount(0);
   }

@@ -1,18 +1,17 @@
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
 import { E2E_CXR, E2E_VIEWER } from "./support/mimic-data";
 import { canvasImagePixels, diffAgainstReference, mean, MEAN_TOLERANCE, REFERENCES, renderedAfter } from "./support/viewer";
+import { locateDicom as locate, REFERENCE_WIDTHS as WIDTHS, referenceRenderings } from "./support/viewer-references";
 
 // Every DICOM file the project keeps for its tests (and, where ../shared/dicom exists, the whole
 // collection) through the real page: the study page's image fetch is answered with the file's bytes,
 // so parsing, the decoding worker, the WASM codecs and the page's CSP are what a member gets. The e2e
 // dataset keeps two uncompressed files in lab storage; the route's own rules are tested in viewer.spec.ts.
-const DIRS = [path.resolve("tests/fixtures/dicom"), path.resolve("../shared/dicom")];
-const locate = (file: string) => DIRS.map((d) => path.join(d, file)).find(existsSync) ?? null;
+// The reference renderings are made once per run, by the global setup's renderer, which may still be
+// at work when the first of these tests wants its file's: room for that wait.
+test.describe.configure({ timeout: 120_000 });
 const studyUrl = `/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/studies/${E2E_VIEWER.study}`;
 const imagePath = `/api/datasets/${E2E_CXR.slug}/${E2E_CXR.version}/images/${E2E_VIEWER.dicom[0].dicomId}`;
 
@@ -24,49 +23,40 @@ async function openStudyShowing(page: Page, bytes: Buffer): Promise<void> {
   await page.goto(studyUrl);
 }
 
-const execFileAsync = promisify(execFile);
-const WIDTHS = [10, 100];
-
-/** render.ts's rendering of the file (e2e/support/render-reference.ts) at its display and at WIDTHS. */
-async function referenceRenderings(file: string, dir: string) {
-  const out = path.join(dir, "reference");
-  const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "e2e/support/render-reference.ts", file, out, ...WIDTHS.map(String)], { timeout: 120_000 });
-  const { gray, center } = JSON.parse(stdout) as { gray: boolean; center: number };
-  return { gray, center, bytes: (name: string) => new Uint8Array(readFileSync(`${out}-${name}.bin`)) };
-}
-
 for (const ref of REFERENCES) {
-  test(`${ref.file}: ${ref.expect === "error" ? "a clear error, never a blank canvas" : "on screen as render.ts draws it, within ±1 at the header's window, W = 10 and W = 100"}`, async ({ page, login }) => {
-    const file = locate(ref.file);
+  const file = locate(ref.file);
+  // Declared skipped when the file is absent, so that no lab is seeded and no one signs in for nothing.
+  test.describe(() => {
     test.skip(!file, `${ref.file} is neither in tests/fixtures/dicom nor in ../shared/dicom`);
-    await login("researcher");
-    await openStudyShowing(page, readFileSync(file!));
-    const viewer = page.getByTestId("viewer");
-    if (ref.expect === "error") {
-      await expect(viewer).toHaveAttribute("data-state", "error");
-      await expect(page.getByTestId("viewer-error")).toContainText("truncated");
-      return;
-    }
-    let renders = await renderedAfter(page, 0);
-    await expect(viewer).toHaveAttribute("data-decoded-in", "worker");
-    // Made once the page has drawn, so that it does not slow the page's own decoding.
-    const { gray, center, bytes } = await referenceRenderings(file!, test.info().outputDir);
-    const check = async (name: string) => {
-      const diff = await diffAgainstReference(viewer, ref, gray ? { gray: bytes(name) } : { rgb: bytes(name) });
-      expect(diff.compared, name).toBeGreaterThan(100_000);
-      expect(diff.maxDiff, `${name}: ${JSON.stringify(diff)}`).toBeLessThanOrEqual(1);
-    };
-    await check("default");
-    // DICOM's VOI applies to grayscale only; colour is shown as stored.
-    if (!gray) return;
-    for (const width of WIDTHS) {
-      await page.getByLabel("Window centre").fill(String(center));
-      await page.getByLabel("Window width").fill(String(width));
-      await page.getByRole("button", { name: "Apply" }).click();
-      renders = await renderedAfter(page, renders);
-      await expect(page.getByTestId("viewer-status")).toContainText(`W ${width} ·`);
-      await check(String(width));
-    }
+    test(`${ref.file}: ${ref.expect === "error" ? "a clear error, never a blank canvas" : "on screen as render.ts draws it, within ±1 at the header's window, W = 10 and W = 100"}`, async ({ page, login }) => {
+      await login("researcher");
+      await openStudyShowing(page, readFileSync(file!));
+      const viewer = page.getByTestId("viewer");
+      if (ref.expect === "error") {
+        await expect(viewer).toHaveAttribute("data-state", "error");
+        await expect(page.getByTestId("viewer-error")).toContainText("truncated");
+        return;
+      }
+      let renders = await renderedAfter(page, 0);
+      await expect(viewer).toHaveAttribute("data-decoded-in", "worker");
+      const { gray, center, bytes } = await referenceRenderings(file!);
+      const check = async (name: string) => {
+        const diff = await diffAgainstReference(viewer, ref, gray ? { gray: bytes(name) } : { rgb: bytes(name) });
+        expect(diff.compared, name).toBeGreaterThan(100_000);
+        expect(diff.maxDiff, `${name}: ${JSON.stringify(diff)}`).toBeLessThanOrEqual(1);
+      };
+      await check("default");
+      // DICOM's VOI applies to grayscale only; colour is shown as stored.
+      if (!gray) return;
+      for (const width of WIDTHS) {
+        await page.getByLabel("Window centre").fill(String(center));
+        await page.getByLabel("Window width").fill(String(width));
+        await page.getByRole("button", { name: "Apply" }).click();
+        renders = await renderedAfter(page, renders);
+        await expect(page.getByTestId("viewer-status")).toContainText(`W ${width} ·`);
+        await check(String(width));
+      }
+    });
   });
 }
 

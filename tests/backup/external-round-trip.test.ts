@@ -79,12 +79,15 @@ describe("npm run backup / restore with DATABASE_URL", () => {
     expect(manifest.map((m) => m.key)).toEqual(["audit-checkpoints/" + manifest[0].key.split("/")[1], "datasets/demo/files/a.txt", "datasets/demo/files/sub/b.bin", "trainings/x.pdf"]);
     expect(manifest[2]).toMatchObject({ size: 300_000, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
 
-    // A second backup into the same directory is refused: a backup never overwrites another.
-    const again = await npmRun("backup", ["--to", backupDir], { DATABASE_URL: source, ...storageEnv });
+    // A second backup into the same directory is refused: a backup never overwrites another. It only
+    // reads the directory, so it runs beside the restore (each CLI start costs seconds on a busy machine).
+    const [again, restore] = await Promise.all([
+      npmRun("backup", ["--to", backupDir], { DATABASE_URL: source, ...storageEnv }),
+      npmRun("restore", ["--from", backupDir], { DATABASE_URL: targets[0], ...storageEnv }),
+    ]);
     expect(again.code).toBe(1);
     expect(again.out).toMatch(/not empty/);
 
-    const restore = await npmRun("restore", ["--from", backupDir], { DATABASE_URL: targets[0], ...storageEnv });
     expect(restore.out).toMatch(/storage OK: 4 files match/);
     expect(restore.out).toMatch(/audit log OK: \d+ rows, chain head [0-9a-f]{16}…, 1 checkpoints verified/);
     expect(restore.code).toBe(0);
@@ -102,14 +105,16 @@ describe("npm run backup / restore with DATABASE_URL", () => {
       { action: "test.backup", n: 20 },
     ]);
 
-    // As the README tells a lab to check afterwards.
-    const verify = await npmRun("audit:verify", [], { DATABASE_URL: targets[0], ...storageEnv });
+    // As the README tells a lab to check afterwards; beside it, a restore never lands on a database
+    // that has tables (refused before it writes anything).
+    const [verify, onto] = await Promise.all([
+      npmRun("audit:verify", [], { DATABASE_URL: targets[0], ...storageEnv }),
+      npmRun("restore", ["--from", backupDir], { DATABASE_URL: targets[0], ...storageEnv }),
+    ]);
     expect(verify.out).toMatch(/audit log OK/);
     expect(verify.out).toMatch(/checkpoints \(key [^)]+\): 1 verified/);
     expect(verify.code).toBe(0);
 
-    // A restore never lands on a database that has tables.
-    const onto = await npmRun("restore", ["--from", backupDir], { DATABASE_URL: targets[0], ...storageEnv });
     expect(onto.code).toBe(1);
     expect(onto.out).toMatch(/already has \d+ tables; restore only into an empty database/);
   });

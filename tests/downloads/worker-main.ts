@@ -3,7 +3,10 @@
  * jobs of lib/downloads/jobs.ts on pg-boss, with short slices and retries so tests run in seconds.
  * Run with `node --conditions=react-server --import tsx tests/downloads/worker-main.ts`; reads
  * DATABASE_URL, PHYSIONET_BASE_URL, PHYSIONET_CA_FILE and LABGATE_STORAGE_DIR like the real worker.
+ * With TEST_WORKER_HOLD=1 it loads its modules, says so, and waits for a line on stdin before doing
+ * anything a worker does (tests/support/spawn-test-worker.ts's spawnHeldTestWorker).
  */
+import { createInterface } from "node:readline";
 import { createDownloadJobs, resumeOrphanedDownloads } from "@/lib/downloads/jobs";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, stopJobRunner } from "@/lib/jobs/job-runner";
@@ -34,7 +37,15 @@ async function main() {
   process.on("SIGINT", () => void stop());
 }
 
-main().catch((e: unknown) => {
+async function released(): Promise<void> {
+  if (process.env.TEST_WORKER_HOLD !== "1") return;
+  console.log("test worker: loaded");
+  const lines = createInterface({ input: process.stdin });
+  await new Promise<void>((resolve) => lines.once("line", () => resolve()));
+  lines.close();
+}
+
+released().then(main).catch((e: unknown) => {
   console.error(`test worker: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

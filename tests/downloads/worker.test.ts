@@ -5,7 +5,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedDatabaseForFile } from "../support/isolated-database";
-import { spawnDownloadWorker } from "./spawn-worker";
+import { spawnDownloadWorker, spawnHeldDownloadWorker } from "./spawn-worker";
 
 const db = isolatedDatabaseForFile();
 const storageDir = await mkdtemp(path.join(os.tmpdir(), "labgate-dl-worker-"));
@@ -26,16 +26,30 @@ afterAll(async () => {
 });
 
 /** A worker process as a lab runs it (pg-boss, its own connections), pointed at this file's upstream. */
-async function startWorker(source: { baseUrl: string; caCertificate: string | null }, log: string[], extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
+async function workerEnv(source: { baseUrl: string; caCertificate: string | null }, extraEnv: Record<string, string>): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url(), LABGATE_STORAGE_DIR: storageDir, PHYSIONET_BASE_URL: source.baseUrl, TEST_SLICE_MS: "8000", ...extraEnv };
   if (source.caCertificate) {
     env.PHYSIONET_CA_FILE = path.join(storageDir, "upstream-ca.pem");
     await writeFile(env.PHYSIONET_CA_FILE, source.caCertificate);
   }
-  const child = await spawnDownloadWorker({ env, log });
+  return env;
+}
+
+function track(child: ChildProcess): ChildProcess {
   workers.add(child);
   child.on("exit", () => workers.delete(child));
   return child;
+}
+
+async function startWorker(source: { baseUrl: string; caCertificate: string | null }, log: string[], extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
+  return track(await spawnDownloadWorker({ env: await workerEnv(source, extraEnv), log }));
+}
+
+/** A worker whose modules load now, while another works; it starts (and takes over orphaned jobs) on start(). */
+async function heldWorker(source: { baseUrl: string; caCertificate: string | null }, log: string[]) {
+  const held = spawnHeldDownloadWorker({ env: await workerEnv(source, {}), log });
+  track(held.child);
+  return held;
 }
 
 async function waitForState(jobId: string, states: string[], timeoutMs: number) {
@@ -98,13 +112,19 @@ describe("download jobs on pg-boss worker processes", () => {
       await waitForState(id, ["ready"], 60_000);
       await controlJob({ user: lab.researcher, jobId: id, input: { action: "start", keepPassword: false }, ip: null });
       let kills = 0;
+      // Each replacement is a new process, let go only after the kill (it then takes the orphaned job
+      // over, as a restarted worker does); its modules load ahead, while earlier workers run. A worker
+      // runs as long as before (the random wait): only the time with no worker at all gets shorter.
+      const ahead = [await heldWorker(source, log), await heldWorker(source, log)];
       for (; kills < 20; kills++) {
         await new Promise((r) => setTimeout(r, 400 + Math.random() * 1_600));
         if ((await s.jobRow(id)).state !== "running") break;
         worker.kill("SIGKILL");
         await new Promise((r) => worker.once("exit", r));
-        worker = await startWorker(source, log);
+        worker = await ahead.shift()!.start();
+        ahead.push(await heldWorker(source, log));
       }
+      for (const held of ahead) held.child.kill("SIGKILL");
       const done = await waitForState(id, ["completed", "incomplete", "failed"], 180_000);
       const failed = await getDb().select({ path: downloadFiles.path, error: downloadFiles.error, attempts: downloadFiles.attempts }).from(downloadFiles).where(eq(downloadFiles.jobId, id));
       expect(done.state, JSON.stringify(failed.filter((f) => f.error))).toBe("completed");
