@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -161,7 +162,15 @@ describe("a download whose lab storage fails mid-transfer", () => {
           LABGATE_S3_SECRET_ACCESS_KEY: "S3RVER",
         },
         breakStorage: () => rename(bucketDir, `${bucketDir}.removed`),
-        repair: () => rename(`${bucketDir}.removed`, bucketDir),
+        repair: async () => {
+          // A PUT already past s3rver's bucket check when the folder moved writes its object into a
+          // new folder of the old name: that object was stored, so it joins the bucket's others.
+          if (existsSync(bucketDir)) {
+            await cp(bucketDir, `${bucketDir}.removed`, { recursive: true, force: true });
+            await rm(bucketDir, { recursive: true, force: true });
+          }
+          await rename(`${bucketDir}.removed`, bucketDir);
+        },
       });
       const storage = createS3Storage({ endpoint, region: "us-east-1", bucket: "lab", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
       const stored = await getDb().select().from(storedFiles).where(eq(storedFiles.labId, lab.labId));

@@ -83,12 +83,12 @@ it("a worker killed with kill -9 is restarted by the supervisor and resumes the 
     process.kill(first.pid!, "SIGKILL");
     const second = await waitFor("the supervisor to restart the worker", () => supervisor!.restarts() === 1 && supervisor!.current(), 10_000, log);
     await waitFor("the restarted worker to start", () => ready.has(second.pid!), 120_000, log);
-    // The restarted worker's own start-up takes the lanes: seconds after it runs, not the next minute.
-    const resumed = await waitFor("the restarted worker to hold the job's lanes", async () => (await lanePids(id)).has(second.pid!) && Date.now(), 30_000, log);
-    const text = log.join("");
-    expect(resumed - ready.get(second.pid!)!, text).toBeLessThan(5_000);
-    expect(text).toMatch(/labgate: the background worker was killed by SIGKILL after [\d.]+ s; restarting it in 0\.2 s/);
-    // The resume line comes once resumeOrphanedDownloads() returns, which can be just after the lanes are taken.
+    await waitFor("the restarted worker to hold the job's lanes", async () => (await lanePids(id)).has(second.pid!), 30_000, log);
+    expect(log.join("")).toMatch(/labgate: the background worker was killed by SIGKILL after [\d.]+ s; restarting it in 0\.2 s/);
+    // The restarted worker's own start-up took the job, not the next minute's sweep: had the sweep
+    // resumed it first, the start-up would have found nothing orphaned ("drive":0). The line comes
+    // once resumeOrphanedDownloads() returns, which can be just after the lanes are taken. (How soon,
+    // in seconds, depends on the machine: not asserted here.)
     await waitFor("the worker to log the resume", () => /"drive":[1-9]\d*,"prepare":\d+,"msg":"resumed downloads a previous worker left"/.test(log.join("")), 10_000, log);
 
     // It goes on where the dead worker's wget stopped: a partial file continued with Range.
