@@ -131,7 +131,8 @@ export const storedFiles = pgTable(
     jobId: uuid("job_id").references(() => downloadJobs.id, { onDelete: "set null" }),
     storedAt: timestamp("stored_at", { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.labId, t.datasetId, t.path] })],
+  // stored_files_browse (migration 0030): (lab_id, dataset_id, path COLLATE "C") for the storage browser.
+  (t) => [primaryKey({ columns: [t.labId, t.datasetId, t.path] }), index("stored_files_browse").on(t.labId, t.datasetId, sql`(${t.path} collate "C")`)],
 );
 
 export const labStorageSettings = pgTable(
