@@ -69,7 +69,7 @@ export const apiManifest: Measure = {
     const { token } = await createApiToken({ actor, input: { name: "bench", expiresInDays: 1, datasetIds: [] }, ip: null });
 
     const appUrl = await ensureAppRole(databaseUrl);
-    const server = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "bench/support/manifest-server.ts"], {
+    const server = spawn(process.execPath, ["--import", "./bench/support/server-only-hook.mjs", "--import", "tsx", "bench/support/manifest-server.ts"], {
       env: { ...process.env, DATABASE_URL: appUrl, LABGATE_LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "inherit"],
     });
