@@ -7,6 +7,7 @@ import { labDatasets, storedFiles } from "@/db/schema";
 import { iterateManifest } from "@/lib/api/cohort-manifest";
 import { MANIFEST_COLUMNS } from "@/lib/api/schemas";
 import { getDb } from "@/lib/db/client";
+import { LABELS } from "@/lib/mimic/import/file-specs";
 import { createLab } from "@/lib/factories";
 import { parseStudyFilters, type StudyFilters } from "@/lib/mimic/browse/study-filters";
 import { findDataset, importMimicDirectory } from "@/lib/mimic/import/import-directory";
@@ -67,6 +68,22 @@ describe("a cohort manifest", () => {
       expect([r.in_storage, r.size, r.sha256], r.path).toEqual(f ? ["1", String(f.size), f.sha256] : ["0", "", ""]);
     }
     expect(rows.filter((r) => r.in_storage === "1")).toHaveLength(stored.size);
+    // Every label cell as the source CSVs write it (1.0, 0.0, -1.0 or empty), from the arrays read as arrays.
+    const labels = await getDb().execute<{ study_id: number; chexpert: (number | null)[] | null; negbio: (number | null)[] | null }>(
+      sql`select study_id, chexpert, negbio from mimic_study where dataset_id = ${datasetId}`,
+    );
+    const byStudy = new Map(labels.rows.map((l) => [Number(l.study_id), l]));
+    const text = (v: number | null | undefined) => (v === null || v === undefined ? "" : v.toFixed(1));
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const l = byStudy.get(Number(r.study_id))!;
+      for (const [i, label] of LABELS.entries()) {
+        const cells = [(r as Record<string, string>)[`chexpert_${label}`], (r as Record<string, string>)[`negbio_${label}`]];
+        expect(cells, `${r.study_id} ${label}`).toEqual([text(l.chexpert?.[i]), text(l.negbio?.[i])]);
+        cells.forEach((c) => seen.add(c!));
+      }
+    }
+    expect(seen).toEqual(new Set(["1.0", "0.0", "-1.0", ""]));
   });
 
   it("follows the cohort's filter and writes labels as the source CSVs do", async () => {
