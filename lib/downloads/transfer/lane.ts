@@ -45,6 +45,8 @@ export type LaneContext = {
   gate(): Promise<GateProblem | null>;
   fail(problem: GateProblem): void;
   track(lane: number, file: { stagedPath: string } | null): void;
+  /** Every HTTP status PhysioNet answered this lane (the lane adapter backs off on 429 and 503). */
+  onStatus?(status: number): void;
   onSpawn?: (info: { pid: number; args: readonly string[]; env: Readonly<Record<string, string>> }) => void;
 };
 
@@ -116,6 +118,7 @@ async function transferBatch(ctx: LaneContext, { lane, token, session, batch }: 
       signal: ctx.signal,
       timeoutMs: Math.max(60_000, ctx.deadline - Date.now() + 60_000),
       onSpawn: ctx.onSpawn,
+      onStatus: ctx.onStatus,
       onUrlStart: (url) => {
         const file = byUrl.get(url);
         if (!file) return;
