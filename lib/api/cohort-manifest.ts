@@ -125,7 +125,9 @@ function batchCopySql(opts: ManifestOptions, studyIds: number[]): string {
  * no transaction held between batches, the connection back in the pool after each.
  */
 export function manifestCsvStream(opts: ManifestOptions & { studiesPerBatch?: number }): ReadableStream<Uint8Array> {
-  const batches = studyBatches(opts);
+  // Larger batches than iterateManifest's: PostgreSQL streams each COPY, so a batch's size costs no
+  // memory here, while each batch costs a statement, a plan and a pool round trip.
+  const batches = studyBatches({ ...opts, studiesPerBatch: opts.studiesPerBatch ?? 10_000 });
   let client: pg.PoolClient | null = null;
   let chunks: AsyncIterator<Buffer> | null = null;
   let headerSent = false;
