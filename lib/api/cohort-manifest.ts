@@ -4,7 +4,7 @@ import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { csvChunk } from "@/lib/csv/safe-csv";
 import { errorFields, log } from "@/lib/log/logger";
-import { getDb } from "@/lib/db/client";
+import { getDb, getPool } from "@/lib/db/client";
 import { listViewCodes } from "@/lib/mimic/browse/list-studies";
 import type { StudyFilters } from "@/lib/mimic/browse/study-filters";
 import { studyWhere } from "@/lib/mimic/browse/study-where";
@@ -152,7 +152,7 @@ export function manifestCsvStream(opts: ManifestOptions & { studiesPerBatch?: nu
           }
           const ids = await batches.next();
           if (ids.done) return controller.close();
-          client = await (getDb().$client as pg.Pool).connect();
+          client = await getPool().connect();
           chunks = client.query(copyTo(batchCopySql(opts, ids.value)))[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
         }
       } catch (e) {
