@@ -1,5 +1,6 @@
 import "server-only";
 import { Param, sql } from "drizzle-orm";
+import type { Readable } from "node:stream";
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { csvChunk } from "@/lib/csv/safe-csv";
@@ -89,6 +90,27 @@ async function* studyBatches(opts: ManifestOptions & { studiesPerBatch?: number 
   }
 }
 
+const PIECE_BYTES = 64 * 1024;
+
+/** Resolves when the stream has data or has ended; rejects on its error. */
+function readableOrEnd(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      stream.off("readable", done);
+      stream.off("end", done);
+      stream.off("error", fail);
+      resolve();
+    };
+    const fail = (e: Error) => {
+      stream.off("readable", done);
+      stream.off("end", done);
+      reject(e);
+    };
+    stream.once("readable", done);
+    stream.once("end", done);
+    stream.once("error", fail);
+  });
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const uuidLiteral = (v: string) => {
   if (!UUID.test(v)) throw new Error("manifest: not a uuid");
@@ -129,12 +151,13 @@ export function manifestCsvStream(opts: ManifestOptions & { studiesPerBatch?: nu
   // memory here, while each batch costs a statement, a plan and a pool round trip.
   const batches = studyBatches({ ...opts, studiesPerBatch: opts.studiesPerBatch ?? 10_000 });
   let client: pg.PoolClient | null = null;
-  let chunks: AsyncIterator<Buffer> | null = null;
+  let copy: Readable | null = null;
   let headerSent = false;
   const release = (broken: boolean) => {
+    if (broken) copy?.destroy();
     client?.release(broken);
     client = null;
-    chunks = null;
+    copy = null;
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -144,17 +167,34 @@ export function manifestCsvStream(opts: ManifestOptions & { studiesPerBatch?: nu
           controller.enqueue(new TextEncoder().encode(csvChunk([[...MANIFEST_COLUMNS]])));
           return;
         }
-        for (;;) {
-          if (chunks) {
-            const next = await chunks.next();
-            if (!next.done) return controller.enqueue(new Uint8Array(next.value));
-            release(false);
+        // PostgreSQL sends a COPY row by row: read synchronously while rows are buffered and
+        // gathered into ~64 KiB pieces, or each of 377k rows would be its own promise, its own
+        // trip through the web stream and its own socket write.
+        const parts: Buffer[] = [];
+        let size = 0;
+        while (size < PIECE_BYTES) {
+          if (!copy) {
+            const ids = await batches.next();
+            if (ids.done) {
+              if (size > 0) controller.enqueue(new Uint8Array(Buffer.concat(parts, size)));
+              return controller.close();
+            }
+            client = await getPool().connect();
+            copy = client.query(copyTo(batchCopySql(opts, ids.value)));
           }
-          const ids = await batches.next();
-          if (ids.done) return controller.close();
-          client = await getPool().connect();
-          chunks = client.query(copyTo(batchCopySql(opts, ids.value)))[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+          let piece: Buffer | null;
+          while (size < PIECE_BYTES && (piece = copy.read() as Buffer | null) !== null) {
+            parts.push(piece);
+            size += piece.length;
+          }
+          if (size >= PIECE_BYTES) break;
+          if (copy.readableEnded) {
+            release(false);
+            continue;
+          }
+          await readableOrEnd(copy);
         }
+        controller.enqueue(new Uint8Array(Buffer.concat(parts, size)));
       } catch (e) {
         release(true);
         log().error({ what: "cohort manifest", ...errorFields(e) }, "export failed while streaming");
