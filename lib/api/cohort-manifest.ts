@@ -124,16 +124,22 @@ const safeText = (col: string) =>
 // Labels as the source CSVs write them: 1.0, 0.0, -1.0, or nothing.
 const labelSql = (col: string) => LABELS.map((_, i) => `to_char(${col}[${i + 1}], 'FM9990.0')`).join(", ");
 
-/** One batch's rows as a `COPY … TO STDOUT` statement: values inlined (COPY takes no parameters), every one checked. */
+/**
+ * One batch's rows as a `COPY … TO STDOUT` statement: values inlined (COPY takes no parameters),
+ * every one checked. Lateral joins and the batch's id range keep each batch to index probes: as
+ * plain joins PostgreSQL hash-joined every batch against the lab's whole stored_files and the
+ * version's images (0.56 s a batch of 10,000 studies at full scale, 0.18 s this way).
+ */
 function batchCopySql(opts: ManifestOptions, studyIds: number[]): string {
   if (!studyIds.every((id) => Number.isSafeInteger(id))) throw new Error("manifest: study ids must be integers");
   return `COPY (
     select ${safeText("i.path")}, f.size, f.sha256, case when f.sha256 is null then '0' else '1' end, ${safeText("i.dicom_id")}, i.subject_id, i.study_id,
       to_char(d.study_date, 'YYYY-MM-DD'), ${safeText("i.split")}, ${safeText("i.view_position")}, ${labelSql("d.chexpert")}, ${labelSql("d.negbio")}
     from mimic_image i
-    join mimic_study d on d.dataset_id = ${uuidLiteral(opts.labelsDatasetId ?? opts.datasetId)} and d.study_id = i.study_id
-    left join stored_files f on f.lab_id = ${uuidLiteral(opts.labId)} and f.dataset_id = i.dataset_id and f.path = i.path
-    where i.dataset_id = ${uuidLiteral(opts.datasetId)} and i.study_id = any('{${studyIds.join(",")}}'::integer[])
+    join lateral (select d.study_date, d.chexpert, d.negbio from mimic_study d where d.dataset_id = ${uuidLiteral(opts.labelsDatasetId ?? opts.datasetId)} and d.study_id = i.study_id) d on true
+    left join lateral (select f.size, f.sha256 from stored_files f where f.lab_id = ${uuidLiteral(opts.labId)} and f.dataset_id = i.dataset_id and f.path = i.path) f on true
+    where i.dataset_id = ${uuidLiteral(opts.datasetId)} and i.study_id between ${studyIds[0]} and ${studyIds[studyIds.length - 1]}
+      and i.study_id = any('{${studyIds.join(",")}}'::integer[])
     order by i.study_id, i.dicom_id
   ) TO STDOUT WITH (FORMAT csv)`;
 }
