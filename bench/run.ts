@@ -6,6 +6,7 @@ import path from "node:path";
 import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/database";
 import { resolveDatabaseServer } from "@/scripts/lib/database-server";
 import { saveResults, type Measure, type MeasureResult } from "./harness";
+import { apiManifest } from "./measures/api-manifest";
 import { auditAppend } from "./measures/audit-append";
 import { auditConcurrent } from "./measures/audit-concurrent";
 import { dicomwebRetrieve } from "./measures/dicomweb";
@@ -18,7 +19,7 @@ import { mimicImportReports } from "./measures/mimic-import-reports";
 import { viewerFirstPixel, viewerMemory, viewerWindowLevel } from "./measures/viewer-measures";
 
 // Order matters: the browse measures and load.mixed reuse the dataset import.full has loaded.
-const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory, downloadMirror, dicomwebRetrieve, loadMixed];
+const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, apiManifest, downloadTree, downloadLarge, downloadMemory, downloadMirror, dicomwebRetrieve, loadMixed];
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

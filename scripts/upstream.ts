@@ -36,6 +36,7 @@ Serves <dir> at /files/<slug>/<version>/ the way PhysioNet's file server does.
   --write-sums              write <root>/${SHA256SUMS_FILE} first if it is missing
   --throttle <rate>         per-connection limit in bytes/s; k and m suffixes mean KiB and MiB (e.g. 350k)
   --max-connections <n>     drop connections beyond n
+  --busy-above <n>          answer 429 (Retry-After: 1) while more than n connections are open
   --faults <spec>           ${FAULT_SPEC_HELP}
   --quiet                   no per-request log`;
 
@@ -70,6 +71,7 @@ async function main() {
       "write-sums": { type: "boolean", default: false },
       throttle: { type: "string" },
       "max-connections": { type: "string" },
+      "busy-above": { type: "string" },
       faults: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -104,6 +106,7 @@ async function main() {
     allowAuthOverHttp: !values["strict-https"],
     throttleBytesPerSecond: values.throttle ? parseRate(values.throttle) : undefined,
     maxConnections: number("max-connections", values["max-connections"]),
+    busyAboveConnections: number("busy-above", values["busy-above"]),
     faults,
     log: values.quiet ? undefined : (line) => console.log(`${new Date().toISOString()} ${line}`),
   });

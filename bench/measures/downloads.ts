@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
@@ -20,7 +20,11 @@ import { spawnDownloadWorker } from "@/tests/downloads/spawn-worker";
 import { round, type Measure } from "../harness";
 
 const STUDIES = Number(process.env.BENCH_DL_STUDIES ?? 1_500);
-const LARGE_MIB = Number(process.env.BENCH_DL_LARGE_MIB ?? 2_048);
+// labgate's lanes for the tree, and as many plain `wget -i` for the fair floor.
+const LANES = 4;
+// The issue asks for 2 GiB; on this shared 2-core machine (its disk written by eight helpers at once)
+// three rounds of four 2 GiB transfers do not fit a run, so 512 MiB unless told otherwise.
+const LARGE_MIB = Number(process.env.BENCH_DL_LARGE_MIB ?? 512);
 // Per connection, as PhysioNet throttles (users report ~0.35 MiB/s); small files make per-request
 // latency and index-page crawling matter as much as bandwidth.
 const THROTTLE = 512 * 1024;
@@ -99,7 +103,7 @@ async function waitForJob(jobId: string, states: string[]): Promise<string> {
  * into lab storage. Timed from "start" to the last verified file, so the preparation (which a member
  * reviews before starting) is reported apart.
  */
-async function labgateDownload({ lab, baseUrl, storageRoot, selection, concurrency, firstFile }: { lab: BenchLab; baseUrl: string; storageRoot: string; selection: Selection; concurrency: number; firstFile?: string }) {
+async function labgateDownload({ lab, baseUrl, storageRoot, selection, concurrency, firstFile, firstFileBytes }: { lab: BenchLab; baseUrl: string; storageRoot: string; selection: Selection; concurrency: number; firstFile?: string; firstFileBytes?: number }) {
   // The worker connects as the app's restricted database role, as `npm start` runs it.
   const appUrl = await ensureAppRole(process.env.DATABASE_URL!);
   const worker = await spawnDownloadWorker({ env: { ...process.env, DATABASE_URL: appUrl, LABGATE_STORAGE_DIR: storageRoot, PHYSIONET_BASE_URL: baseUrl, TEST_SLICE_MS: "600000" } });
@@ -113,11 +117,18 @@ async function labgateDownload({ lab, baseUrl, storageRoot, selection, concurren
     await controlJob({ user: lab.user, jobId: id, input: { action: "start", keepPassword: false }, ip: null });
     // From "start" to wget's first bytes in staging: the queue, the access check, spawning wget.
     let firstByteSeconds: number | null = null;
+    // ... and to its last byte in staging (wget done): what follows is verifying and placing it.
+    let lastByteSeconds: number | null = null;
     if (firstFile) {
       const staged = path.join(storageRoot, ".staging", "jobs", id, ...firstFile.split("/"));
-      while (firstByteSeconds === null && performance.now() - t1 < 60_000) {
-        if (((await stat(staged).catch(() => null))?.size ?? 0) > 0) firstByteSeconds = (performance.now() - t1) / 1000;
-        else await new Promise((r) => setTimeout(r, 10));
+      while (lastByteSeconds === null && performance.now() - t1 < 600_000) {
+        const size = (await stat(staged).catch(() => null))?.size ?? 0;
+        if (size > 0 && firstByteSeconds === null) firstByteSeconds = (performance.now() - t1) / 1000;
+        if (firstFileBytes !== undefined && size >= firstFileBytes) lastByteSeconds = (performance.now() - t1) / 1000;
+        // Moved into lab storage already: the last byte was seen as late as now.
+        else if (firstByteSeconds !== null && size === 0 && (await stat(path.join(storageRoot, "downloads", "mimic-cxr", "2.0.0", ...firstFile.split("/"))).catch(() => null))) lastByteSeconds = (performance.now() - t1) / 1000;
+        else if (firstFileBytes === undefined && firstByteSeconds !== null) break;
+        else await new Promise((r) => setTimeout(r, 5));
       }
     }
     const state = await waitForJob(id, ["completed", "incomplete", "failed"]);
@@ -126,7 +137,7 @@ async function labgateDownload({ lab, baseUrl, storageRoot, selection, concurren
     // The kernel's high-water mark over the worker's whole life.
     const peakKib = await kibOf(worker.pid!, "VmHWM");
     const stored = await getDb().select({ path: storedFiles.path }).from(storedFiles).where(eq(storedFiles.labId, lab.labId));
-    return { prepareSeconds, transferSeconds, firstByteSeconds, seconds: prepareSeconds + transferSeconds, storedCount: stored.length, peakMib: peakKib / 1024, idleMib: idleKib / 1024 };
+    return { prepareSeconds, transferSeconds, firstByteSeconds, lastByteSeconds, seconds: prepareSeconds + transferSeconds, storedCount: stored.length, peakMib: peakKib / 1024, idleMib: idleKib / 1024 };
   } finally {
     worker.kill("SIGTERM");
   }
@@ -141,7 +152,7 @@ async function labgateDownload({ lab, baseUrl, storageRoot, selection, concurren
  */
 export const downloadTree: Measure = {
   name: "download.tree",
-  description: "MIMIC-like tree (~4,000 files, 512 KiB/s per connection): labgate job (prepare + transfer, verified) vs `wget -r -N -c -np` (verified after)",
+  description: "MIMIC-like tree (~4,000 files, 512 KiB/s per connection): labgate job (prepare + transfer, verified) vs `wget -r -N -c -np` (verified after); its transfer vs 4 plain `wget -i` in parallel on the same list",
   async run({ log }) {
     const work = await mkdtemp(path.join(os.tmpdir(), "labgate-bench-dl-"));
     try {
@@ -155,7 +166,7 @@ export const downloadTree: Measure = {
       try {
         const storageRoot = path.join(work, "lab-storage");
         const everything: Selection = { mode: "filter", metadata: true, reports: true, images: "any", other: true, studies: { kind: "all" } };
-        const ours = await labgateDownload({ lab, baseUrl: upstream.url, storageRoot, selection: everything, concurrency: 4 });
+        const ours = await labgateDownload({ lab, baseUrl: upstream.url, storageRoot, selection: everything, concurrency: LANES });
         const labgateBad = (await verifyTree(path.join(storageRoot, "downloads", "mimic-cxr", "2.0.0"), manifest)) + (manifest.length - ours.storedCount);
         log(`labgate: prepare ${round(ours.prepareSeconds)} s + transfer ${round(ours.transferSeconds)} s, ${ours.storedCount} files verified, ${labgateBad} wrong or missing, worker peak RSS ${round(ours.peakMib)} MiB`);
         workerPeaks.push({ measure: "download.tree", mib: ours.peakMib, idleMib: ours.idleMib, largestFileMib: 0 });
@@ -171,9 +182,40 @@ export const downloadTree: Measure = {
         const wgetSeconds = (performance.now() - t1) / 1000;
         const wgetBad = await verifyTree(out, manifest);
         log(`wget -r -N -c -np: ${round(wgetSeconds)} s (exit ${run.exitCode}), ${wgetBad} wrong or missing`);
-        if (labgateBad > 0 || wgetBad > 0) throw new Error(`bench: verification failed (labgate ${labgateBad}, wget -r ${wgetBad} files wrong or missing)`);
+
+        // The fair floor at equal parallelism: the same file list (what labgate's preparation takes
+        // from SHA256SUMS.txt) split round-robin over as many plain `wget -i` as labgate has lanes,
+        // keep-alive and the session cookie as wget does by itself; nothing verified.
+        const outI = path.join(work, "wget-i");
+        const lists = Array.from({ length: LANES }, () => [] as string[]);
+        manifest.forEach((e, i) => lists[i % LANES]!.push(`${upstream.url}/files/mimic-cxr/2.0.0/${e.path}`));
+        await mkdir(outI, { recursive: true });
+        await Promise.all(lists.map((urls, i) => writeFile(path.join(work, `list-${i}.txt`), `${urls.join("\n")}\n`)));
+        // The password in a private wgetrc, as a user's ~/.wgetrc holds it.
+        const wgetrc = path.join(work, "wgetrc");
+        await writeFile(wgetrc, `user = ${TREE_USER}\npassword = ${PASSWORD}\n`, { mode: 0o600 });
+        const t2 = performance.now();
+        const exits = await Promise.all(
+          lists.map(
+            (_, i) =>
+              new Promise<number | null>((resolve, reject) => {
+                const child = spawn("wget", ["-q", "-x", "-nH", "--cut-dirs=3", "-i", path.join(work, `list-${i}.txt`), `--directory-prefix=${outI}`], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WGETRC: wgetrc } });
+                child.once("error", reject);
+                child.once("exit", (code) => resolve(code));
+              }),
+          ),
+        );
+        const wgetISeconds = (performance.now() - t2) / 1000;
+        const wgetIBad = await verifyTree(outI, manifest);
+        log(`${LANES} × wget -i in parallel: ${round(wgetISeconds)} s (exits ${exits.join(",")}), ${wgetIBad} wrong or missing`);
+        if (labgateBad > 0 || wgetBad > 0 || wgetIBad > 0) throw new Error(`bench: verification failed (labgate ${labgateBad}, wget -r ${wgetBad}, wget -i ${wgetIBad} files wrong or missing)`);
         return {
           ratio_vs_wget_r: round(wgetSeconds / ours.seconds),
+          // labgate's transfer (start → last file verified) against the same list fetched by N plain wget.
+          ratio_vs_wget_i_parallel: round(wgetISeconds / ours.transferSeconds),
+          wget_i_parallel_seconds: round(wgetISeconds),
+          transfer_seconds: round(ours.transferSeconds),
+          lanes: LANES,
           seconds: round(ours.seconds),
           prepare_seconds: round(ours.prepareSeconds),
           wget_r_seconds: round(wgetSeconds),
@@ -224,7 +266,7 @@ const ROUNDS = Number(process.env.BENCH_DL_ROUNDS ?? 3);
  */
 export const downloadLarge: Measure = {
   name: "download.large",
-  description: `one ${LARGE_MIB} MiB file, no throttle, medians of ${ROUNDS} interleaved rounds: labgate transfer (verified, moved into lab storage) vs curl`,
+  description: `one ${LARGE_MIB} MiB file, no throttle, medians of ${ROUNDS} interleaved rounds: labgate transfer (verified, moved into lab storage) vs GNU wget alone, curl, curl + sha256sum`,
   async run({ log }) {
     const work = await mkdtemp(path.join(os.tmpdir(), "labgate-bench-dl-large-"));
     try {
@@ -232,7 +274,7 @@ export const downloadLarge: Measure = {
       const rel = await largeFileVersion(root, LARGE_MIB);
       const expected = parseSha256Sums({ text: await readFile(path.join(root, "SHA256SUMS.txt"), "utf8") }).find((e) => e.path === rel)!.sha256;
       const upstream = await startUpstreamProcess({ root, username: LARGE_USER, open: true });
-      const t = { curl: [] as number[], sha256sum: [] as number[], wget: [] as number[], labgate: [] as number[], firstByte: [] as number[] };
+      const t = { curl: [] as number[], sha256sum: [] as number[], wget: [] as number[], labgate: [] as number[], firstByte: [] as number[], lastByte: [] as number[] };
       try {
         const url = `${upstream.url}/files/mimic-cxr/2.0.0/${rel}`;
         for (let round_ = 1; round_ <= ROUNDS; round_++) {
@@ -249,14 +291,15 @@ export const downloadLarge: Measure = {
           // A lab of its own each round: a lab that holds the file verified does not fetch it again.
           const lab = await benchLab(`${LARGE_USER}${round_}`);
           const storageRoot = path.join(work, `lab-storage-${round_}`);
-          const ours = await labgateDownload({ lab, baseUrl: upstream.url, storageRoot, selection: { mode: "paths", paths: [rel] }, concurrency: 1, firstFile: rel });
+          const ours = await labgateDownload({ lab, baseUrl: upstream.url, storageRoot, selection: { mode: "paths", paths: [rel] }, concurrency: 1, firstFile: rel, firstFileBytes: LARGE_MIB * MIB });
           const bad = await verifyTree(path.join(storageRoot, "downloads", "mimic-cxr", "2.0.0"), [{ path: rel, sha256: expected }]);
           if (bad > 0 || ours.storedCount !== 1) throw new Error("bench: labgate's copy is missing or wrong");
           await rm(storageRoot, { recursive: true, force: true });
           t.labgate.push(ours.transferSeconds);
           t.firstByte.push(ours.firstByteSeconds ?? NaN);
+          t.lastByte.push(ours.lastByteSeconds ?? NaN);
           workerPeaks.push({ measure: "download.large", mib: ours.peakMib, idleMib: ours.idleMib, largestFileMib: LARGE_MIB });
-          log(`round ${round_}: curl ${round(t.curl.at(-1)!)} s (+ sha256sum ${round(t.sha256sum.at(-1)!)} s), wget ${round(t.wget.at(-1)!)} s, labgate ${round(ours.transferSeconds)} s verified (first byte after ${round(ours.firstByteSeconds ?? NaN)} s), worker peak RSS ${round(ours.peakMib)} MiB`);
+          log(`round ${round_}: curl ${round(t.curl.at(-1)!)} s (+ sha256sum ${round(t.sha256sum.at(-1)!)} s), wget ${round(t.wget.at(-1)!)} s, labgate ${round(ours.transferSeconds)} s verified (first byte after ${round(ours.firstByteSeconds ?? NaN)} s, last byte in staging after ${round(ours.lastByteSeconds ?? NaN)} s), worker peak RSS ${round(ours.peakMib)} MiB`);
         }
       } finally {
         upstream.child.kill("SIGTERM");
@@ -269,6 +312,9 @@ export const downloadLarge: Measure = {
         seconds: round(ours),
         mib_per_s: round(LARGE_MIB / ours),
         first_byte_seconds: round(median(t.firstByte)),
+        // Where labgate's time goes: start → wget's last byte in staging, then → verified and placed.
+        last_byte_seconds: round(median(t.lastByte)),
+        after_last_byte_seconds: round(median(t.labgate.map((x, i) => x - t.lastByte[i]!))),
         curl_seconds: round(curl),
         sha256sum_seconds: round(hash),
         wget_seconds: round(wget),

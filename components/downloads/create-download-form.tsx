@@ -178,7 +178,7 @@ export function CreateDownloadForm(props: {
       )}
 
       <label>
-        Parallel connections
+        Parallel connections, at most (a job starts with two and adds more while PhysioNet keeps up)
         <input type="number" min="1" max="8" value={concurrency} onChange={(e) => setConcurrency(e.target.value)} />
       </label>
       {error && <p className="error" role="alert">{error}</p>}

@@ -19,9 +19,17 @@ function takeEarly(url: string): { response: Promise<Response>; abort: AbortCont
   return early;
 }
 
+/**
+ * Our own audited routes for image bytes: a study's images, and verified files in lab storage (the
+ * storage browser). An image id must never make the browser talk to anything else.
+ */
+export function isLabgateImageUrl(url: string): boolean {
+  return url.startsWith("/api/datasets/") || url.startsWith("/api/downloads/files/");
+}
+
 export function startImageFetch(url: string): void {
-  // Only our own image route; the loader refuses anything else in any case.
-  if (!url.startsWith("/api/datasets/") || pending.has(url)) return;
+  // Only our own image routes; the loader refuses anything else in any case.
+  if (!isLabgateImageUrl(url) || pending.has(url)) return;
   const early = takeEarly(url);
   if (early) return void pending.set(url, early);
   const abort = new AbortController();

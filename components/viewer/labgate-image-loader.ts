@@ -7,7 +7,7 @@ import { createCornerstoneImage, type CornerstoneImage } from "@/lib/dicom/corne
 import type { HeaderElement } from "@/lib/dicom/header";
 import type { DecodedFrame, DicomImageInfo } from "@/lib/dicom/types";
 import { decodeDicom, startDecoders, type DecodedIn } from "./decode-client";
-import { takeImageFetch } from "./image-fetch";
+import { isLabgateImageUrl, takeImageFetch } from "./image-fetch";
 
 export const LABGATE_SCHEME = "labgate";
 
@@ -44,8 +44,7 @@ export function loadLabgateImage(imageId: string): { promise: Promise<LabgateIma
 async function load(imageId: string): Promise<LabgateImage> {
   startDecoders();
   const url = imageId.slice(LABGATE_SCHEME.length + 1);
-  // Only our own image route: an image id must never make the browser talk to anything else.
-  if (!url.startsWith("/api/datasets/")) throw new Error(`Not a labgate image: ${imageId}`);
+  if (!isLabgateImageUrl(url)) throw new Error(`Not a labgate image: ${imageId}`);
   const res = await takeImageFetch(url);
   if (!res.ok) throw new ImageFetchError(res.status, await refusalMessage(res));
   const type = res.headers.get("content-type") ?? "";

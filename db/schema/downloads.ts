@@ -137,7 +137,12 @@ export const storedFiles = pgTable(
     storedAt: timestamp("stored_at", { withTimezone: true }).notNull(),
   },
   // stored_at: DICOMweb's index looks only at files stored since its last check (migration 0029).
-  (t) => [primaryKey({ columns: [t.labId, t.datasetId, t.path] }), index("stored_files_stored_at_idx").on(t.labId, t.datasetId, t.storedAt)],
+  // stored_files_browse (migration 0030): (lab_id, dataset_id, path COLLATE "C") for the storage browser.
+  (t) => [
+    primaryKey({ columns: [t.labId, t.datasetId, t.path] }),
+    index("stored_files_stored_at_idx").on(t.labId, t.datasetId, t.storedAt),
+    index("stored_files_browse").on(t.labId, t.datasetId, sql`(${t.path} collate "C")`),
+  ],
 );
 
 export const labStorageSettings = pgTable(

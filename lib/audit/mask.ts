@@ -22,6 +22,8 @@ const SAFE_DETAIL_KEYS: Record<string, readonly string[]> = {
   "dataset.retention": ["from", "to"],
   "dataset.import": ["counts"],
   "dataset.browse": ["studies", "joined"],
+  // Its `folder` names subject and study ids.
+  "storage.browse": ["entries"],
   "dataset.pair": ["pairedWith", "replaced"],
   "study.view": [],
   "study.view_report": [],

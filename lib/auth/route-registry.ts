@@ -38,6 +38,7 @@ export const routeRegistry: Record<string, RouteDeclaration> = {
   "/datasets/[slug]/[version]/studies/[studyId]": { methods: { GET: "dataset" }, sample: "/datasets/{dataset}/studies/{study}" },
   "/datasets/[slug]/[version]/import": { methods: { GET: "steward" }, sample: "/datasets/{dataset}/import" },
   "/datasets/[slug]/[version]/disagreement": { methods: { GET: "dataset" }, sample: "/datasets/{dataset}/disagreement" },
+  "/datasets/[slug]/[version]/storage": { methods: { GET: "dataset" }, sample: "/datasets/{dataset}/storage" },
   "/api/datasets/[slug]/[version]/import": { methods: { GET: "steward", POST: "steward" }, sample: "/api/datasets/{dataset}/import" },
   "/api/datasets/[slug]/[version]/cohorts": { methods: { POST: "dataset" }, sample: "/api/datasets/{dataset}/cohorts" },
   "/api/datasets/[slug]/[version]/cohorts/[id]/export": { methods: { GET: "dataset" }, sample: "/api/datasets/{dataset}/cohorts/{missing}/export", allowedStatus: 404 },

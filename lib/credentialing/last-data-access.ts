@@ -7,7 +7,7 @@ import type { DbOrTx } from "@/lib/db/client";
 // the newest successful row of a data-reading action, per member and dataset version.
 
 /** Actions that read a version's data (rows, images, files, reports); sign-ins and decisions are not. */
-export const DATA_ACCESS_ACTIONS = ["dataset.browse", "study.view", "study.view_report", "image.view", "image.preview", "image.thumbnail", "cohort.save", "cohort.export", "download.read", "download.create"] as const;
+export const DATA_ACCESS_ACTIONS = ["dataset.browse", "study.view", "study.view_report", "image.view", "image.preview", "image.thumbnail", "cohort.save", "cohort.export", "download.read", "download.create", "storage.browse"] as const;
 
 /** Newest data access per "userId:datasetId" in the lab. Rows name their version by id or by "slug/version". */
 export async function loadLastDataAccess(db: DbOrTx, opts: { labId: string; datasets: readonly { id: string; slug: string; version: string }[] }): Promise<Map<string, Date>> {

@@ -18,6 +18,12 @@ export function getDb(): Db {
   return g.labgateDb;
 }
 
+/** The pool behind getDb(), for what Drizzle does not speak: COPY streams (pg-copy-streams). */
+export function getPool(): pg.Pool {
+  getDb();
+  return g.labgatePool!;
+}
+
 export async function closeDb(): Promise<void> {
   await g.labgatePool?.end();
   g.labgatePool = undefined;

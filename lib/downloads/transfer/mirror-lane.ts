@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { claimBatch, nextRetryDelay, recordAttemptFailure, releaseFile, type ClaimedFile } from "../claims";
-import type { MirrorAccess } from "../mirror/client";
+import { mirrorStatus, type MirrorAccess } from "../mirror/client";
 import { fetchMirrorFile, MirrorRefusedError, mirrorFaultText } from "../mirror/fetch-file";
 import { mirrorRefusal } from "../mirror/version-reader";
 import { backoff, MAX_ATTEMPTS, type LaneCommon } from "./lane";
@@ -72,6 +72,9 @@ async function transferOne(
     }
     // Cut off by a pause, a cancel or the end of the slice: not a failed attempt; the prefix stays.
     if (ctx.signal.aborted) return releaseFile(ctx.db, { jobId: ctx.job.id, path: file.path, token });
+    // A mirror's 503 SlowDown backs the lanes off as PhysioNet's 429/503 do.
+    const status = mirrorStatus(e);
+    if (status) ctx.onStatus?.(status);
     const attempts = file.attempts + 1;
     const reason = mirrorFaultText(e);
     await recordAttemptFailure(ctx.db, {

@@ -19,6 +19,7 @@ export async function runWgetList({
   timeoutMs,
   onUrlStart,
   onUrlEnd,
+  onStatus,
   onSpawn,
 }: {
   session: LaneSession;
@@ -28,10 +29,11 @@ export async function runWgetList({
   timeoutMs: number;
   onUrlStart?: (url: string) => void;
   onUrlEnd?: (url: string, outcome: UrlOutcome) => void;
+  onStatus?: (status: number) => void;
   onSpawn?: (info: WgetSpawnInfo) => void;
 }): Promise<WgetListRun> {
   const known = new Set(urls);
-  const parser = createWgetLogParser({ known, onUrlStart, onUrlEnd });
+  const parser = createWgetLogParser({ known, onUrlStart, onUrlEnd, onStatus });
   const { exitCode, timedOut, aborted, cookies } = await spawnWget({
     args,
     urls,

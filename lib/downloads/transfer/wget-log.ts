@@ -38,10 +38,13 @@ export function createWgetLogParser({
   known,
   onUrlStart,
   onUrlEnd,
+  onStatus,
 }: {
   known: ReadonlySet<string>;
   onUrlStart?: (url: string) => void;
   onUrlEnd?: (url: string, outcome: UrlOutcome) => void;
+  /** Every HTTP status wget reports, its own retries included (a 429 or 503 it retried is seen only here). */
+  onStatus?: (status: number) => void;
 }) {
   const outcomes = new Map<string, UrlOutcome>();
   let current: string | null = null;
@@ -73,6 +76,7 @@ export function createWgetLogParser({
     if (status?.[1]) {
       lastStatus = Number(status[1]);
       outcome.status = lastStatus;
+      onStatus?.(lastStatus);
       if (lastStatus === 200) outcome.okResponses += 1;
       return;
     }

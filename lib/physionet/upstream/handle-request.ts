@@ -22,6 +22,8 @@ export type HandlerContext = {
   throttleFor: (socket: object) => Throttle | null;
   sliceBytes: number;
   stats: UpstreamStats;
+  /** Authorised file requests on more open connections than this get 429 (see start-upstream.ts). */
+  busyAboveConnections?: number;
   log?: (line: string) => void;
 };
 
@@ -64,6 +66,9 @@ export async function handleRequest({ req, res, ctx }: { req: IncomingMessage; r
   if (auth.setCookie) res.setHeader("Set-Cookie", auth.setCookie);
 
   if (target.project.open || (auth.account && hasAccess({ account: auth.account, slug: target.project.slug, version: target.project.version }))) {
+    if (ctx.busyAboveConnections && ctx.stats.connections.open > ctx.busyAboveConnections) {
+      return sendStatusPage({ res, status: 429, headers: { "Retry-After": "1" } });
+    }
     return servePath({
       req,
       res,

@@ -25,6 +25,11 @@ export type StartUpstreamOptions = {
   throttleBytesPerSecond?: number;
   /** Connections beyond this are dropped at once (PhysioNet times out past ~24). */
   maxConnections?: number;
+  /**
+   * Authorised requests arriving while more connections than this are open are answered 429 Too
+   * Many Requests (Retry-After: 1), as a server pushed too hard does: what makes adaptive lanes back off.
+   */
+  busyAboveConnections?: number;
   faults?: UpstreamFaults;
   /** One line per request; never contains credentials. */
   log?: (line: string) => void;
@@ -56,6 +61,7 @@ export async function startUpstream(options: StartUpstreamOptions): Promise<Upst
     throttleFor: (socket: object) => throttles.forConnection(socket),
     sliceBytes: options.throttleBytesPerSecond ? throttleSliceBytes({ bytesPerSecond: options.throttleBytesPerSecond }) : 64 * 1024,
     stats,
+    busyAboveConnections: options.busyAboveConnections,
     log: options.log,
   };
 

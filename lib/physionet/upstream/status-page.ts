@@ -5,6 +5,7 @@ const REASONS: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Not Allowed",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Temporarily Unavailable",
 };

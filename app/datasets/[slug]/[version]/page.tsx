@@ -84,6 +84,7 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
         <Link prefetch={false} href={extra("mode", mode === "grid" ? null : "grid")}>{mode === "grid" ? "Show as table" : "Show as thumbnails"}</Link>
         <Link prefetch={false} href={extra("charts", charts ? null : "1")}>{charts ? "Hide co-occurrence" : "Show label co-occurrence"}</Link>
         <Link prefetch={false} href={`${base}/disagreement`}>Where CheXpert and NegBio disagree</Link>
+        <Link prefetch={false} href={`${base}/storage`}>Files in lab storage</Link>
       </p>
       <JoinedNotice dataset={dataset} sources={sources} />
       <FilterChips chips={chips} />

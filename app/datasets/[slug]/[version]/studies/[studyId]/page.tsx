@@ -12,6 +12,8 @@ import { LABELS } from "@/lib/mimic/import/file-specs";
 import type { LabelState } from "@/lib/mimic/tokens";
 import { ImageSetsTable, imageSets } from "@/components/viewer/image-sets";
 import { hiddenPartText, resolveJoinedSources } from "@/lib/mimic/pairing/joined-sources";
+import { FetchStudyImages } from "@/components/downloads/fetch-study-images";
+import { studyFetchOffer } from "@/lib/downloads/study-fetch";
 
 type Props = { params: Promise<{ slug: string; version: string; studyId: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -54,6 +56,8 @@ export default async function StudyPage({ params, searchParams }: Props) {
   const firstImage = shownImages.find((i) => i.dicomId === pickImage(shownImages, null));
   const first = firstImage ? { src: `${imageRoute}/${encodeURIComponent(firstImage.dicomId)}`, image: firstImage } : null;
   const nonce = (await headers()).get("x-nonce") ?? undefined;
+  // This version's own image files: which a download verified into lab storage, and the job that fetches the rest.
+  const offer = await studyFetchOffer({ userId: user.id, labId: user.labId, datasetId: dataset.id, images: own.images });
   const labelSets = ([["CheXpert", study.labels.chexpert], ["NegBio", study.labels.negbio], ["Radiologist (test set)", study.labels.test]] as const).filter(([, v]) => v !== null);
   const labelsHidden = sources.side === "cxr" && partner && !partner.access;
   const reportHidden = sources.side === "jpg" && partner && !partner.access;
@@ -79,6 +83,22 @@ export default async function StudyPage({ params, searchParams }: Props) {
       )}
       <ImageSetsTable sets={sets} shown={shown.key} studyHref={`${base}/studies/s${study.studyId}`} />
       <StudyImages key={shown.key} images={shownImages} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} />
+      {(offer.stored.length > 0 || offer.selection) && (
+        <div className="card" data-testid="study-lab-storage">
+          <h2>Lab storage</h2>
+          {offer.stored.length > 0 && (
+            <ul>
+              {offer.stored.map((p) => (
+                <li key={p}>
+                  <Link prefetch={false} href={`${base}/storage?${new URLSearchParams({ dir: p.slice(0, p.lastIndexOf("/") + 1), view: p }).toString()}`}>{p.slice(p.lastIndexOf("/") + 1)}</Link>{" "}
+                  <span className="muted">verified in lab storage</span>
+                </li>
+              ))}
+            </ul>
+          )}
+          {offer.selection && <FetchStudyImages datasetId={dataset.id} selection={offer.selection} physionetUsername={offer.physionetUsername} savedPassword={offer.savedPassword} />}
+        </div>
+      )}
       {first && <EarlyImageFetch url={first.src} after={previewUrl(first.src, first.image)} nonce={nonce} />}
       {labelsHidden && partner && (
         <div className="card" data-testid="study-labels-hidden">
