@@ -12,10 +12,10 @@ import { downloadLarge, downloadMemory, downloadTree } from "./measures/download
 import { mimicBrowseConcurrent, mimicBrowsePage } from "./measures/mimic-browse";
 import { mimicImport } from "./measures/mimic-import";
 import { mimicImportReports } from "./measures/mimic-import-reports";
-import { viewerFirstPixel, viewerMemory, viewerWindowLevel } from "./measures/viewer-measures";
+import { viewerFirstPixel, viewerFirstPixelJ2k, viewerMemory, viewerWindowLevel } from "./measures/viewer-measures";
 
 // Order matters: the browse measures reuse the dataset import.full has loaded.
-const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory];
+const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerFirstPixelJ2k, viewerWindowLevel, viewerMemory, downloadTree, downloadLarge, downloadMemory];
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

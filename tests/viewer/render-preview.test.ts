@@ -11,7 +11,10 @@ const images = readReferences().filter((r): r is ImageReference => !("expect" in
 const byFile = (file: string) => images.find((r) => r.file === file)!;
 
 describe("renderPreview", () => {
-  for (const name of ["cr-large-mono2-12bit-explicit-le.dcm", "cr-mono1-10bit-implicit-le.dcm", "mr-mono2-12bit-explicit-le.dcm"]) {
+  // Compressed, big-endian and deflated files have no byte copy to cut: their first frame is decoded
+  // on the server (the viewer's codecs) and reduced alike, so the page never waits on a 204.
+  const compressed = ["cr-mono1-10bit-rle.dcm", "cr-mono1-10bit-jpegls-lossless.dcm", "cr-mono1-10bit-j2k-lossless.dcm", "cr-mono1-10bit-jpeg-lossless-sv1.dcm", "cr-mono1-10bit-big-endian.dcm", "cr-mono1-10bit-deflated.dcm"];
+  for (const name of ["cr-large-mono2-12bit-explicit-le.dcm", "cr-mono1-10bit-implicit-le.dcm", "mr-mono2-12bit-explicit-le.dcm", ...compressed]) {
     const ref = byFile(name);
     test.skipIf(!locate(name))(`${name} (${ref.display}): the reference display image, one pixel in f×f`, async () => {
       const preview = await renderPreview(readBytes(locate(name)!), BOX);
@@ -37,8 +40,6 @@ describe("renderPreview", () => {
   }
 
   for (const [name, why] of [
-    ["cr-mono1-10bit-rle.dcm", "compressed"],
-    ["cr-mono1-10bit-jpegls-lossless.dcm", "compressed"],
     ["us-rgb-explicit-le.dcm", "colour"],
     ["voi-lut-sequence.dcm", "already fits"],
   ] as const) {
