@@ -41,7 +41,10 @@ async function decodeAndReduce(bytes: Uint8Array, box: { width: number; height: 
   const factor = reductionFor(Math.min(box.width / info.columns, box.height / info.rows));
   if (factor < 2) return null;
   configureServerCodecs();
-  const full = await decodePixels(info, 0);
-  const frame = full.kind === "grayscale" ? reduceFrame(full, factor) : null;
+  // JPEG 2000 gives its lower resolution levels for a fraction of a full decode (a low-pass picture,
+  // a little smoother than one pixel in f×f; it is on screen until the viewer's own draw).
+  const decoded = await decodePixels(info, 0, { reduceBy: factor });
+  const already = Math.round(info.columns / decoded.columns);
+  const frame = decoded.kind !== "grayscale" ? null : already >= factor ? decoded : reduceFrame(decoded, factor / already);
   return frame ? { info: { ...info, rows: frame.rows, columns: frame.columns, pixelData: null }, frame, factor: factor as ReductionFactor } : null;
 }

@@ -30,12 +30,18 @@ describe("renderPreview", () => {
       const reference = readPng(readBytes(locate(ref.reference_png)!));
       const half = factor >> 1;
       let differing = 0;
+      let sumDiff = 0;
       for (let y = 0; y < height; y++) {
         for (let x = 0; x < width; x++) {
-          if (image.data[y * width + x] !== reference.data[(y * factor + half) * ref.columns + x * factor + half]) differing++;
+          const d = Math.abs(image.data[y * width + x]! - reference.data[(y * factor + half) * ref.columns + x * factor + half]!);
+          if (d) differing++;
+          sumDiff += d;
         }
       }
-      expect(differing).toBe(0);
+      if (!name.includes("j2k")) expect(differing).toBe(0);
+      // JPEG 2000 is decoded from its lower resolution level (the low-pass band): a little smoother
+      // than one pixel in f×f, the same picture on average.
+      else expect(sumDiff / (width * height)).toBeLessThan(2);
     });
   }
 
