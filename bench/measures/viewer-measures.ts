@@ -111,7 +111,7 @@ function gdcmconvMs(file: string, runs: number): number {
 
 export const viewerFirstPixelJ2k: Measure = {
   name: "viewer.first_pixel_j2k",
-  description: "study page opened → first pixels on screen of a 1760×1760 10-bit JPEG 2000 lossless CR in headless Chromium (median of warm loads; the first pixels are the route's preview, decoded and reduced on the server, painted from the page's HTML; full_ms the file itself decoded in the page's worker and drawn) vs GDCM `gdcmconv --raw` decompressing the same file",
+  description: "study page opened → first pixels on screen of a 1760×1760 10-bit JPEG 2000 lossless CR in headless Chromium (median of warm loads; the route has no preview of a compressed file — 204, preview_in_ms —, so the first pixels are cornerstone's first frame of the file decoded in the page's worker; full_ms the full-resolution draw) vs GDCM `gdcmconv --raw` decompressing the same file (process start included)",
   async run(ctx) {
     if (!existsSync(GDCMCONV)) throw new Error(`bench: ${GDCMCONV} missing (apt-get install libgdcm-tools)`);
     return withViewerApp(

@@ -3,7 +3,7 @@
 // viewer shows a copy that keeps one pixel in f×f, where f is chosen so that there is still at least
 // one stored pixel per screen pixel; the full image returns when the mouse is released.
 import { createCornerstoneImage } from "@/lib/dicom/cornerstone-image";
-import { reduceFrame, reductionFor } from "@/lib/dicom/reduce-dicom";
+import { reductionFor } from "@/lib/dicom/reduce-dicom";
 import type { PixelSpacing } from "@/lib/dicom/types";
 import type { Viewport } from "cornerstone-core";
 import type { LabgateImage } from "./labgate-image-loader";
@@ -27,9 +27,17 @@ const scaled = (s: PixelSpacing | null, f: number) => (s ? { row: s.row * f, col
 export function reducedImage(image: LabgateImage, f: number): LabgateImage | null {
   const { info, frame } = image.labgate;
   if (frame.kind !== "grayscale" || f < 2) return null;
-  const reduced = reduceFrame(frame, f);
-  if (!reduced) return null;
-  const { rows, columns } = reduced;
+  const rows = Math.floor(frame.rows / f);
+  const columns = Math.floor(frame.columns / f);
+  if (rows < 1 || columns < 1) return null;
+  const Pixels = frame.pixels.constructor as new (n: number) => typeof frame.pixels;
+  const pixels = new Pixels(rows * columns);
+  const half = f >> 1;
+  for (let y = 0; y < rows; y++) {
+    const from = (y * f + half) * frame.columns + half;
+    for (let x = 0, i = y * columns; x < columns; x++, i++) pixels[i] = frame.pixels[from + x * f]!;
+  }
+  const reduced = { ...frame, rows, columns, pixels };
   const reducedInfo = { ...info, rows, columns, pixelSpacing: scaled(info.pixelSpacing, f), imagerPixelSpacing: scaled(info.imagerPixelSpacing, f) };
   // The tools keep reading the full image's info and pixels (probe, header, presets).
   return Object.assign(createCornerstoneImage(`${image.imageId}#1/${f}`, reducedInfo, reduced), { labgate: image.labgate });

@@ -11,12 +11,7 @@ import { assertGrayscale, frameByteLength, grayscaleFrame, readNativeFrame } fro
 import { lookupTransferSyntax } from "./transfer-syntax";
 import type { DecodedFrame, DicomImageInfo } from "./types";
 
-/**
- * `opts.reduceBy` (a power of two, JPEG 2000 only; other syntaxes ignore it): a frame that many times
- * smaller per side (rounded down), decoded from the codestream's lower resolution levels (the low-pass
- * band, not every n-th pixel) for a fraction of the work. Check the returned frame's size.
- */
-export async function decodePixels(info: DicomImageInfo, frameIndex = 0, opts: { reduceBy?: number } = {}): Promise<DecodedFrame> {
+export async function decodePixels(info: DicomImageInfo, frameIndex = 0): Promise<DecodedFrame> {
   const ref = info.pixelData;
   if (!ref) throw new DicomParseError("This DICOM file has no pixel data.");
   if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= info.numberOfFrames) {
@@ -63,13 +58,8 @@ export async function decodePixels(info: DicomImageInfo, frameIndex = 0, opts: {
       if (samples.length !== pixelCount) throw new DicomDecodeError("The JPEG Lossless image does not have the size its header states.");
       return fromCodecSamples(info, samples);
     }
-    case "jpeg-2000":
-      if (opts.reduceBy && opts.reduceBy >= 2) {
-        const reduced = await decodeJpeg2000Reduced(info, data, opts.reduceBy);
-        if (reduced) return reduced;
-      }
-    // falls through
-    case "jpeg-ls": {
+    case "jpeg-ls":
+    case "jpeg-2000": {
       const image = syntax.encoding === "jpeg-ls" ? await decodeJpegLs(data) : await decodeJpeg2000(data);
       checkSize(info, image.width, image.height);
       const samples = image.bitsPerSample > 8 ? new Uint16Array(image.bytes.buffer, image.bytes.byteOffset, image.bytes.length / 2) : image.bytes;
@@ -79,21 +69,6 @@ export async function decodePixels(info: DicomImageInfo, frameIndex = 0, opts: {
     default:
       throw new UnsupportedTransferSyntaxError(syntax.uid, syntax.name);
   }
-}
-
-/** Null when the codestream has no lower resolution to give, or is colour: decode it whole then. */
-async function decodeJpeg2000Reduced(info: DicomImageInfo, data: Uint8Array, reduceBy: number): Promise<DecodedFrame | null> {
-  const level = Math.round(Math.log2(reduceBy));
-  const image = await decodeJpeg2000(data, level).catch(() => null);
-  const bytesPerSample = image && image.bitsPerSample > 8 ? 2 : 1;
-  if (!image || image.components !== 1 || image.bytes.length !== image.width * image.height * bytesPerSample) return null;
-  const got = 2 ** level;
-  const samples = image.bitsPerSample > 8 ? new Uint16Array(image.bytes.buffer, image.bytes.byteOffset, image.bytes.length / 2) : image.bytes;
-  // The codec's size is rounded up; the reduced copies elsewhere round down (reduce-dicom.ts).
-  const [rows, columns] = [Math.floor(info.rows / got), Math.floor(info.columns / got)];
-  const cropped = new (samples.constructor as new (n: number) => typeof samples)(rows * columns);
-  for (let y = 0; y < rows; y++) cropped.set(samples.subarray(y * image.width, y * image.width + columns), y * columns);
-  return fromCodecSamples({ ...info, rows, columns }, cropped, image.isSigned);
 }
 
 function checkSize(info: DicomImageInfo, width: number, height: number) {

@@ -4,7 +4,6 @@
 // stored pixel of every f-th row. A 2544×3056 radiograph at f = 4 keeps 636×764 pixels of 7.8 million.
 import type { DataSet } from "dicom-parser";
 import dicomParser from "./dicom-parser-module";
-import type { DecodedFrame } from "./types";
 
 const MAX_FACTOR = 8;
 
@@ -87,23 +86,4 @@ function reduce(bytes: Uint8Array, { rows, columns, bytesPerPixel, rowsAt, colum
     }
   }
   return out;
-}
-
-/**
- * A decoded grayscale frame's copy with every f-th pixel of every f-th row (the centre of each f×f
- * block, as the file copy above), keeping the full frame's value range so that its display table,
- * and so its gray levels, are the full image's. For files only decoding can reduce (compressed ones).
- */
-export function reduceFrame<F extends Extract<DecodedFrame, { kind: "grayscale" }>>(frame: F, f: number): F | null {
-  const rows = Math.floor(frame.rows / f);
-  const columns = Math.floor(frame.columns / f);
-  if (f < 2 || rows < 1 || columns < 1) return null;
-  const Pixels = frame.pixels.constructor as new (n: number) => F["pixels"];
-  const pixels = new Pixels(rows * columns);
-  const half = f >> 1;
-  for (let y = 0; y < rows; y++) {
-    const from = (y * f + half) * frame.columns + half;
-    for (let x = 0, i = y * columns; x < columns; x++, i++) pixels[i] = frame.pixels[from + x * f]!;
-  }
-  return { ...frame, rows, columns, pixels };
 }

@@ -21,8 +21,6 @@ type EmscriptenDecoder = {
   getFrameInfo(): EmscriptenCodecFrameInfo;
   getDecodedBuffer(): Uint8Array;
   delete(): void;
-  /** OpenJPEG only: a decode stopping short of the finest wavelet levels. */
-  decodeSubResolution?(decompositionLevel: number, layer: number): void;
 };
 
 type EmscriptenModuleArg = {

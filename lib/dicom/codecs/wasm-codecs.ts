@@ -55,20 +55,16 @@ function load<K extends WasmCodecName>(codec: K): Promise<CodecModules[K]> {
   return promise;
 }
 
-function run(decoder: EmscriptenDecoder, data: Uint8Array, what: string, level = 0): Decoded {
+function run(decoder: EmscriptenDecoder, data: Uint8Array, what: string): Decoded {
   try {
     decoder.getEncodedBuffer(data.length).set(data);
-    if (level > 0 && decoder.decodeSubResolution) decoder.decodeSubResolution(level, 0);
-    else decoder.decode();
+    decoder.decode();
     const info = decoder.getFrameInfo();
-    // The frame info is the full image's; at a decomposition level the picture is 2^level times
-    // smaller per side, rounded up (PS3.5 / ISO 15444-1 B.5).
-    const size = { width: Math.ceil(info.width / 2 ** level), height: Math.ceil(info.height / 2 ** level) };
     // Copy out: the view points into WASM memory, which the next decode may reuse or grow.
     const bytes = decoder.getDecodedBuffer().slice();
     return {
-      width: size.width,
-      height: size.height,
+      width: info.width,
+      height: info.height,
       bitsPerSample: info.bitsPerSample,
       components: info.componentCount,
       isSigned: info.isSigned ?? false,
@@ -86,14 +82,9 @@ export async function decodeJpegLs(data: Uint8Array): Promise<Decoded> {
   return forgetOnFailure("charls", () => run(new codec.JpegLSDecoder(), data, "JPEG-LS"));
 }
 
-/**
- * `level`: decode only up to that wavelet decomposition level, a picture 2^level times smaller per
- * side (its low-pass band, not every 2^level-th pixel) for a fraction of the work; 0 = the image.
- * A codestream with fewer levels than asked fails (the caller decodes it whole then).
- */
-export async function decodeJpeg2000(data: Uint8Array, level = 0): Promise<Decoded> {
+export async function decodeJpeg2000(data: Uint8Array): Promise<Decoded> {
   const codec = await load("openjpeg");
-  return forgetOnFailure("openjpeg", () => run(new codec.J2KDecoder(), data, "JPEG 2000", level));
+  return forgetOnFailure("openjpeg", () => run(new codec.J2KDecoder(), data, "JPEG 2000"));
 }
 
 /** An Emscripten abort leaves its module unusable, so a failed decode gets a fresh instance next time. */
