@@ -11,6 +11,8 @@ type Props = {
   /** /api/datasets/<slug>/<version>/images — the authenticated image route. */
   imageRoute: string;
   watermark: { name: string; email: string };
+  /** Images the route has no preview of (compressed files, known from their headers): no preview <img>. */
+  noPreview?: string[];
 };
 
 type Layout = 1 | 2;
@@ -19,7 +21,7 @@ type Layout = 1 | 2;
  * The study's image list and its viewers: one viewport, or two side by side (PA + lateral), each
  * with its own tools. A "View" button puts its image into the active viewport.
  */
-export function StudyImages({ images, imageRoute, watermark }: Props) {
+export function StudyImages({ images, imageRoute, watermark, noPreview = [] }: Props) {
   const local = images.filter((i) => i.presentLocally);
   const [layout, setLayout] = useState<Layout>(1);
   const [slots, setSlots] = useState<(string | null)[]>(() => [pickImage(local, null), null]);
@@ -134,7 +136,7 @@ export function StudyImages({ images, imageRoute, watermark }: Props) {
               <ImageViewer
                 key={`${slot}:${image.dicomId}`}
                 src={src}
-                previewSrc={previewUrl(src, image)}
+                previewSrc={noPreview.includes(image.dicomId) ? null : previewUrl(src, image)}
                 title={`${image.viewPosition ?? "Image"} ${image.dicomId}`}
                 watermark={watermark}
                 active={layout > 1 && slot === activeSlot}

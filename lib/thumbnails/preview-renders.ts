@@ -31,6 +31,15 @@ export async function renderPreviewLimited(opts: { filePath: string; box: { widt
 
 const PREFIX_BYTES = 16 * 1024;
 
+/**
+ * Whether the route can have a preview of this file, told from its meta header alone (its transfer
+ * syntax; no pixel is read). The study page asks for the image it opens with: a compressed file gets
+ * no preview <img>, so the page neither asks for a 204 nor waits on one before fetching the file.
+ */
+export async function mayHavePreview(filePath: string): Promise<boolean> {
+  return (await readPrefix(filePath).then(reducibleSyntax, () => null)) !== false;
+}
+
 async function readPrefix(filePath: string): Promise<Uint8Array> {
   const file = await open(/*turbopackIgnore: true*/ filePath, "r");
   try {
