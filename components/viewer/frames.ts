@@ -27,5 +27,5 @@ export function playbackOf(info: DicomImageInfo): { ms: number; label: string } 
 }
 
 function fps(ms: number): string {
-  return String(Math.round((10000 / ms)) / 10);
+  return String(Math.round(10000 / ms) / 10);
 }

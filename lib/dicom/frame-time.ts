@@ -6,7 +6,7 @@ import type { DataSet } from "dicom-parser";
 export type FrameTimeSource = "FrameTime" | "FrameTimeVector" | "RecommendedDisplayFrameRate" | "CineRate";
 export type FrameTime = { ms: number; source: FrameTimeSource };
 
-/** Frames per second when the file says nothing: what cine loops commonly use. */
+/** The interval between frames (ms) when the file gives none: 10 frames per second. */
 export const DEFAULT_FRAME_MS = 100;
 
 export function readFrameTime(ds: DataSet): FrameTime | null {
