@@ -16,10 +16,10 @@ import { downloadMirror } from "./measures/download-mirror";
 import { mimicBrowseConcurrent, mimicBrowsePage } from "./measures/mimic-browse";
 import { mimicImport } from "./measures/mimic-import";
 import { mimicImportReports } from "./measures/mimic-import-reports";
-import { viewerFirstPixel, viewerMemory, viewerWindowLevel } from "./measures/viewer-measures";
+import { viewerFirstPixel, viewerFirstPixelJ2k, viewerMemory, viewerWindowLevel } from "./measures/viewer-measures";
 
 // Order matters: the browse measures and load.mixed reuse the dataset import.full has loaded.
-const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerWindowLevel, viewerMemory, apiManifest, downloadTree, downloadLarge, downloadMemory, downloadMirror, dicomwebRetrieve, loadMixed];
+const MEASURES: Measure[] = [auditAppend, auditConcurrent, mimicImport, mimicImportReports, mimicBrowsePage, mimicBrowseConcurrent, viewerFirstPixel, viewerFirstPixelJ2k, viewerWindowLevel, viewerMemory, apiManifest, downloadTree, downloadLarge, downloadMemory, downloadMirror, dicomwebRetrieve, loadMixed];
 
 async function main() {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

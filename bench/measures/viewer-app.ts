@@ -74,7 +74,8 @@ async function waitForHealth(url: string, app: ChildProcess, output: () => strin
 }
 
 /** Runs `body` against a freshly seeded lab and a started app, then stops everything it started. */
-export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp) => Promise<T>): Promise<T> {
+/** `pa`: the file the study opens with, instead of the large uncompressed one. */
+export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp) => Promise<T>, opts: { pa?: string } = {}): Promise<T> {
   if (!existsSync(CHROMIUM)) throw new Error(`bench: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
   // LABGATE_SKIP_BUILD=1 uses the build that is there, as `npm start` does.
@@ -83,7 +84,7 @@ export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp)
     const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" } });
     if (build.status !== 0) throw new Error("bench: next build failed");
   }
-  const largeFile = largeDicom(ctx.log);
+  const largeFile = opts.pa ?? largeDicom(ctx.log);
   const root = mkdtempSync(path.join(tmpdir(), "labgate-bench-viewer-"));
   let app: ChildProcess | undefined;
   let browser: Browser | undefined;

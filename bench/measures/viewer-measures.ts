@@ -16,6 +16,8 @@ import { percentile, round, type Measure } from "../harness";
 import { withViewerApp } from "./viewer-app";
 
 const DCM2PNM = "/usr/bin/dcm2pnm";
+const GDCMCONV = "/usr/bin/gdcmconv";
+const J2K_FILE = path.resolve("tests/fixtures/dicom/cr-mono1-10bit-j2k-lossless.dcm");
 const LOADS = 12;
 
 type Timing = { html: number; ready: number; previewPainted: number; previewRequested: number; previewFirstByte: number; previewIn: number; imageFirstByte: number; imageIn: number; imageDecoded: number };
@@ -88,6 +90,48 @@ function dcm2pnmMs(file: string, runs: number): number {
     rmSync(out, { recursive: true, force: true });
   }
 }
+
+/** GDCM decompressing the file to an uncompressed DICOM (`gdcmconv --raw`), process start included. */
+function gdcmconvMs(file: string, runs: number): number {
+  const out = mkdtempSync(path.join(tmpdir(), "labgate-gdcmconv-"));
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(GDCMCONV, ["--raw", file, path.join(out, "out.dcm")], { stdio: "pipe" });
+      const t1 = performance.now();
+      if (r.status !== 0) throw new Error(`bench: gdcmconv failed: ${r.stderr.toString()}`);
+      times.push(t1 - t0);
+    }
+    return percentile(times, 50);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+export const viewerFirstPixelJ2k: Measure = {
+  name: "viewer.first_pixel_j2k",
+  description: "study page opened → first pixels on screen of a 1760×1760 10-bit JPEG 2000 lossless CR in headless Chromium (median of warm loads; the route has no preview of a compressed file — 204, preview_in_ms —, so the first pixels are cornerstone's first frame of the file decoded in the page's worker; full_ms the full-resolution draw) vs GDCM `gdcmconv --raw` decompressing the same file (process start included)",
+  async run(ctx) {
+    if (!existsSync(GDCMCONV)) throw new Error(`bench: ${GDCMCONV} missing (apt-get install libgdcm-tools)`);
+    return withViewerApp(
+      ctx,
+      async ({ page, studyUrl }) => {
+        await openStudy(page, studyUrl);
+        const loads: Load[] = [];
+        for (let i = 0; i < LOADS; i++) loads.push(await openStudy(page, studyUrl));
+        const p50 = (f: (l: Load) => number) => round(percentile(loads.map(f), 50), 1);
+        const ms = p50((l) => l.first);
+        const native = gdcmconvMs(J2K_FILE, 9);
+        const breakdown = { preview_painted_ms: p50((l) => l.previewPainted), preview_in_ms: p50((l) => l.previewIn), image_in_ms: p50((l) => l.imageIn), image_decoded_ms: p50((l) => l.imageDecoded), full_ms: p50((l) => l.full) };
+        ctx.log(`first frames drawn from: ${openings.splice(0).join(", ")}`);
+        ctx.log(`J2K first pixel: warm p50 ${ms} ms, p95 ${round(percentile(loads.map((l) => l.first), 95))} ms; ${JSON.stringify(breakdown)}; gdcmconv --raw ${round(native)} ms`);
+        return { ms, p95_ms: round(percentile(loads.map((l) => l.first), 95), 1), ...breakdown, gdcmconv_ms: round(native, 1), ratio: round(ms / native), loads: LOADS };
+      },
+      { pa: J2K_FILE },
+    );
+  },
+};
 
 export const viewerFirstPixel: Measure = {
   name: "viewer.first_pixel",

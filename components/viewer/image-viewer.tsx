@@ -9,11 +9,16 @@ import { startDecoders } from "./decode-client";
 import { DicomHeaderPanel } from "./dicom-header-panel";
 import { windowLut } from "./exact-display";
 import { VIEWPORT_MAX } from "./first-image";
+import { frameImage, playbackOf } from "./frames";
 import { cancelImageFetch, startImageFetch } from "./image-fetch";
 import type { LabgateImage } from "./labgate-image-loader";
+import { calibrationOf, drawMeasurements, lengthOf, valueText, type Measurement, type Point } from "./measurements";
+import { MeasurementList } from "./measurement-list";
+import { ShortcutsPanel } from "./shortcuts-panel";
 import { reducedImage, reductionFor, viewportFor } from "./reduced-image";
 import { chooseScaleBar, drawScaleBar, screenPixelsPerMm } from "./scale-bar";
 import { clampScale, describeFailure, presetsOf, probeText, round, windowStep } from "./viewer-helpers";
+import type { LinkedView, ViewLink } from "./view-link";
 import { ViewerToolbar, type DragTool, type Preset } from "./viewer-toolbar";
 import { drawWatermark, watermarkLines } from "./watermark";
 
@@ -28,6 +33,9 @@ type Props = {
   /** Side by side: the viewport that the study's "View" buttons fill. */
   active?: boolean;
   onActivate?: () => void;
+  /** Linked panes: this viewport's window, zoom and pan go to the others on `link`, and theirs come here. */
+  link?: ViewLink;
+  linkId?: number;
 };
 
 type Shown = { center: number; width: number; invert: boolean; scale: number; rotation: number; hflip: boolean };
@@ -39,7 +47,7 @@ type ElementTiming = PerformanceEntry & { identifier: string; renderTime: number
 const PREVIEW_TIMING = "labgate-preview";
 
 /** Pan/zoom/window-level viewer for one image, drawn by cornerstone-core from our own loader. */
-export function ImageViewer({ src, previewSrc, title, watermark, active, onActivate }: Props) {
+export function ImageViewer({ src, previewSrc, title, watermark, active, onActivate, link, linkId = 0 }: Props) {
   const { name: viewerName, email: viewerEmail } = watermark;
   const hostRef = useRef<HTMLDivElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
@@ -56,6 +64,18 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
   const [drawn, setDrawn] = useState(false);
   const [tool, setTool] = useState<DragTool>("window");
   const [probe, setProbe] = useState<string | null>(null);
+  // Multi-frame images: the frame shown (0-based) and whether cine plays.
+  const [frame, setFrame] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  // Measurements in the full image's pixel coordinates; draft: the one being drawn.
+  const [measurements, setMeasurements] = useState<Measurement[]>([]);
+  const [draft, setDraft] = useState<{ kind: "length" | "angle"; points: Point[]; hover: Point | null } | null>(null);
+  const measureRef = useRef<{ done: Measurement[]; draft: typeof draft }>({ done: [], draft: null });
+  measureRef.current = { done: measurements, draft };
+  const nextMeasureId = useRef(1);
+  const [showKeys, setShowKeys] = useState(false);
+  const [fullscreen, setFullscreen] = useState(false);
+  const sectionRef = useRef<HTMLElement>(null);
 
   /** The scale bar, redrawn after every render so it follows zoom, rotation and resizing. */
   const drawOverlay = useCallback(() => {
@@ -74,8 +94,24 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     const info = imageRef.current?.labgate.info;
     const spacing = info?.pixelSpacing ?? info?.imagerPixelSpacing;
     const vp = cs.getViewport(element);
-    if (!info || !spacing || !vp) return void delete canvas.dataset.scaleMm;
     const factor = reducedRef.current?.factor ?? 1;
+    if (info && vp) {
+      const cal = calibrationOf(info);
+      const { done, draft } = measureRef.current;
+      const items = done.map((m) => ({ m, label: valueText(m, cal) }));
+      if (draft) {
+        const points = draft.hover ? [...draft.points, draft.hover] : draft.points;
+        if (draft.kind === "length" && points.length >= 2) {
+          const m: Measurement = { id: 0, kind: "length", points: [points[0]!, points[1]!] };
+          items.push({ m, label: valueText(m, cal) });
+        } else if (draft.kind === "angle" && points.length >= 2) {
+          const m: Measurement = points.length >= 3 ? { id: 0, kind: "angle", points: [points[0]!, points[1]!, points[2]!] } : { id: 0, kind: "length", points: [points[0]!, points[1]!] };
+          items.push({ m, label: m.kind === "angle" ? valueText(m, cal) : "" });
+        }
+      }
+      drawMeasurements(ctx, items, (p) => cs.pixelToCanvas(element, { x: p.x / factor, y: p.y / factor }), dpr);
+    }
+    if (!info || !spacing || !vp) return void delete canvas.dataset.scaleMm;
     const step = (x: number, y: number) => {
       const a = cs.pixelToCanvas(element, { x: 0, y: 0 });
       const b = cs.pixelToCanvas(element, { x, y });
@@ -156,6 +192,10 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     paints?.observe({ type: "element", buffered: true });
     setState({ kind: "loading" });
     setDrawn(false);
+    setFrame(0);
+    setPlaying(false);
+    setMeasurements([]);
+    setDraft(null);
     // The bytes and the decoding workers get going while cornerstone's code still loads.
     startImageFetch(src);
     startDecoders();
@@ -218,6 +258,9 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     };
   }, [src, previewSrc, drawOverlay, viewerName, viewerEmail]);
 
+  const linkRef = useRef(link);
+  linkRef.current = link;
+
   const update = useCallback((change: (vp: Viewport) => Partial<Viewport>) => {
     const element = hostRef.current;
     const cs = csRef.current;
@@ -228,7 +271,15 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     // A new window gets its own display table, so it is drawn with DICOM's function (exact-display.ts).
     if (changes.voi && imageRef.current) next.voiLUT = windowLut(imageRef.current, changes.voi);
     cs.setViewport(element, next);
-  }, []);
+    const image = imageRef.current;
+    if (!linkRef.current || !image) return;
+    const shared: LinkedView = {};
+    if (changes.voi) shared.voi = changes.voi;
+    // (A window drag shows a reduced copy; only the window changes then, and it has no size.)
+    if (changes.scale !== undefined) shared.zoom = changes.scale / cs.getDefaultViewportForImage(element, image).scale;
+    if (changes.translation) shared.pan = { x: changes.translation.x / image.columns, y: changes.translation.y / image.rows };
+    if (Object.keys(shared).length) linkRef.current.publish(linkId, shared);
+  }, [linkId]);
 
   const reset = useCallback(() => {
     const element = hostRef.current;
@@ -236,6 +287,62 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
   }, []);
 
   const ready = state.kind === "ready" ? state.loaded : null;
+
+  // What the other linked viewports did, applied here (and not passed on again).
+  useEffect(() => {
+    if (!link || !ready) return;
+    return link.subscribe(linkId, (view) => {
+      const element = hostRef.current;
+      const cs = csRef.current;
+      const image = imageRef.current;
+      const vp = element && cs?.getViewport(element);
+      if (!element || !cs || !image || !vp || reducedRef.current) return;
+      const next = { ...vp };
+      if (view.voi) Object.assign(next, { voi: view.voi, voiLUT: windowLut(image, view.voi) });
+      if (view.zoom !== undefined) next.scale = clampScale(view.zoom * cs.getDefaultViewportForImage(element, image).scale);
+      if (view.pan) next.translation = { x: view.pan.x * image.columns, y: view.pan.y * image.rows };
+      cs.setViewport(element, next);
+    });
+  }, [link, linkId, ready]);
+  const frameCount = ready?.image.labgate.frames.length ?? 1;
+  const playback = ready && ready.image.labgate.info.numberOfFrames > 1 ? playbackOf(ready.image.labgate.info) : null;
+
+  // Another frame: drawn with the viewport as it is (window, zoom, pan carry over; every frame of a
+  // grayscale cine shares one display table, see lib/dicom/decode-file.ts).
+  useEffect(() => {
+    const element = hostRef.current;
+    const cs = csRef.current;
+    if (!element || !cs || !ready || frameCount < 2) return;
+    const image = frameImage(ready.image, frame);
+    if (imageRef.current === image) return;
+    const vp = cs.getViewport(element);
+    const reduced = reducedRef.current;
+    reducedRef.current = null;
+    delete element.dataset.reduced;
+    imageRef.current = image;
+    element.dataset.frame = String(frame + 1);
+    cs.displayImage(element, image, reduced && vp ? { ...reduced.fullVp, voi: vp.voi, voiLUT: vp.voiLUT, invert: vp.invert } : vp);
+  }, [frame, ready, frameCount]);
+
+  // Cine: one frame per the file's frame time, looping.
+  useEffect(() => {
+    if (!playing || !playback || frameCount < 2) return;
+    const timer = setInterval(() => setFrame((f) => (f + 1) % frameCount), playback.ms);
+    return () => clearInterval(timer);
+  }, [playing, playback?.ms, frameCount]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => drawOverlay(), [measurements, draft, drawOverlay]);
+
+  useEffect(() => {
+    const onChange = () => setFullscreen(document.fullscreenElement !== null && document.fullscreenElement === sectionRef.current);
+    document.addEventListener("fullscreenchange", onChange);
+    return () => document.removeEventListener("fullscreenchange", onChange);
+  }, []);
+
+  const toggleFullscreen = () => {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void sectionRef.current?.requestFullscreen().catch(() => undefined);
+  };
 
   // Wheel zoom needs a non-passive listener to keep the page from scrolling.
   useEffect(() => {
@@ -273,6 +380,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     }
     // Middle button or shift pans, ctrl zooms, whatever the selected tool.
     const t: DragTool = e.button === 1 || e.shiftKey ? "pan" : e.ctrlKey ? "zoom" : tool;
+    if (t === "length" || t === "angle") return measureDown(e, t);
     drag.current = { x: e.clientX, y: e.clientY, vp: structuredClone(vp), tool: t };
     try {
       e.currentTarget.setPointerCapture(e.pointerId);
@@ -282,12 +390,40 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     if (t === "window") showReduced(vp);
   };
 
+  /** Where the pointer is, in the full image's pixels (continuous: 10.5 is the middle of pixel 10). */
+  function pixelAt(e: React.PointerEvent<HTMLDivElement>): Point | null {
+    const element = hostRef.current;
+    if (!element || !csRef.current) return null;
+    const { x, y } = csRef.current.pageToPixel(element, e.pageX, e.pageY);
+    const factor = reducedRef.current?.factor ?? 1;
+    return { x: x * factor, y: y * factor };
+  }
+
+  /** Length: press, drag, release. Angle: three clicks, the vertex second. */
+  function measureDown(e: React.PointerEvent<HTMLDivElement>, kind: "length" | "angle") {
+    const p = pixelAt(e);
+    if (!p) return;
+    if (kind === "length") {
+      setDraft({ kind, points: [p], hover: p });
+      try {
+        e.currentTarget.setPointerCapture(e.pointerId);
+      } catch {
+        // Already lifted: the release below ends the measurement.
+      }
+      return;
+    }
+    const points = draft?.kind === "angle" ? [...draft.points, p] : [p];
+    if (points.length < 3) return setDraft({ kind, points, hover: null });
+    setMeasurements((list) => [...list, { id: nextMeasureId.current++, kind: "angle", points: [points[0]!, points[1]!, points[2]!] }]);
+    setDraft(null);
+  }
+
   /** Swaps in the reduced copy for a window/level drag when the zoom leaves it nothing to lose. */
   function showReduced(vp: Viewport) {
     const element = hostRef.current;
     const factor = reductionFor(vp.scale);
     if (!element || !csRef.current || !ready || reducedRef.current || factor < 2) return;
-    const image = reducedImage(ready.image, factor);
+    const image = reducedImage(frameImage(ready.image, frame), factor);
     if (!image) return;
     reducedRef.current = { factor, image, fullVp: structuredClone(vp) };
     element.dataset.reduced = String(factor);
@@ -302,7 +438,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     reducedRef.current = null;
     delete element.dataset.reduced;
     // Only the window can have changed during the drag.
-    csRef.current!.displayImage(element, ready.image, { ...reduced.fullVp, voi: vp.voi, voiLUT: vp.voiLUT, invert: vp.invert });
+    csRef.current!.displayImage(element, frameImage(ready.image, frame), { ...reduced.fullVp, voi: vp.voi, voiLUT: vp.voiLUT, invert: vp.invert });
   }
 
   const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
@@ -310,9 +446,14 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
     if (element && ready && csRef.current) {
       const { x, y } = csRef.current.pageToPixel(element, e.pageX, e.pageY);
       const factor = reducedRef.current?.factor ?? 1;
-      setProbe(probeText(ready.image, Math.floor(x * factor), Math.floor(y * factor)));
+      setProbe(probeText(frameImage(ready.image, frame), Math.floor(x * factor), Math.floor(y * factor)));
     }
     if (pointers.current.has(e.pointerId)) pointers.current.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (draft) {
+      const p = pixelAt(e);
+      if (p && (draft.kind === "angle" || draft.hover)) setDraft({ ...draft, hover: p });
+      return;
+    }
     const p = pinch.current;
     if (p && ready) {
       const spread = fingerSpread();
@@ -335,6 +476,13 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
 
   const endDrag = (e: React.PointerEvent<HTMLDivElement>) => {
     pointers.current.delete(e.pointerId);
+    if (draft?.kind === "length") {
+      const [a] = draft.points;
+      const b = pixelAt(e) ?? draft.hover;
+      // A click without a drag measures nothing.
+      if (a && b && lengthOf(a, b, null) >= 1) setMeasurements((list) => [...list, { id: nextMeasureId.current++, kind: "length", points: [a, b] }]);
+      setDraft(null);
+    }
     if (pointers.current.size < 2) pinch.current = null;
     drag.current = null;
     showFull();
@@ -355,7 +503,21 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
       w: () => setTool("window"),
       p: () => setTool("pan"),
       z: () => setTool("zoom"),
+      l: () => setTool("length"),
+      a: () => setTool("angle"),
+      ArrowRight: () => frameCount > 1 && setFrame((f) => (f + 1) % frameCount),
+      ArrowLeft: () => frameCount > 1 && setFrame((f) => (f + frameCount - 1) % frameCount),
+      " ": () => frameCount > 1 && setPlaying((p) => !p),
+      F: toggleFullscreen,
+      Escape: () => {
+        setDraft(null);
+        setShowKeys(false);
+      },
     };
+    if (e.key === "?") {
+      e.preventDefault();
+      return setShowKeys((v) => !v);
+    }
     const action = actions[e.key];
     if (action && ready && !e.altKey && !e.metaKey && !e.ctrlKey) {
       e.preventDefault();
@@ -369,8 +531,13 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
 
   return (
     <section
+      ref={sectionRef}
       className="card"
       data-testid="viewer"
+      data-frame={frameCount > 1 ? frame + 1 : undefined}
+      data-frames={frameCount > 1 ? frameCount : undefined}
+      data-playing={playing ? "true" : undefined}
+      data-frame-ms={playback ? round(playback.ms) : undefined}
       data-state={state.kind}
       data-renders={renders}
       data-first-render-ms={firstRenderMs ?? undefined}
@@ -378,7 +545,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
       data-active={active ? "true" : undefined}
       aria-label={`Image viewer: ${title}`}
       onFocus={onActivate}
-      style={{ minWidth: 0, marginBottom: 0, ...(active ? { borderColor: "var(--accent)", boxShadow: "0 0 0 1px var(--accent)" } : {}) }}
+      style={{ minWidth: 0, marginBottom: 0, ...(fullscreen ? { overflow: "auto" } : {}), ...(active ? { borderColor: "var(--accent)", boxShadow: "0 0 0 1px var(--accent)" } : {}) }}
     >
       <h2 style={{ marginTop: 0 }}>{title}</h2>
       <ViewerToolbar
@@ -397,8 +564,41 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         onFlip={() => update((vp) => ({ hflip: !vp.hflip }))}
         onReset={reset}
       />
+      <div style={{ display: "flex", flexWrap: "wrap", gap: ".4rem", alignItems: "center", marginBottom: ".6rem" }}>
+        {frameCount > 1 && (
+          <>
+            <button type="button" className="secondary" aria-pressed={playing} title="Play or pause the frames (space)" onClick={() => setPlaying((p) => !p)}>
+              {playing ? "Pause" : "Play"}
+            </button>
+            <input
+              type="range"
+              aria-label="Frame"
+              min={1}
+              max={frameCount}
+              value={frame + 1}
+              onChange={(e) => {
+                setPlaying(false);
+                setFrame(Number(e.target.value) - 1);
+              }}
+              style={{ flex: "1 1 8rem", minWidth: "6rem" }}
+            />
+            <span data-testid="viewer-frame" style={{ fontVariantNumeric: "tabular-nums" }}>
+              Frame {frame + 1} / {ready!.image.labgate.info.numberOfFrames}
+              {frameCount < ready!.image.labgate.info.numberOfFrames && ` (only the first ${frameCount} fit in memory)`}
+              {playback && ` · ${playback.label}`}
+            </span>
+          </>
+        )}
+        <button type="button" className="secondary" aria-pressed={fullscreen} title="Full screen (key F)" onClick={toggleFullscreen}>
+          {fullscreen ? "Leave full screen" : "Full screen"}
+        </button>
+        <button type="button" className="secondary" aria-expanded={showKeys} title="Keyboard shortcuts (key ?)" onClick={() => setShowKeys((v) => !v)}>
+          ?
+        </button>
+      </div>
+      {showKeys && <ShortcutsPanel onClose={() => setShowKeys(false)} />}
       <div style={{ display: "flex", flexWrap: "wrap", gap: "1rem", alignItems: "flex-start" }}>
-        <div style={{ position: "relative", flex: "2 1 420px", maxWidth: VIEWPORT_MAX.width, height: VIEWPORT_MAX.height, background: "#000", userSelect: "none" }}>
+        <div style={{ position: "relative", flex: "2 1 420px", maxWidth: fullscreen ? "none" : VIEWPORT_MAX.width, height: fullscreen ? "calc(100vh - 12rem)" : VIEWPORT_MAX.height, background: "#000", userSelect: "none" }}>
           {previewSrc && !drawn && state.kind !== "error" && (
             // Painted from the server's HTML, before any script has run, fitted as cornerstone fits
             // the image; under the viewport, which takes the pointer (and the context menu). Not
@@ -421,6 +621,7 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
             tabIndex={0}
             aria-label="Image: drag to adjust the window (or pan/zoom with the selected tool), wheel or pinch to zoom; keys i, r, f, 1, +, −, [, ], h, v, w, p, z"
             style={{ position: "absolute", inset: 0, touchAction: "none", cursor: tool === "pan" ? "move" : tool === "zoom" ? "zoom-in" : "crosshair", outline: "none" }}
+            data-tool={tool}
             // Saving is discouraged, not prevented (it cannot be); the watermark is what matters.
             onContextMenu={(e) => e.preventDefault()}
             onDragStart={(e) => e.preventDefault()}
@@ -447,10 +648,19 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
             </p>
           )}
         </div>
+        {ready && (measurements.length > 0 || tool === "length" || tool === "angle") && (
+          <MeasurementList
+            items={measurements}
+            calibration={calibrationOf(ready.image.labgate.info)}
+            onDelete={(id) => setMeasurements((list) => list.filter((m) => m.id !== id))}
+            onClear={() => setMeasurements([])}
+          />
+        )}
         <DicomHeaderPanel header={ready ? ready.image.labgate.header : state.kind === "error" ? state.header : undefined} failed={state.kind === "error"} />
       </div>
       <p className="muted" data-testid="viewer-status" style={{ fontVariantNumeric: "tabular-nums", minHeight: "1.4em", marginBottom: 0 }}>
         {shown && `Window C ${round(shown.center)} / W ${round(shown.width)}${shown.invert ? " · inverted" : ""} · zoom ${Math.round(shown.scale * 100)}%${shown.rotation ? ` · ${shown.rotation}°` : ""}${shown.hflip ? " · flipped" : ""}`}
+        {frameCount > 1 && ` · frame ${frame + 1} / ${ready!.image.labgate.info.numberOfFrames}`}
         {spacing && ` · pixel ${round(spacing.column)}×${round(spacing.row)} mm`}
         {probe && ` · ${probe}`}
       </p>

@@ -14,7 +14,10 @@ export const LABGATE_SCHEME = "labgate";
 export type LabgateImage = CornerstoneImage & {
   labgate: {
     info: DicomImageInfo;
+    /** The frame this image shows; frames: every decoded frame of the file (one for most files). */
     frame: DecodedFrame;
+    frames: DecodedFrame[];
+    frameIndex: number;
     /** The DICOM header's elements; null for JPG files, which have none. */
     header: HeaderElement[] | null;
     source: "dicom" | "jpeg";
@@ -53,8 +56,8 @@ async function load(imageId: string): Promise<LabgateImage> {
   const { decoded, decodedIn } = await decodeDicom(bytes);
   // For the benchmark's breakdown of the time to the full image.
   performance.mark("labgate:image-decoded", { detail: url });
-  const { info, frame, header } = decoded;
-  return Object.assign(createCornerstoneImage(imageId, info, frame), { labgate: { info, frame, header, source: "dicom" as const, decodedIn } });
+  const { info, frame, frames, header } = decoded;
+  return Object.assign(createCornerstoneImage(imageId, info, frame), { labgate: { info, frame, frames, frameIndex: 0, header, source: "dicom" as const, decodedIn } });
 }
 
 async function refusalMessage(res: Response): Promise<string> {
@@ -103,7 +106,7 @@ async function fromJpeg(imageId: string, blob: Blob): Promise<LabgateImage> {
     frame = { kind: "rgb", rows: canvas.height, columns: canvas.width, pixels };
   }
   const info = jpegInfo(frame);
-  return Object.assign(createCornerstoneImage(imageId, info, frame), { labgate: { info, frame, header: null, source: "jpeg" as const, decodedIn: "browser" as const } });
+  return Object.assign(createCornerstoneImage(imageId, info, frame), { labgate: { info, frame, frames: [frame], frameIndex: 0, header: null, source: "jpeg" as const, decodedIn: "browser" as const } });
 }
 
 function jpegInfo(frame: DecodedFrame): DicomImageInfo {
@@ -122,6 +125,7 @@ function jpegInfo(frame: DecodedFrame): DicomImageInfo {
     rows: frame.rows,
     columns: frame.columns,
     numberOfFrames: 1,
+    frameTime: null,
     samplesPerPixel: color ? 3 : 1,
     photometricInterpretation: color ? "RGB" : "MONOCHROME2",
     planarConfiguration: 0,

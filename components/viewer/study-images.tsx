@@ -1,15 +1,18 @@
 "use client";
 
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { StudyImage } from "@/lib/mimic/browse/get-study";
 import { pickImage, previewUrl } from "./first-image";
 import { ImageViewer } from "./image-viewer";
+import { createViewLink } from "./view-link";
 
 type Props = {
   images: StudyImage[];
   /** /api/datasets/<slug>/<version>/images — the authenticated image route. */
   imageRoute: string;
   watermark: { name: string; email: string };
+  /** Images the route has no preview of (compressed files, known from their headers): no preview <img>. */
+  noPreview?: string[];
 };
 
 type Layout = 1 | 2;
@@ -18,11 +21,14 @@ type Layout = 1 | 2;
  * The study's image list and its viewers: one viewport, or two side by side (PA + lateral), each
  * with its own tools. A "View" button puts its image into the active viewport.
  */
-export function StudyImages({ images, imageRoute, watermark }: Props) {
+export function StudyImages({ images, imageRoute, watermark, noPreview = [] }: Props) {
   const local = images.filter((i) => i.presentLocally);
   const [layout, setLayout] = useState<Layout>(1);
   const [slots, setSlots] = useState<(string | null)[]>(() => [pickImage(local, null), null]);
   const [activeSlot, setActiveSlot] = useState(0);
+  const [linked, setLinked] = useState(false);
+  const link = useMemo(() => createViewLink(), []);
+  const thumbnailRoute = imageRoute.replace(/\/images$/, "/thumbnails");
   const visible = slots.slice(0, layout);
 
   const show = (dicomId: string) => setSlots((s) => s.map((id, i) => (i === (layout === 1 ? 0 : activeSlot) ? dicomId : id)));
@@ -44,6 +50,7 @@ export function StudyImages({ images, imageRoute, watermark }: Props) {
     <>
       <div className="card">
         <h2>Images</h2>
+        <div style={{ overflowX: "auto" }}>
         <table data-testid="study-images">
           <thead>
             <tr><th>DICOM id</th><th>View</th><th>Size</th><th>Time</th><th>Procedure</th><th>Orientation</th><th>Split</th><th>In lab storage</th><th>Path</th><th>Viewer</th></tr>
@@ -73,6 +80,7 @@ export function StudyImages({ images, imageRoute, watermark }: Props) {
             ))}
           </tbody>
         </table>
+        </div>
         {local.length > 0 && (
           <div role="group" aria-label="Viewer layout" className="inline" style={{ marginTop: ".8rem" }}>
             <span className="muted">Layout</span>
@@ -89,9 +97,35 @@ export function StudyImages({ images, imageRoute, watermark }: Props) {
                 {n === 1 ? "1×1" : "1×2"}
               </button>
             ))}
+            {layout > 1 && (
+              <button type="button" className={linked ? undefined : "secondary"} aria-pressed={linked} title="Window/level, zoom and pan in one viewport apply to both" onClick={() => setLinked((v) => !v)}>
+                Link panes
+              </button>
+            )}
           </div>
         )}
       </div>
+      {local.length > 1 && (
+        // The study's images at a glance; a click puts one into the active viewport. Thumbnails come
+        // from the audited, access-checked thumbnail route, never from a cache of the browser's.
+        <nav aria-label="The study's images" data-testid="study-strip" style={{ display: "flex", gap: ".5rem", overflowX: "auto", marginBottom: ".8rem" }}>
+          {local.map((i) => (
+            <button
+              key={i.dicomId}
+              type="button"
+              className={visible.includes(i.dicomId) ? undefined : "secondary"}
+              aria-pressed={visible.includes(i.dicomId)}
+              aria-label={`Show ${i.viewPosition ?? "image"} ${i.dicomId}`}
+              onClick={() => show(i.dicomId)}
+              style={{ flex: "0 0 auto", display: "flex", flexDirection: "column", alignItems: "center", gap: ".2rem", padding: ".3rem" }}
+            >
+              {/* eslint-disable-next-line @next/next/no-img-element -- next/image would keep copies of the image in its optimizer's cache */}
+              <img src={`${thumbnailRoute}/${encodeURIComponent(i.dicomId)}`} alt="" loading="lazy" decoding="async" draggable={false} width={72} height={72} style={{ objectFit: "contain", background: "#000" }} />
+              <span className="small">{i.viewPosition ?? "—"}</span>
+            </button>
+          ))}
+        </nav>
+      )}
       {visible.some(Boolean) && (
         <div data-testid="viewer-layout" data-layout={`1x${layout}`} style={{ display: "grid", gridTemplateColumns: `repeat(${layout}, minmax(0, 1fr))`, gap: "1rem", marginBottom: "1.25rem" }}>
           {visible.map((dicomId, slot) => {
@@ -102,11 +136,13 @@ export function StudyImages({ images, imageRoute, watermark }: Props) {
               <ImageViewer
                 key={`${slot}:${image.dicomId}`}
                 src={src}
-                previewSrc={previewUrl(src, image)}
+                previewSrc={noPreview.includes(image.dicomId) ? null : previewUrl(src, image)}
                 title={`${image.viewPosition ?? "Image"} ${image.dicomId}`}
                 watermark={watermark}
                 active={layout > 1 && slot === activeSlot}
                 onActivate={() => setActiveSlot(slot)}
+                link={layout > 1 && linked ? link : undefined}
+                linkId={slot}
               />
             );
           })}

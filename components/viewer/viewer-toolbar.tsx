@@ -1,6 +1,6 @@
 "use client";
 
-export type DragTool = "window" | "pan" | "zoom";
+export type DragTool = "window" | "pan" | "zoom" | "length" | "angle";
 export type Preset = { label: string; center: number; width: number };
 
 type Props = {
@@ -25,6 +25,8 @@ const TOOLS: { tool: DragTool; label: string; key: string }[] = [
   { tool: "window", label: "Window/level", key: "w" },
   { tool: "pan", label: "Pan", key: "p" },
   { tool: "zoom", label: "Zoom", key: "z" },
+  { tool: "length", label: "Length", key: "l" },
+  { tool: "angle", label: "Angle", key: "a" },
 ];
 
 export function ViewerToolbar(props: Props) {
@@ -37,7 +39,7 @@ export function ViewerToolbar(props: Props) {
           type="button"
           className={props.tool === t.tool ? undefined : "secondary"}
           aria-pressed={props.tool === t.tool}
-          title={`Drag to ${t.label.toLowerCase()} (key ${t.key})`}
+          title={t.tool === "length" ? "Drag to measure a length (key l)" : t.tool === "angle" ? "Click three points, the vertex second, to measure an angle (key a)" : `Drag to ${t.label.toLowerCase()} (key ${t.key})`}
           disabled={disabled}
           onClick={() => props.onTool(t.tool)}
         >

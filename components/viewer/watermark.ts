@@ -22,13 +22,18 @@ export function drawWatermark(canvas: HTMLCanvasElement, lines: string[]): void 
   const scale = canvas.clientWidth > 0 ? canvas.width / canvas.clientWidth : 1;
   ctx.save();
   ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  const [w, h] = [canvas.width / scale, canvas.height / scale];
+  // On a phone the viewport is narrower than the lines at 12 px: the text shrinks to stay whole
+  // (a cut-off name or date would not say who looked, or when).
   ctx.font = `${FONT_PX}px system-ui, sans-serif`;
+  const widest = Math.max(...lines.map((l) => ctx.measureText(l).width));
+  const fit = Math.min(1, (w - 2 * MARGIN_PX) / widest);
+  ctx.font = `${FONT_PX * fit}px system-ui, sans-serif`;
   ctx.textAlign = "right";
   ctx.textBaseline = "bottom";
   ctx.shadowColor = "rgba(0, 0, 0, 0.9)";
   ctx.shadowBlur = 2;
   ctx.fillStyle = WATERMARK_FILL;
-  const [w, h] = [canvas.width / scale, canvas.height / scale];
-  lines.forEach((line, i) => ctx.fillText(line, w - MARGIN_PX, h - MARGIN_PX - (lines.length - 1 - i) * LINE_PX));
+  lines.forEach((line, i) => ctx.fillText(line, w - MARGIN_PX, h - MARGIN_PX - (lines.length - 1 - i) * LINE_PX * fit));
   ctx.restore();
 }

@@ -7,6 +7,7 @@ import { loadDictionary } from "./dictionary";
 import { DicomParseError, UnsupportedImageError, describeThrown, withHeader } from "./errors";
 import { listHeaderElements, type HeaderElement } from "./header";
 import { inflateRawWithStreams, type InflateRaw } from "./inflate";
+import { readFrameTime } from "./frame-time";
 import { readLookupTable, readLookupTableSequence } from "./read-lut";
 import { readUint64s, withExtendedOffsetTableReadable } from "./sixty-four-bit-vrs";
 import { DEFLATED_EXPLICIT_LE, lookupTransferSyntax } from "./transfer-syntax";
@@ -146,6 +147,7 @@ function readImageInfo(ds: DataSet): DicomImageInfo {
     rows,
     columns,
     numberOfFrames,
+    frameTime: numberOfFrames > 1 ? readFrameTime(ds) : null,
     samplesPerPixel,
     photometricInterpretation: text(ds, "x00280004")?.toUpperCase() ?? (samplesPerPixel === 3 ? "RGB" : "MONOCHROME2"),
     planarConfiguration: ds.uint16("x00280006") === 1 ? 1 : 0,

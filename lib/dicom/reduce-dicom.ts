@@ -36,6 +36,21 @@ export function reduceDicom(bytes: Uint8Array, f: ReductionFactor): Uint8Array<A
   return parsed ? reduce(bytes, parsed, f) : null;
 }
 
+/**
+ * From the first bytes of a file (its Part 10 meta header): false when its transfer syntax is not one
+ * a copy can be cut from (compressed, big-endian, deflated), so the preview can be refused without
+ * reading the whole file or waiting behind other renders; null when those bytes cannot tell.
+ */
+export function reducibleSyntax(prefix: Uint8Array): boolean | null {
+  try {
+    const meta = dicomParser.readPart10Header(prefix);
+    const syntax = meta.string("x00020010")?.replace(/\0/g, "").trim();
+    return syntax ? REDUCIBLE_SYNTAXES.has(syntax) : null;
+  } catch {
+    return null;
+  }
+}
+
 type Reducible = { rows: number; columns: number; bytesPerPixel: number; rowsAt: number; columnsAt: number; pixelsAt: number };
 
 function reducible(bytes: Uint8Array): Reducible | null {

@@ -1,6 +1,8 @@
 // Plain data shapes shared by parsing, decoding and rendering. They hold no dicom-parser objects, only
 // numbers, strings and typed-array views, so they survive structured clone into and out of a worker.
 
+import type { FrameTime } from "./frame-time";
+
 /** A Modality or VOI LUT from its sequence: output = data[input - firstValueMapped], clamped at both ends. */
 export type LookupTable = {
   firstValueMapped: number;
@@ -40,6 +42,8 @@ export type DicomImageInfo = {
   rows: number;
   columns: number;
   numberOfFrames: number;
+  /** The interval between frames of a multi-frame image, and the element it came from; null: none given. */
+  frameTime: FrameTime | null;
   samplesPerPixel: number;
   photometricInterpretation: string;
   /** 0 = colour-by-pixel (RGBRGB…), 1 = colour-by-plane (RR…GG…BB…). */

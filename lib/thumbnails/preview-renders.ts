@@ -1,6 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
+import { reducibleSyntax } from "@/lib/dicom/reduce-dicom";
 import { renderPreview, type RenderedPreview } from "./render-preview";
 import { createLimiter, RENDERS_AT_ONCE } from "./thumbnail-cache";
 
@@ -15,6 +16,9 @@ const inFlight = new Map<string, Promise<RenderedPreview | null>>();
 
 /** The preview of a DICOM file for a box; RendersBusyError when too many are already waiting. */
 export async function renderPreviewLimited(opts: { filePath: string; box: { width: number; height: number } }): Promise<RenderedPreview | null> {
+  // A compressed file has no preview: say so from its first bytes, not after reading all of it behind
+  // other renders, since the page's request for the file itself waits for this answer.
+  if (reducibleSyntax(await readPrefix(opts.filePath)) === false) return null;
   const info = await stat(/*turbopackIgnore: true*/ opts.filePath);
   const key = createHash("sha256").update(JSON.stringify([opts.filePath, info.size, info.mtimeMs, opts.box.width, opts.box.height])).digest("hex");
   let pending = inFlight.get(key);
@@ -23,4 +27,26 @@ export async function renderPreviewLimited(opts: { filePath: string; box: { widt
     inFlight.set(key, pending);
   }
   return pending;
+}
+
+const PREFIX_BYTES = 16 * 1024;
+
+/**
+ * Whether the route can have a preview of this file, told from its meta header alone (its transfer
+ * syntax; no pixel is read). The study page asks for the image it opens with: a compressed file gets
+ * no preview <img>, so the page neither asks for a 204 nor waits on one before fetching the file.
+ */
+export async function mayHavePreview(filePath: string): Promise<boolean> {
+  return (await readPrefix(filePath).then(reducibleSyntax, () => null)) !== false;
+}
+
+async function readPrefix(filePath: string): Promise<Uint8Array> {
+  const file = await open(/*turbopackIgnore: true*/ filePath, "r");
+  try {
+    const buffer = new Uint8Array(PREFIX_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, PREFIX_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
 }

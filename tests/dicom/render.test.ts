@@ -18,6 +18,7 @@ function info(overrides: Partial<DicomImageInfo> = {}): DicomImageInfo {
     rows: 1,
     columns: 4,
     numberOfFrames: 1,
+    frameTime: null,
     samplesPerPixel: 1,
     photometricInterpretation: "MONOCHROME2",
     planarConfiguration: 0,

@@ -22,8 +22,8 @@ beforeAll(async () => {
 });
 
 async function labgateImage(file: string): Promise<LabgateImage> {
-  const { info, frame, header } = await decodeDicomFile(readBytes(locate(file)!));
-  return Object.assign(createCornerstoneImage(`labgate:/${file}`, info, frame), { labgate: { info, frame, header, source: "dicom" as const, decodedIn: "main-thread" as const } });
+  const { info, frame, frames, header } = await decodeDicomFile(readBytes(locate(file)!));
+  return Object.assign(createCornerstoneImage(`labgate:/${file}`, info, frame), { labgate: { info, frame, frames, frameIndex: 0, header, source: "dicom" as const, decodedIn: "main-thread" as const } });
 }
 
 /** Largest difference, over every stored value, between what cornerstone draws and render.ts. */

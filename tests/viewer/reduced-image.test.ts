@@ -6,8 +6,8 @@ import { decodeDicomFile } from "@/lib/dicom/decode-file";
 import { locate, readBytes } from "../dicom/support/references";
 
 async function labgateImage(file: string): Promise<LabgateImage> {
-  const { info, frame, header } = await decodeDicomFile(readBytes(locate(file)!));
-  return Object.assign(createCornerstoneImage(`labgate:/${file}`, info, frame), { labgate: { info, frame, header, source: "dicom" as const, decodedIn: "main-thread" as const } });
+  const { info, frame, frames, header } = await decodeDicomFile(readBytes(locate(file)!));
+  return Object.assign(createCornerstoneImage(`labgate:/${file}`, info, frame), { labgate: { info, frame, frames, frameIndex: 0, header, source: "dicom" as const, decodedIn: "main-thread" as const } });
 }
 
 describe("the reduced copy shown during a window/level drag", () => {

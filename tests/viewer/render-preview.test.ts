@@ -2,6 +2,7 @@
 // images pydicom + GDCM made of the whole file: every pixel of the preview is the reference's pixel
 // at the centre of its f×f block, so windowing, inversion and orientation are the viewer's own.
 import { describe, expect, test } from "vitest";
+import { reducibleSyntax } from "@/lib/dicom/reduce-dicom";
 import { renderPreview } from "@/lib/thumbnails/render-preview";
 import { readPng } from "../dicom/support/png";
 import { locate, readBytes, readReferences, type ImageReference } from "../dicom/support/references";
@@ -49,5 +50,12 @@ describe("renderPreview", () => {
 
   test("a box the image already fits gives no preview", async () => {
     expect(await renderPreview(readBytes(locate("mr-mono2-12bit-explicit-le.dcm")!), { width: 1024, height: 1024 })).toBeNull();
+  });
+
+  test("a compressed file is told from its first 16 KB, before any of its pixels are read", () => {
+    const prefix = (name: string) => readBytes(locate(name)!).subarray(0, 16 * 1024);
+    for (const name of ["cr-mono1-10bit-j2k-lossless.dcm", "cr-mono1-10bit-rle.dcm", "cr-mono1-10bit-jpegls-lossless.dcm", "cr-mono1-10bit-big-endian.dcm", "cr-mono1-10bit-deflated.dcm"]) expect(reducibleSyntax(prefix(name)), name).toBe(false);
+    for (const name of ["cr-mono1-10bit-implicit-le.dcm", "mr-mono2-12bit-explicit-le.dcm"]) expect(reducibleSyntax(prefix(name)), name).toBe(true);
+    expect(reducibleSyntax(new Uint8Array(100))).toBeNull();
   });
 });

@@ -7,6 +7,8 @@ import { getDb } from "@/lib/db/client";
 import { EarlyImageFetch } from "@/components/viewer/early-image-fetch";
 import { pickImage, previewUrl } from "@/components/viewer/first-image";
 import { StudyImages } from "@/components/viewer/study-images";
+import { locateImage } from "@/lib/mimic/images/locate-image";
+import { mayHavePreview } from "@/lib/thumbnails/preview-renders";
 import { getStudy } from "@/lib/mimic/browse/get-study";
 import { LABELS } from "@/lib/mimic/import/file-specs";
 import type { LabelState } from "@/lib/mimic/tokens";
@@ -55,6 +57,10 @@ export default async function StudyPage({ params, searchParams }: Props) {
   const shownImages = shown.images ?? [];
   const firstImage = shownImages.find((i) => i.dicomId === pickImage(shownImages, null));
   const first = firstImage ? { src: `${imageRoute}/${encodeURIComponent(firstImage.dicomId)}`, image: firstImage } : null;
+  // A compressed file has no preview (the route would answer 204): its <img> is left out and the
+  // file's fetch does not wait for one. Only the file's meta header is read for this.
+  const firstFile = first && previewUrl(first.src, first.image) ? await locateImage({ datasetId: shown === sets[0] ? dataset.id : partner!.id, dicomId: first.image.dicomId }) : null;
+  const firstPreview = first && firstFile && (firstFile.contentType !== "application/dicom" || (await mayHavePreview(firstFile.filePath))) ? previewUrl(first.src, first.image) : null;
   const nonce = (await headers()).get("x-nonce") ?? undefined;
   // This version's own image files: which a download verified into lab storage, and the job that fetches the rest.
   const offer = await studyFetchOffer({ userId: user.id, labId: user.labId, datasetId: dataset.id, images: own.images });
@@ -82,7 +88,7 @@ export default async function StudyPage({ params, searchParams }: Props) {
         </p>
       )}
       <ImageSetsTable sets={sets} shown={shown.key} studyHref={`${base}/studies/s${study.studyId}`} />
-      <StudyImages key={shown.key} images={shownImages} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} />
+      <StudyImages key={shown.key} images={shownImages} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} noPreview={first && !firstPreview ? [first.image.dicomId] : []} />
       {(offer.stored.length > 0 || offer.selection) && (
         <div className="card" data-testid="study-lab-storage">
           <h2>Lab storage</h2>
@@ -99,7 +105,7 @@ export default async function StudyPage({ params, searchParams }: Props) {
           {offer.selection && <FetchStudyImages datasetId={dataset.id} selection={offer.selection} physionetUsername={offer.physionetUsername} savedPassword={offer.savedPassword} />}
         </div>
       )}
-      {first && <EarlyImageFetch url={first.src} after={previewUrl(first.src, first.image)} nonce={nonce} />}
+      {first && <EarlyImageFetch url={first.src} after={firstPreview} nonce={nonce} />}
       {labelsHidden && partner && (
         <div className="card" data-testid="study-labels-hidden">
           <h2>Labels</h2>
