@@ -37,7 +37,7 @@ const upstreamRoot = path.join(resultsDir, "e2e-upstream");
 mkdirSync(upstreamRoot, { recursive: true });
 writeFileSync(path.join(upstreamRoot, "LICENSE.txt"), "PhysioNet Credentialed Health Data License 1.5.0\n");
 
-// PhysioNet's cloud mirror for e2e/downloads-mirror.spec.ts, which starts the S3-like test mirror
+// PhysioNet's cloud mirror for e2e/downloads.spec.ts, which starts the S3-like test mirror
 // (lib/physionet/upstream/mirror-server.ts) on this port; the app and its worker sign requests to it.
 const mirrorPort = Number(process.env.E2E_MIRROR_PORT ?? upstreamPort + 1);
 export const E2E_MIRROR_URL = `http://127.0.0.1:${mirrorPort}`;

@@ -30,10 +30,11 @@ export function LabelFacets({ base, filters, facets }: { base: string; filters: 
               const n = facets.labels[label][state];
               return (
                 <td key={state}>
+                  {/* A link may not carry aria-pressed (axe: aria-allowed-attr): aria-current marks an applied filter. */}
                   <Link prefetch={false}
                     href={`${base}?${studyFiltersToSearch(toggleLabelState(filters, label, state))}`}
                     className={on ? "facet on" : "facet"}
-                    aria-pressed={on}
+                    aria-current={on ? "true" : undefined}
                     aria-label={`${label} ${state}: ${n} studies`}
                     data-testid={`facet-${label}-${state}`}
                   >

@@ -11,7 +11,7 @@ function FacetList({ title, testId, items }: { title: string; testId: string; it
       <ul>
         {items.map((i) => (
           <li key={i.key}>
-            <Link prefetch={false} href={i.href} className={i.on ? "facet on" : "facet"} aria-pressed={i.on} data-testid={`${testId}-${i.key}`}>
+            <Link prefetch={false} href={i.href} className={i.on ? "facet on" : "facet"} aria-current={i.on ? "true" : undefined} data-testid={`${testId}-${i.key}`}>
               {i.label} <span className="count">{i.n.toLocaleString("en-US")}</span>
             </Link>
           </li>
