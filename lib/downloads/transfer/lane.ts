@@ -62,6 +62,14 @@ const REFUSED: Record<number, (job: WorkJob) => GateProblem> = {
 export async function runLane(ctx: LaneContext, lane: number): Promise<void> {
   const session = newLaneSession({ credentials: ctx.credentials, caCertificate: ctx.source.caCertificate });
   const token = randomUUID();
+  await claimBatches(ctx, { lane, token }, (batch) => transferBatch(ctx, { lane, token, session, batch }));
+}
+
+/**
+ * The loop every lane runs, whatever its source: ask the gate, claim a batch under the lane's token
+ * and hand it to `transfer`; with nothing to claim, wait for the next retry if it falls in this slice.
+ */
+export async function claimBatches(ctx: LaneCommon, { lane, token }: { lane: number; token: string }, transfer: (batch: ClaimedFile[]) => Promise<void>): Promise<void> {
   while (!ctx.signal.aborted) {
     const problem = await ctx.gate();
     if (problem) return ctx.fail(problem);
@@ -74,7 +82,7 @@ export async function runLane(ctx: LaneContext, lane: number): Promise<void> {
       await sleep(Math.max(50, wait), undefined, { signal: ctx.signal }).catch(() => {});
       continue;
     }
-    await transferBatch(ctx, { lane, token, session, batch });
+    await transfer(batch);
   }
 }
 

@@ -1,12 +1,11 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { claimBatch, nextRetryDelay, recordAttemptFailure, releaseFile, type ClaimedFile } from "../claims";
+import { recordAttemptFailure, releaseFile, type ClaimedFile } from "../claims";
 import { mirrorStatus, type MirrorAccess } from "../mirror/client";
 import { fetchMirrorFile, MirrorRefusedError, mirrorFaultText } from "../mirror/fetch-file";
 import { mirrorRefusal } from "../mirror/version-reader";
-import { backoff, MAX_ATTEMPTS, type LaneCommon } from "./lane";
+import { backoff, claimBatches, MAX_ATTEMPTS, type LaneCommon } from "./lane";
 import { createVerifier } from "./verifier";
 
 // A lane fed from PhysioNet's cloud mirror instead of wget: the same claims, staging folder,
@@ -18,17 +17,7 @@ export type MirrorLaneContext = LaneCommon & { mirror: MirrorAccess };
 
 export async function runMirrorLane(ctx: MirrorLaneContext, lane: number): Promise<void> {
   const token = randomUUID();
-  while (!ctx.signal.aborted) {
-    const problem = await ctx.gate();
-    if (problem) return ctx.fail(problem);
-    if (ctx.signal.aborted) return;
-    const batch = await claimBatch(ctx.db, { jobId: ctx.job.id, lane, token, limit: ctx.batchSize() });
-    if (batch.length === 0) {
-      const wait = await nextRetryDelay(ctx.db, ctx.job.id);
-      if (wait === null || Date.now() + wait >= ctx.deadline) return;
-      await sleep(Math.max(50, wait), undefined, { signal: ctx.signal }).catch(() => {});
-      continue;
-    }
+  await claimBatches(ctx, { lane, token }, async (batch) => {
     const verifier = createVerifier(ctx, { token, backoff: (attempts) => backoff(ctx, attempts) });
     try {
       for (const file of batch) {
@@ -42,7 +31,7 @@ export async function runMirrorLane(ctx: MirrorLaneContext, lane: number): Promi
     } finally {
       await verifier.drain();
     }
-  }
+  });
 }
 
 async function transferOne(
