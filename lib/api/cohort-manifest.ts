@@ -47,14 +47,7 @@ export async function* iterateManifest(opts: ManifestOptions & { studiesPerBatch
   // Studies and labels as the explorer reads them (decision 027: a paired MIMIC-CXR version's labels
   // and dates are the JPG version's); the images are always this version's own files.
   const labelsDatasetId = opts.labelsDatasetId ?? opts.datasetId;
-  const where = studyWhere({ datasetId: labelsDatasetId, filters: opts.filters, viewCodes: await listViewCodes(), reportDatasetId: opts.reportDatasetId });
-  const batch = opts.studiesPerBatch ?? 2000;
-  let after = -1;
-  for (;;) {
-    const ids = await getDb().execute<{ study_id: number }>(sql`
-      select s.study_id from mimic_study_facet s where ${where} and s.study_id > ${after} order by s.study_id limit ${batch}`);
-    if (ids.rows.length === 0) return;
-    const studyIds = ids.rows.map((r) => Number(r.study_id));
+  for await (const studyIds of studyBatches(opts)) {
     const rows = await getDb().execute<ImageRow>(sql`
       select i.path, f.size, f.sha256, i.dicom_id, i.subject_id, i.study_id, to_char(d.study_date, 'YYYY-MM-DD') as study_date,
         i.split, i.view_position, d.chexpert::text as chexpert, d.negbio::text as negbio
@@ -69,8 +62,6 @@ export async function* iterateManifest(opts: ManifestOptions & { studiesPerBatch
         ...labelCells(r.chexpert), ...labelCells(r.negbio),
       ];
     }
-    if (ids.rows.length < batch) return;
-    after = studyIds[studyIds.length - 1]!;
   }
 }
 

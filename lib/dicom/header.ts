@@ -17,7 +17,8 @@ export type HeaderElement = {
 
 const TEXT_VRS = new Set(["LT", "ST", "UT"]);
 const STRING_VRS = new Set(["AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "PN", "SH", "TM", "UC", "UI", "UR", ...TEXT_VRS]);
-const NUMBER_VRS: Record<string, { size: number; read: (ds: DataSet, tag: string, i: number) => number | undefined }> = {
+/** Binary numeric VRs: bytes per value and dicom-parser's reader (shared with DICOMweb's JSON). */
+export const NUMBER_VRS: Record<string, { size: number; read: (ds: DataSet, tag: string, i: number) => number | undefined }> = {
   US: { size: 2, read: (ds, t, i) => ds.uint16(t, i) },
   SS: { size: 2, read: (ds, t, i) => ds.int16(t, i) },
   UL: { size: 4, read: (ds, t, i) => ds.uint32(t, i) },

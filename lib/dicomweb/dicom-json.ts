@@ -5,6 +5,7 @@
 // the VR of implicit-VR elements.
 import type { DataSet, Element } from "dicom-parser";
 import type { TagDictionary } from "@/lib/dicom/dictionary";
+import { NUMBER_VRS } from "@/lib/dicom/header";
 
 export type DicomJsonValue = string | number | null | { Alphabetic?: string; Ideographic?: string; Phonetic?: string } | DicomJson;
 export type DicomJsonElement = { vr: string; Value?: DicomJsonValue[]; InlineBinary?: string; BulkDataURI?: string };
@@ -21,14 +22,6 @@ export type ToJsonOptions = {
 const BINARY_VRS = new Set(["OB", "OW", "OF", "OD", "OL", "OV", "UN"]);
 const SINGLE_VALUE_TEXT = new Set(["LT", "ST", "UT", "UR"]);
 const STRING_VRS = new Set(["AE", "AS", "CS", "DA", "DT", "LO", "SH", "TM", "UC", "UI", ...SINGLE_VALUE_TEXT]);
-const NUMBER_READERS: Record<string, { size: number; read: (ds: DataSet, tag: string, i: number) => number | undefined }> = {
-  US: { size: 2, read: (ds, t, i) => ds.uint16(t, i) },
-  SS: { size: 2, read: (ds, t, i) => ds.int16(t, i) },
-  UL: { size: 4, read: (ds, t, i) => ds.uint32(t, i) },
-  SL: { size: 4, read: (ds, t, i) => ds.int32(t, i) },
-  FL: { size: 4, read: (ds, t, i) => ds.float(t, i) },
-  FD: { size: 8, read: (ds, t, i) => ds.double(t, i) },
-};
 const PIXEL_DATA = "x7fe00010";
 const DELIMITERS = new Set(["xfffee000", "xfffee00d", "xfffee0dd"]);
 
@@ -79,7 +72,7 @@ function vrOf(element: Element, tag: string, dictionary: TagDictionary): string 
 }
 
 function valuesOf(ds: DataSet, element: Element, tag: string, vr: string, utf8: boolean): DicomJsonValue[] {
-  const reader = NUMBER_READERS[vr];
+  const reader = NUMBER_VRS[vr];
   if (reader) {
     const values: number[] = [];
     for (let i = 0; i < Math.floor(element.length / reader.size); i++) values.push(reader.read(ds, tag, i)!);
