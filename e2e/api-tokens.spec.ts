@@ -54,6 +54,15 @@ test("a token made in the browser lets the CLI mirror a cohort, verified; a re-r
   const token = await createTokenInBrowser(page, "e2e pull");
   await expect(page.getByTestId("own-tokens")).toContainText("e2e pull");
 
+  // A cohort's split travels with it to code: the official one, or the seeded spec that redraws it.
+  const seeded = { kind: "random", seed: 7, ratios: { train: 80, validate: 10, test: 10 }, stratify: { labeler: "chexpert", label: "Edema" } };
+  await seedCohort({ labId: lab.lab.id, datasetId: lab.datasetIds.jpg, createdBy: lab.researcher.id, name: "seeded", split: seeded });
+  const listed = await fetch(`${baseURL}/api/v1/datasets/${E2E_JPG.slug}/${E2E_JPG.version}/cohorts`, { headers: { authorization: `Bearer ${token}` } });
+  expect(listed.status).toBe(200);
+  const cohorts = ((await listed.json()) as { cohorts: { name: string; split: unknown; splitDescription: string }[] }).cohorts;
+  expect(cohorts.find((c) => c.name === "my-cohort")).toMatchObject({ split: { kind: "official" }, splitDescription: expect.stringContaining("official MIMIC-CXR-JPG split") });
+  expect(cohorts.find((c) => c.name === "seeded")).toMatchObject({ split: seeded, splitDescription: "patient-level random split, seed 7, train/validate/test 80/10/10 %, stratified by CheXpert Edema positive" });
+
   // The README's command, exactly as written there (its directory is relative to the checkout).
   const dir = path.resolve("my-cohort");
   rmSync(dir, { recursive: true, force: true });

@@ -30,10 +30,10 @@ export async function seedStoredImages(opts: { labId: string; datasetId: string;
 }
 
 /** A saved cohort of the whole dataset version, as the explorer's "Save as cohort" makes one. */
-export async function seedCohort(opts: { labId: string; datasetId: string; createdBy: string; name: string }): Promise<string> {
+export async function seedCohort(opts: { labId: string; datasetId: string; createdBy: string; name: string; split?: unknown }): Promise<string> {
   const [row] = await testDb()
     .insert(schema.mimicCohorts)
-    .values({ labId: opts.labId, datasetId: opts.datasetId, name: opts.name, query: "", studyCount: 12, createdBy: opts.createdBy })
+    .values({ labId: opts.labId, datasetId: opts.datasetId, name: opts.name, query: "", studyCount: 12, createdBy: opts.createdBy, split: opts.split ?? null })
     .returning({ id: schema.mimicCohorts.id });
   return row!.id;
 }

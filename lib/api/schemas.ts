@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LABELS } from "@/lib/mimic/import/file-specs";
 import { LABEL_STATES, SPLITS } from "@/lib/mimic/tokens";
+import { splitSpecSchema } from "@/lib/mimic/cohorts/split-spec";
 
 // The shapes of labgate's HTTP API (/api/v1). Handlers build their answers as these types, and the
 // OpenAPI document (lib/api/openapi.ts) is generated from these same schemas, so the description
@@ -32,6 +33,8 @@ export const cohortSchema = z
     createdAt: z.string().describe("ISO 8601"),
     createdBy: z.string().nullable(),
     manifest: z.string().describe("Path of the cohort's manifest (CSV)"),
+    split: splitSpecSchema.describe("How the cohort is split (decision 034): the official split, or a patient-level split drawn from a seed, with ratios and an optional label to stratify by; the same spec gives the same assignment"),
+    splitDescription: z.string().describe("The split in words, as the cohort's README.txt cites it"),
   })
   .meta({ title: "Cohort" });
 export const cohortListSchema = z.object({ cohorts: z.array(cohortSchema) });
