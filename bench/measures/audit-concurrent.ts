@@ -5,7 +5,7 @@
  * LABGATE_TEST_CLOCK=1 on a labgate_bench_* database, which a real install never has), so `ratio` is
  * the price of one serialised, hash-chained row per request under concurrency.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +16,7 @@ import { verifyAuditChain } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db/client";
 import { createLab, createUser, credentialMember } from "@/lib/factories";
 import { findDataset } from "@/lib/mimic/import/import-directory";
-import { buildIsStale } from "@/scripts/lib/build-freshness";
+import { ensureProductionBuild } from "../support/production-build";
 import { runImportCli } from "@/scripts/lib/run-import-cli";
 import { miniCxrFiles, miniStudies, writeMini } from "@/tests/mimic/mini-mimic";
 import { round, type BenchContext, type Measure } from "../harness";
@@ -132,12 +132,7 @@ export const auditConcurrent: Measure = {
   name: "audit.concurrent",
   description: `${CLIENTS} HTTP clients fetching audited thumbnails/images for ${SECONDS} s, then audit:verify; vs the same with auditing off`,
   async run(ctx: BenchContext) {
-    const nextBin = path.resolve("node_modules/next/dist/bin/next");
-    if (process.env.LABGATE_SKIP_BUILD !== "1" && buildIsStale()) {
-      ctx.log("building the app (no production build, or sources changed)…");
-      const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" } });
-      if (build.status !== 0) throw new Error("bench: next build failed");
-    }
+    ensureProductionBuild(ctx.log);
     const root = mkdtempSync(path.join(tmpdir(), "labgate-bench-audit-"));
     let audited: App | undefined;
     let unaudited: App | undefined;

@@ -12,7 +12,7 @@
  * the dataset import.full loads); the images are two public CR/MR test DICOMs (6 MB and 2 MB,
  * uncompressed) of one MIMIC-CXR study, since the synthetic JPG dataset has no pixels to preview.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, readdirSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -23,7 +23,7 @@ import { getDb } from "@/lib/db/client";
 import { createLab, createUser, credentialMember } from "@/lib/factories";
 import { findDataset, importMimicDirectory } from "@/lib/mimic/import/import-directory";
 import { ensureAppRole } from "@/scripts/lib/app-role";
-import { buildIsStale } from "@/scripts/lib/build-freshness";
+import { ensureProductionBuild } from "../support/production-build";
 import { runImportCli } from "@/scripts/lib/run-import-cli";
 import { miniCxrFiles, miniStudies, writeMini } from "@/tests/mimic/mini-mimic";
 import { percentile, round, type BenchContext, type Measure } from "../harness";
@@ -123,12 +123,7 @@ export const loadMixed: Measure = {
   name: "load.mixed",
   description: `${USERS} signed-in researchers (${THINK_MS / 1000} s think time, ${SECONDS} s) on explorer, study pages, thumbnails, previews and images at full scale: p95 vs one researcher's p95 of the same mix; then ${SAT_CLIENTS} clients with no think time`,
   async run(ctx: BenchContext) {
-    const nextBin = path.resolve("node_modules/next/dist/bin/next");
-    if (process.env.LABGATE_SKIP_BUILD !== "1" && buildIsStale()) {
-      ctx.log("building the app (no production build, or sources changed)…");
-      const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" } });
-      if (build.status !== 0) throw new Error("bench: next build failed");
-    }
+    ensureProductionBuild(ctx.log);
     const root = mkdtempSync(path.join(tmpdir(), "labgate-bench-load-"));
     let app: App | undefined;
     let worker: ChildProcess | undefined;

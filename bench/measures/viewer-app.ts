@@ -4,7 +4,7 @@
  * MIMIC-sized 16-bit DICOM (~2500×3000, ~15 MB, uncompressed) and whose lateral is a 1760² CR, and
  * Debian's headless Chromium signed in as that researcher.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +16,7 @@ import { createLab, createUser, credentialMember } from "@/lib/factories";
 import { findDataset } from "@/lib/mimic/import/import-directory";
 import { writeDicom } from "@/lib/mimic/synth/dicom-writer";
 import { ensureAppRole } from "@/scripts/lib/app-role";
-import { buildIsStale } from "@/scripts/lib/build-freshness";
+import { ensureProductionBuild } from "../support/production-build";
 import { runImportCli } from "@/scripts/lib/run-import-cli";
 import { miniCxrFiles, miniStudies, writeMini } from "@/tests/mimic/mini-mimic";
 import type { BenchContext } from "../harness";
@@ -77,13 +77,8 @@ async function waitForHealth(url: string, app: ChildProcess, output: () => strin
 /** `pa`: the file the study opens with, instead of the large uncompressed one. */
 export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp) => Promise<T>, opts: { pa?: string } = {}): Promise<T> {
   if (!existsSync(CHROMIUM)) throw new Error(`bench: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  ensureProductionBuild(ctx.log);
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
-  // LABGATE_SKIP_BUILD=1 uses the build that is there, as `npm start` does.
-  if (process.env.LABGATE_SKIP_BUILD !== "1" && buildIsStale()) {
-    ctx.log("building the app (no production build, or sources changed)…");
-    const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" } });
-    if (build.status !== 0) throw new Error("bench: next build failed");
-  }
   const largeFile = opts.pa ?? largeDicom(ctx.log);
   const root = mkdtempSync(path.join(tmpdir(), "labgate-bench-viewer-"));
   let app: ChildProcess | undefined;
