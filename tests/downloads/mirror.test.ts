@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMirrorServer } from "@/lib/physionet/upstream/mirror-server";
 import { isolatedDatabaseForFile } from "../support/isolated-database";
 import { filesContaining } from "./secret-scan";
+import { watchWholeFiles } from "./whole-files-watch";
 import { spawnDownloadWorker } from "./spawn-worker";
 
 // PhysioNet's cloud mirrors (decision 032) against the S3-like test mirror on loopback
@@ -80,14 +81,6 @@ async function expectAllVerified(labId: string) {
   const stored = await getDb().select().from(storedFiles).where(eq(storedFiles.labId, labId));
   expect(stored.map((f) => f.path).sort()).toEqual([...manifest.keys()].sort());
   for (const f of stored) expect(await sha256OfFile({ filePath: path.join(storageDir, f.storageKey) }), f.path).toBe(manifest.get(f.path));
-}
-
-async function* walk(dir: string): AsyncGenerator<string> {
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else yield full;
-  }
 }
 
 describe("Verify with the mirror", () => {
@@ -242,18 +235,7 @@ describe("downloads from the mirror", () => {
       return child;
     };
     const root = path.join(storageDir, "downloads", s.SLUG, s.VERSION);
-    const violations: string[] = [];
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        for await (const file of walk(root)) {
-          const rel = path.relative(root, file).split(path.sep).join("/");
-          const size = (await stat(file).catch(() => null))?.size;
-          if (size !== undefined && size !== sizes.get(rel)) violations.push(`${rel}: ${size} bytes visible, expected ${sizes.get(rel)}`);
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
+    const watch = watchWholeFiles(root, sizes);
     const bytesBefore = mirror.stats.bodyBytes;
     for (const p of src.bigPaths) mirror.stats.rangeStarts.delete(p);
     try {
@@ -290,11 +272,10 @@ describe("downloads from the mirror", () => {
       expect(job.state, JSON.stringify(files.filter((f) => f.error)) + log.join("")).toBe("completed");
       worker.kill("SIGTERM");
     } finally {
-      watching = false;
-      await watcher;
+      await watch.stop();
       await mirror.configure({ throttleBytesPerSecond: 0 });
     }
-    expect(violations).toEqual([]);
+    expect(watch.violations).toEqual([]);
     await expectAllVerified(lab.labId);
     // A killed big file went on from its verified-in-order prefix: the next worker asked again for a
     // range past its start (no faults here, so a repeated start is a resume), never only from zero.

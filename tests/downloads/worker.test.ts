@@ -1,10 +1,11 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedDatabaseForFile } from "../support/isolated-database";
+import { watchWholeFiles } from "./whole-files-watch";
 import { spawnDownloadWorker, spawnHeldDownloadWorker } from "./spawn-worker";
 
 const db = isolatedDatabaseForFile();
@@ -62,14 +63,6 @@ async function waitForState(jobId: string, states: string[], timeoutMs: number) 
   }
 }
 
-async function* walk(dir: string): AsyncGenerator<string> {
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else yield full;
-  }
-}
-
 const sha = (filePath: string) => sha256OfFile({ filePath });
 
 describe("download jobs on pg-boss worker processes", () => {
@@ -94,18 +87,7 @@ describe("download jobs on pg-boss worker processes", () => {
     const log: string[] = [];
     const root = path.join(storageDir, "downloads", s.SLUG, s.VERSION);
     // Watches lab storage the whole time: a visible file must be whole (right size; its bytes are checked at the end).
-    const violations: string[] = [];
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        for await (const file of walk(root)) {
-          const rel = path.relative(root, file).split(path.sep).join("/");
-          const size = (await stat(file).catch(() => null))?.size;
-          if (size !== undefined && size !== sizes.get(rel)) violations.push(`${rel}: ${size} bytes visible, expected ${sizes.get(rel)}`);
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
+    const watch = watchWholeFiles(root, sizes);
     try {
       const { id } = await s.createJob(lab, s.everything);
       let worker = await startWorker(source, log);
@@ -131,11 +113,10 @@ describe("download jobs on pg-boss worker processes", () => {
       expect(kills).toBe(20);
       worker.kill("SIGTERM");
     } finally {
-      watching = false;
-      await watcher;
+      await watch.stop();
       await upstream.close();
     }
-    expect(violations).toEqual([]);
+    expect(watch.violations).toEqual([]);
     const stored = await getDb().select().from(storedFiles).where(eq(storedFiles.labId, lab.labId));
     expect(stored).toHaveLength(manifest.size);
     for (const f of stored) expect(await sha(path.join(storageDir, f.storageKey)), f.path).toBe(manifest.get(f.path));
