@@ -9,6 +9,7 @@ import * as schema from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { createLab } from "@/lib/factories";
 import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/database";
+import { endPoolAndWait } from "./support/end-pool";
 
 // Its own database: tampering with the shared one would break the chain under the other test files.
 const url = (() => {
@@ -26,7 +27,7 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: url, max: 2 });
 });
 afterAll(async () => {
-  await pool.end();
+  await endPoolAndWait(pool);
   await dropDatabase(url);
   rmSync(storageDir, { recursive: true, force: true });
 });

@@ -16,6 +16,7 @@ import type { Db } from "@/lib/db/client";
 import { listFolderKeys, type FileStorage } from "@/lib/storage/file-storage";
 import { createLocalStorage } from "@/lib/storage/local-storage";
 import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/database";
+import { endPoolAndWait } from "../support/end-pool";
 
 // Every test tampers with its log, so each gets a database and a lab storage of its own.
 const key = deriveAuditSigningKey({ nextauthSecret: "checkpoint-test-secret-0123456789abcdef" });
@@ -33,7 +34,7 @@ async function freshLab(): Promise<{ db: Db; pool: pg.Pool; storage: FileStorage
   const pool = new pg.Pool({ connectionString: url, max: 6 });
   const dir = await mkdtemp(path.join(os.tmpdir(), "labgate-ckpt-"));
   cleanups.push(async () => {
-    await pool.end();
+    await endPoolAndWait(pool);
     await dropDatabase(url);
     await rm(dir, { recursive: true, force: true });
   });

@@ -15,6 +15,7 @@ import { createLab, createUser } from "@/lib/factories";
 import { createLocalStorage } from "@/lib/storage/local-storage";
 import { dropDatabase, ensureDatabase, runMigrations } from "@/scripts/lib/database";
 import { npmRun } from "./cli";
+import { endPoolAndWait } from "../support/end-pool";
 
 const dbUrl = (suffix: string) => {
   const u = new URL(inject("databaseUrl"));
@@ -36,7 +37,7 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: source, max: 4 });
 });
 afterAll(async () => {
-  await pool?.end();
+  if (pool) await endPoolAndWait(pool);
   for (const url of [source, ...targets]) await dropDatabase(url);
   rmSync(work, { recursive: true, force: true });
 });

@@ -8,6 +8,7 @@ import pg from "pg";
 import { expect, inject, it } from "vitest";
 import * as schema from "@/db/schema";
 import { dropDatabase, ensureDatabase } from "@/scripts/lib/database";
+import { endPoolAndWait } from "../support/end-pool";
 
 // Migration 0011 makes PhysioNet usernames unique case-blind. An installation may already hold links
 // that differ only in case (the old constraint compared them exactly): the migration must not fail
@@ -51,7 +52,7 @@ it("keeps the earliest link of a username held in several cases, and then refuse
     await expect(link(0, "ANA-souza", "2026-01-01T00:00:00Z")).rejects.toThrow(/physionet_accounts_username_key/);
     await expect(link(2, "Bob-LEE", "2026-01-01T00:00:00Z")).rejects.toThrow(/physionet_accounts_username_key/);
   } finally {
-    await pool.end();
+    await endPoolAndWait(pool);
     await dropDatabase(url.toString());
     await rm(dir, { recursive: true, force: true });
   }
