@@ -1,11 +1,13 @@
 import "server-only";
 import { Param, sql } from "drizzle-orm";
 import type { Readable } from "node:stream";
-import type pg from "pg";
+import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { csvChunk } from "@/lib/csv/safe-csv";
 import { errorFields, log } from "@/lib/log/logger";
-import { getDb, getPool } from "@/lib/db/client";
+import { getDb } from "@/lib/db/client";
+import { inlineParams } from "@/lib/db/inline-params";
+import { getEnv } from "@/lib/env";
 import { listViewCodes } from "@/lib/mimic/browse/list-studies";
 import type { StudyFilters } from "@/lib/mimic/browse/study-filters";
 import { studyWhere } from "@/lib/mimic/browse/study-where";
@@ -81,80 +83,85 @@ async function* studyBatches(opts: ManifestOptions & { studiesPerBatch?: number 
   }
 }
 
-const PIECE_BYTES = 64 * 1024;
-
-/** Resolves when the stream has data or has ended; rejects on its error. */
-function readableOrEnd(stream: Readable): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Resolves when the stream has data, has ended, failed or closed: the caller looks which. */
+function somethingHappened(stream: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    const events = ["readable", "end", "error", "close"] as const;
     const done = () => {
-      stream.off("readable", done);
-      stream.off("end", done);
-      stream.off("error", fail);
+      for (const e of events) stream.off(e, done);
       resolve();
     };
-    const fail = (e: Error) => {
-      stream.off("readable", done);
-      stream.off("end", done);
-      reject(e);
-    };
-    stream.once("readable", done);
-    stream.once("end", done);
-    stream.once("error", fail);
+    for (const e of events) stream.once(e, done);
   });
 }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuidLiteral = (v: string) => {
-  if (!UUID.test(v)) throw new Error("manifest: not a uuid");
-  return `'${v}'::uuid`;
-};
+
 // The safe-CSV rule (lib/csv/safe-csv.ts) in SQL: a text cell a spreadsheet would run as a formula
 // gets a leading quote unless it is a plain number; an empty text is written as nothing (NULL), as
 // csv-stringify writes it, not as PostgreSQL's quoted "".
 const safeText = (col: string) =>
   `nullif(case when ${col} ~ '^[=+\\-@\t\r]' and ${col} !~ '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$' then '''' || ${col} else ${col} end, '')`;
-// Labels as the source CSVs write them: 1.0, 0.0, -1.0, or nothing.
-const labelSql = (col: string) => LABELS.map((_, i) => `to_char(${col}[${i + 1}], 'FM9990.0')`).join(", ");
+// Labels as the source CSVs write them (1.0, 0.0, -1.0, or nothing), as labelCells does: a cast to
+// numeric with one decimal prints any smallint as toFixed(1) would, at about a third of to_char's cost.
+const labelCellsSql = (col: string) => LABELS.map((_, i) => `${col}[${i + 1}]::numeric(6,1)`);
 
 /**
- * One batch's rows as a `COPY … TO STDOUT` statement: values inlined (COPY takes no parameters),
- * every one checked. Lateral joins and the batch's id range keep each batch to index probes: as
- * plain joins PostgreSQL hash-joined every batch against the lab's whole stored_files and the
- * version's images (0.56 s a batch of 10,000 studies at full scale, 0.18 s this way).
+ * The manifest's columns (MANIFEST_COLUMNS, in order) as SQL over `i` (mimic_image), `d`
+ * (mimic_study: date and labels) and `f` (stored_files, left-joined). Exported for the api.manifest
+ * bench, whose COPY baseline writes the same bytes from its own plain query.
  */
-function batchCopySql(opts: ManifestOptions, studyIds: number[]): string {
-  if (!studyIds.every((id) => Number.isSafeInteger(id))) throw new Error("manifest: study ids must be integers");
-  return `COPY (
-    select ${safeText("i.path")}, f.size, f.sha256, case when f.sha256 is null then '0' else '1' end, ${safeText("i.dicom_id")}, i.subject_id, i.study_id,
-      to_char(d.study_date, 'YYYY-MM-DD'), ${safeText("i.split")}, ${safeText("i.view_position")}, ${labelSql("d.chexpert")}, ${labelSql("d.negbio")}
-    from mimic_image i
-    join lateral (select d.study_date, d.chexpert, d.negbio from mimic_study d where d.dataset_id = ${uuidLiteral(opts.labelsDatasetId ?? opts.datasetId)} and d.study_id = i.study_id) d on true
-    left join lateral (select f.size, f.sha256 from stored_files f where f.lab_id = ${uuidLiteral(opts.labId)} and f.dataset_id = i.dataset_id and f.path = i.path) f on true
-    where i.dataset_id = ${uuidLiteral(opts.datasetId)} and i.study_id between ${studyIds[0]} and ${studyIds[studyIds.length - 1]}
-      and i.study_id = any('{${studyIds.join(",")}}'::integer[])
-    order by i.study_id, i.dicom_id
-  ) TO STDOUT WITH (FORMAT csv)`;
+export function manifestCellsSql(): string[] {
+  return [
+    safeText("i.path"), "f.size", "f.sha256", "case when f.sha256 is null then '0' else '1' end", safeText("i.dicom_id"), "i.subject_id", "i.study_id",
+    "to_char(d.study_date, 'YYYY-MM-DD')", safeText("i.split"), safeText("i.view_position"), ...labelCellsSql("d.chexpert"), ...labelCellsSql("d.negbio"),
+  ];
 }
 
 /**
- * The manifest as CSV bytes: the same rows as iterateManifest, written by PostgreSQL itself (one
- * `COPY (SELECT …) TO STDOUT` per keyset batch of studies, the safe-CSV rule applied in SQL) and
- * passed through untouched. Parsing 377k rows into JavaScript values and writing them out again
- * cost ~4.5× the COPY of the same rows (bench api.manifest); the bytes are identical
- * (tests/api/manifest.test.ts). Pulled only as fast as the client reads: one batch's COPY at a time,
- * no transaction held between batches, the connection back in the pool after each.
+ * The whole manifest as one `COPY (SELECT …) TO STDOUT`: the studies' filter is a semi-join, so
+ * PostgreSQL plans the cohort once (hash joins for a whole version, index probes for a small
+ * cohort) rather than once per keyset batch of nested-loop probes (decision 039). COPY takes no
+ * parameters: they are written in as escaped literals (inlineParams).
  */
-export function manifestCsvStream(opts: ManifestOptions & { studiesPerBatch?: number }): ReadableStream<Uint8Array> {
-  // Larger batches than iterateManifest's: PostgreSQL streams each COPY, so a batch's size costs no
-  // memory here, while each batch costs a statement, a plan and a pool round trip.
-  const batches = studyBatches({ ...opts, studiesPerBatch: opts.studiesPerBatch ?? 10_000 });
-  let client: pg.PoolClient | null = null;
+function manifestCopySql(opts: ManifestOptions, viewCodes: Map<string, number>): string {
+  const labelsDatasetId = opts.labelsDatasetId ?? opts.datasetId;
+  const where = studyWhere({ datasetId: labelsDatasetId, filters: opts.filters, viewCodes, reportDatasetId: opts.reportDatasetId });
+  const select = inlineParams(sql`
+    select ${sql.raw(manifestCellsSql().join(", "))}
+    from mimic_image i
+    join mimic_study d on d.dataset_id = ${labelsDatasetId} and d.study_id = i.study_id
+    left join stored_files f on f.lab_id = ${opts.labId} and f.dataset_id = i.dataset_id and f.path = i.path
+    where i.dataset_id = ${opts.datasetId} and i.study_id in (select s.study_id from mimic_study_facet s where ${where})
+    order by i.study_id, i.dicom_id`);
+  return `COPY (${select}) TO STDOUT WITH (FORMAT csv)`;
+}
+
+/** How a manifest's own connection shows in pg_stat_activity. */
+export const MANIFEST_APPLICATION_NAME = "labgate cohort manifest";
+
+/**
+ * The manifest as CSV bytes: the same rows as iterateManifest, written by PostgreSQL itself (one
+ * COPY, the safe-CSV rule applied in SQL) and passed on as PostgreSQL's chunks arrive, untouched:
+ * tests/api/manifest.test.ts checks they equal the safe-CSV writer over iterateManifest's rows.
+ *
+ * Its own connection, not the app's pool: the statement lasts as long as the client reads, and a
+ * few slow readers must not take the pool's connections from every other request. Pulled only as
+ * fast as the client reads: the web stream asks for a chunk when its one-chunk queue is empty, the
+ * COPY stream stops reading the socket past its 16 KiB high-water mark, and PostgreSQL then waits
+ * to write (ClientWrite); nothing holds more than a chunk and the socket buffers. One statement is
+ * one snapshot (a consistent manifest) held for the whole read: the trade-off is decision 039's.
+ */
+export function manifestCsvStream(opts: ManifestOptions): ReadableStream<Uint8Array> {
+  let client: pg.Client | null = null;
   let copy: Readable | null = null;
+  let failure: Error | null = null;
   let headerSent = false;
-  const release = (broken: boolean) => {
-    if (broken) copy?.destroy();
-    client?.release(broken);
+  const release = () => {
+    copy?.destroy();
+    const c = client;
     client = null;
     copy = null;
+    // Closing the connection stops a COPY still running: PostgreSQL sees its client gone.
+    c?.end().catch(() => {});
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -164,44 +171,37 @@ export function manifestCsvStream(opts: ManifestOptions & { studiesPerBatch?: nu
           controller.enqueue(new TextEncoder().encode(csvChunk([[...MANIFEST_COLUMNS]])));
           return;
         }
-        // PostgreSQL sends a COPY row by row: read synchronously while rows are buffered and
-        // gathered into ~64 KiB pieces, or each of 377k rows would be its own promise, its own
-        // trip through the web stream and its own socket write.
-        const parts: Buffer[] = [];
-        let size = 0;
-        while (size < PIECE_BYTES) {
-          if (!copy) {
-            const ids = await batches.next();
-            if (ids.done) {
-              if (size > 0) controller.enqueue(new Uint8Array(Buffer.concat(parts, size)));
-              return controller.close();
-            }
-            client = await getPool().connect();
-            copy = client.query(copyTo(batchCopySql(opts, ids.value)));
-          }
-          let piece: Buffer | null;
-          while (size < PIECE_BYTES && (piece = copy.read() as Buffer | null) !== null) {
-            parts.push(piece);
-            size += piece.length;
-          }
-          if (size >= PIECE_BYTES) break;
-          if (copy.readableEnded) {
-            release(false);
-            continue;
-          }
-          await readableOrEnd(copy);
+        if (!copy) {
+          const text = manifestCopySql(opts, await listViewCodes());
+          client = new pg.Client({ connectionString: getEnv().DATABASE_URL, application_name: MANIFEST_APPLICATION_NAME });
+          // A connection lost mid-COPY fails the COPY stream too, which is where it is read.
+          client.on("error", () => {});
+          await client.connect();
+          copy = client.query(copyTo(text));
+          // An error may come while the client is not asking for bytes: kept for the next pull, not thrown.
+          copy.on("error", (e: Error) => (failure = e));
         }
-        controller.enqueue(new Uint8Array(Buffer.concat(parts, size)));
+        for (;;) {
+          if (failure) throw failure;
+          // pg-copy-streams pushes the rows of one socket read as one Buffer (KiBs to tens of KiBs).
+          const chunk = copy.read() as Buffer | null;
+          if (chunk !== null) return controller.enqueue(chunk);
+          if (copy.readableEnded) {
+            release();
+            return controller.close();
+          }
+          if (copy.destroyed) throw new Error("the COPY stream closed before its end");
+          await somethingHappened(copy);
+        }
       } catch (e) {
-        release(true);
+        release();
         log().error({ what: "cohort manifest", ...errorFields(e) }, "export failed while streaming");
         controller.error(new Error("cohort manifest failed"));
       }
     },
-    async cancel() {
-      // A client that went away mid-COPY: the connection is dropped rather than reused half-read.
-      release(true);
-      await batches.return(undefined);
+    cancel() {
+      // A client that went away mid-COPY: its connection is closed, which stops the statement.
+      release();
     },
   });
 }
