@@ -1,13 +1,15 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { sql } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { labDatasets, mimicCohorts } from "@/db/schema";
 import { createApiToken } from "@/lib/api-tokens/create-token";
+import { manifestCellsSql } from "@/lib/api/cohort-manifest";
+import { MANIFEST_COLUMNS } from "@/lib/api/schemas";
 import { getDb } from "@/lib/db/client";
 import { createLab, createUser, credentialMember } from "@/lib/factories";
 import { findDataset, importMimicDirectory } from "@/lib/mimic/import/import-directory";
@@ -24,30 +26,33 @@ async function kib(pid: number, field: "VmHWM" | "VmRSS"): Promise<number> {
   return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
 }
 
-/** Counts bytes and lines of a stream without keeping it. */
+/** Counts bytes and lines of a stream, and hashes it, without keeping it. */
 function counter() {
   let bytes = 0;
   let lines = 0;
+  const hash = createHash("sha256");
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
+      hash.update(chunk);
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
       done();
     },
   });
-  return { sink, result: () => ({ bytes, lines }) };
+  return { sink, result: () => ({ bytes, lines }), sha256: () => hash.digest("hex") };
 }
 
 /**
  * The full-scale cohort manifest (every image of MIMIC-CXR-JPG's 227,835 studies, 377k rows, each
  * with the lab's size and SHA-256: the whole version is in lab storage) streamed by the /api/v1
  * route with a personal access token over loopback HTTP, vs PostgreSQL's own `COPY (SELECT …) TO
- * STDOUT` of the same rows and columns (CSV, read by the same process). Medians of interleaved
- * rounds; the serving process's resident memory sampled while it streams.
+ * STDOUT` of the same rows and bytes (CSV read by the same process; the SHA-256s are compared every
+ * round), and for the record the same rows unformatted. Medians of interleaved rounds; the serving
+ * process's resident memory sampled while it streams.
  */
 export const apiManifest: Measure = {
   name: "api.manifest",
-  description: "full-scale cohort manifest (377k rows) streamed over HTTP with a token (the /api/v1 route handler under node:http) vs COPY (SELECT …) TO STDOUT of the same rows; serving process RSS",
+  description: "full-scale cohort manifest (377k rows) streamed over HTTP with a token (the /api/v1 route handler under node:http) vs COPY (SELECT …) TO STDOUT of the same rows and bytes (checked); serving process RSS",
   async run({ databaseUrl, log }) {
     const dir = await syntheticVersionDir({ project: "mimic-cxr-jpg", version: "2.0.0", studies: FULL_STUDIES, log });
     const dataset = await findDataset({ slug: "mimic-cxr-jpg", version: "2.0.0" });
@@ -83,21 +88,27 @@ export const apiManifest: Measure = {
       server.once("exit", (code) => reject(new Error(`bench: the manifest server exited (${code}): ${out}`)));
     });
     const url = `http://127.0.0.1:${port}/api/v1/datasets/mimic-cxr-jpg/2.0.0/cohorts/${cohort!.id}/manifest`;
-    const labels = (col: string) => LABELS.map((_, i) => sql.raw(`${col}[${i + 1}]`));
-    const copySql = new PgDialect()
-      .sqlToQuery(sql`
-        select i.path, f.size, f.sha256, (f.sha256 is not null)::int, i.dicom_id, i.subject_id, i.study_id, to_char(d.study_date, 'YYYY-MM-DD'), i.split, i.view_position,
-          ${sql.join(labels("d.chexpert"), sql`, `)}, ${sql.join(labels("d.negbio"), sql`, `)}
-        from mimic_image i
+    // The baseline writes the same bytes (checked below) from the plainest query: every image of the
+    // version joined to its study and the lab's stored file, no cohort filter, no access rule, no HTTP.
+    // Its cells are the route's own expressions (the safe-CSV rule, labels as 1.0/0.0/-1.0), named
+    // as the manifest's columns so COPY's HEADER is the route's header line.
+    const from = `from mimic_image i
         join mimic_study d on d.dataset_id = i.dataset_id and d.study_id = i.study_id
-        left join stored_files f on f.lab_id = ${sql.raw(`'${lab.id}'`)} and f.dataset_id = i.dataset_id and f.path = i.path
-        where i.dataset_id = ${sql.raw(`'${dataset.id}'`)}
-        order by i.study_id, i.dicom_id`).sql;
+        left join stored_files f on f.lab_id = '${lab.id}' and f.dataset_id = i.dataset_id and f.path = i.path
+        where i.dataset_id = '${dataset.id}'
+        order by i.study_id, i.dicom_id`;
+    const cells = manifestCellsSql().map((c, i) => `${c} as "${MANIFEST_COLUMNS[i]}"`);
+    const copySql = `select ${cells.join(", ")} ${from}`;
+    // For the record, the same rows with the values as stored (labels 1/0/-1, no safe-CSV rule):
+    // what the baseline was before it had to write the manifest's bytes.
+    const labels = (col: string) => LABELS.map((_, i) => `${col}[${i + 1}]`);
+    const unformattedSql = `select i.path, f.size, f.sha256, (f.sha256 is not null)::int, i.dicom_id, i.subject_id, i.study_id, to_char(d.study_date, 'YYYY-MM-DD'), i.split, i.view_position,
+          ${[...labels("d.chexpert"), ...labels("d.negbio")].join(", ")} ${from}`;
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
-    const t = { http: [] as number[], copy: [] as number[] };
+    const t = { http: [] as number[], copy: [] as number[], unformatted: [] as number[] };
     const rows = { http: 0, copy: 0 };
-    const bytes = { http: 0, copy: 0 };
+    const bytes = { http: 0, copy: 0, unformatted: 0 };
     let peakRssKib = 0;
     try {
       const idleKib = await kib(server.pid!, "VmRSS");
@@ -109,6 +120,7 @@ export const apiManifest: Measure = {
         t.copy.push((performance.now() - t0) / 1000);
         rows.copy = c.result().lines - 1;
         bytes.copy = c.result().bytes;
+        const copySha = c.sha256();
 
         const h = counter();
         const sampler = setInterval(() => void kib(server.pid!, "VmRSS").then((k) => (peakRssKib = Math.max(peakRssKib, k))).catch(() => {}), 50);
@@ -120,7 +132,14 @@ export const apiManifest: Measure = {
         clearInterval(sampler);
         rows.http = h.result().lines - 1;
         bytes.http = h.result().bytes;
-        log(`round ${r}: HTTP ${round(t.http.at(-1)!)} s (${rows.http} rows, ${round(bytes.http / 1048576)} MiB), COPY ${round(t.copy.at(-1)!)} s (${rows.copy} rows, ${round(bytes.copy / 1048576)} MiB), server RSS peak so far ${round(peakRssKib / 1024)} MiB`);
+        if (h.sha256() !== copySha) throw new Error(`bench: the manifest's bytes differ from the baseline COPY's (${bytes.http} vs ${bytes.copy} bytes)`);
+
+        const u = counter();
+        t0 = performance.now();
+        await pipeline(client.query(copyTo(`COPY (${unformattedSql}) TO STDOUT WITH (FORMAT csv, HEADER)`)), u.sink);
+        t.unformatted.push((performance.now() - t0) / 1000);
+        bytes.unformatted = u.result().bytes;
+        log(`round ${r}: HTTP ${round(t.http.at(-1)!)} s (${rows.http} rows, ${round(bytes.http / 1048576)} MiB), COPY ${round(t.copy.at(-1)!)} s (${rows.copy} rows, ${round(bytes.copy / 1048576)} MiB, same bytes), unformatted COPY ${round(t.unformatted.at(-1)!)} s, server RSS peak so far ${round(peakRssKib / 1024)} MiB`);
       }
       if (rows.http !== rows.copy) throw new Error(`bench: the manifest has ${rows.http} rows, COPY ${rows.copy}`);
       const hwm = await kib(server.pid!, "VmHWM");
@@ -131,6 +150,9 @@ export const apiManifest: Measure = {
         rows: rows.http,
         mib: round(bytes.http / 1048576),
         copy_mib: round(bytes.copy / 1048576),
+        ratio_vs_unformatted: round(median(t.http) / median(t.unformatted)),
+        unformatted_copy_seconds: round(median(t.unformatted)),
+        unformatted_mib: round(bytes.unformatted / 1048576),
         rss_peak_mb: round(peakRssKib / 1024),
         rss_hwm_mb: round(hwm / 1024),
         rss_idle_mb: round(idleKib / 1024),
