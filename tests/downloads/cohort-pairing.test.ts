@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessGrants, datasets, downloadJobs, labDatasets } from "@/db/schema";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
-import { iterateManifest } from "@/lib/api/cohort-manifest";
+import { iterateManifest, manifestCsvStream } from "@/lib/api/cohort-manifest";
 import { MANIFEST_COLUMNS } from "@/lib/api/schemas";
+import { csvChunk } from "@/lib/csv/safe-csv";
 import { cohortStudyIds, resolveCohortSources } from "@/lib/downloads/cohort-studies";
 import { createDownloadJob } from "@/lib/downloads/create";
 import { prepareDownloadJob } from "@/lib/downloads/prepare";
@@ -95,9 +96,14 @@ describe("a download of a paired MIMIC-CXR cohort", () => {
       where i.dataset_id = ${cxr.id} and j.chexpert[${LABELS.indexOf(LABEL) + 1}] = 1 order by i.study_id, i.dicom_id`);
     expect(want.rows.length).toBeGreaterThan(3);
     const rows: Record<string, string>[] = [];
-    for await (const r of iterateManifest({ labId: both.labId, datasetId: cxr.id, filters: sources.filters, labelsDatasetId: sources.labelsDatasetId, reportDatasetId: sources.reportDatasetId, studiesPerBatch: 7 })) {
+    const values: unknown[][] = [[...MANIFEST_COLUMNS]];
+    const opts = { labId: both.labId, datasetId: cxr.id, filters: sources.filters, labelsDatasetId: sources.labelsDatasetId, reportDatasetId: sources.reportDatasetId };
+    for await (const r of iterateManifest({ ...opts, studiesPerBatch: 7 })) {
       rows.push(Object.fromEntries(MANIFEST_COLUMNS.map((c, i) => [c, String(r[i])])));
+      values.push(r);
     }
+    // What the route streams (one COPY, the JPG version's studies and labels joined in SQL): the same bytes.
+    expect(Buffer.from(await new Response(manifestCsvStream(opts)).arrayBuffer()).toString("utf8")).toBe(csvChunk(values));
     expect(rows.map((r) => [r.path, Number(r.study_id)])).toEqual(want.rows.map((r) => [r.path, Number(r.study_id)]));
     expect(rows.every((r) => r[`chexpert_${LABEL}`] === "1.0")).toBe(true);
     // The refusal the route sends (403) for a caller without the JPG version names it.
