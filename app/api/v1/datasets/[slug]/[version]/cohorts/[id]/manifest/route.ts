@@ -8,7 +8,8 @@ import { route } from "@/lib/http/route";
 import { getCohort } from "@/lib/mimic/cohorts/cohorts";
 
 // One row per image of the cohort's studies (path, size, sha256, labels, split), streamed: the
-// whole dataset's 377k rows leave in keyset batches, never held in memory.
+// whole dataset's 377k rows leave as PostgreSQL's COPY writes them, as fast as the client reads,
+// never held in memory (decision 039).
 export const GET = route<"dataset", undefined, { slug: string; version: string; id: string }>({ access: "dataset", tokens: true }, async ({ user, dataset, params, token, ip }) => {
   const cohort = await getCohort({ labId: user.labId, datasetId: dataset.id, cohortId: params.id });
   if (!cohort) throw new AppError("not_found", "No such cohort in this dataset");
