@@ -2,6 +2,7 @@ import "server-only";
 import type PgBoss from "pg-boss";
 import { getEnv } from "@/lib/env";
 import { jobSender, withQueueSetupLock } from "@/lib/jobs/job-runner";
+import { wakeWorkers } from "@/lib/jobs/wake-workers";
 
 // pg-boss queues of the downloads (definitions in ./jobs.ts). The web app only sends; worker
 // processes (scripts/worker.ts) do the work. A queue must exist before a send, so the sender creates
@@ -39,13 +40,17 @@ async function sender(): Promise<PgBoss> {
 }
 
 export async function enqueuePrepare(jobId: string): Promise<void> {
-  await (await sender()).send(PREPARE_QUEUE, { jobId });
+  const boss = await sender();
+  await boss.send(PREPARE_QUEUE, { jobId });
+  await wakeWorkers(boss, PREPARE_QUEUE);
 }
 
 /** Messages for `shares` parallel handlers of a job (each takes up to LANES_PER_SHARE lanes). */
 export async function enqueueDrive(jobId: string, opts: { shares: number; startAfter?: Date | null }): Promise<void> {
   const boss = await sender();
   for (let i = 0; i < opts.shares; i++) await boss.send(DRIVE_QUEUE, { jobId }, opts.startAfter ? { startAfter: opts.startAfter } : {});
+  // A message for later is found by polling when its time comes.
+  if (!opts.startAfter) await wakeWorkers(boss, DRIVE_QUEUE);
 }
 
 export function sharesFor(concurrency: number): number {

@@ -2,6 +2,7 @@ import "server-only";
 import PgBoss from "pg-boss";
 import pg from "pg";
 import { errorFields, log } from "@/lib/log/logger";
+import { listenForWakeUps } from "./wake-workers";
 
 // labgate's background work (daily credentialing sweeps, notification mail, downloads) runs on
 // pg-boss: jobs live in PostgreSQL next to the data they change, survive restarts, retry with
@@ -67,9 +68,10 @@ export async function startJobRunner(opts: {
       else await boss.unschedule(job.name);
     }
   });
+  const workers = new Map<string, string[]>();
   for (const job of opts.jobs) {
     const work = { ...(opts.pollingIntervalSeconds ? { pollingIntervalSeconds: opts.pollingIntervalSeconds } : {}), ...job.work };
-    await boss.work<object>(job.name, work, async (batch) => {
+    const id = await boss.work<object>(job.name, work, async (batch) => {
       for (const j of batch) {
         const started = performance.now();
         const ms = () => Math.round(performance.now() - started);
@@ -84,12 +86,17 @@ export async function startJobRunner(opts: {
         }
       }
     });
+    workers.set(job.name, [...(workers.get(job.name) ?? []), id]);
   }
+  wakeUps.set(boss, listenForWakeUps({ connectionString: opts.connectionString, boss, workers }));
   return boss;
 }
 
+const wakeUps = new WeakMap<PgBoss, { stop(): Promise<void> }>();
+
 /** Stops taking jobs, lets running ones finish (up to timeoutMs), then closes the connections. */
 export async function stopJobRunner(boss: PgBoss, opts: { timeoutMs?: number } = {}): Promise<void> {
+  await wakeUps.get(boss)?.stop();
   // wait: resolves once running jobs ended (or the timeout failed them) and the pool is closed.
   await boss.stop({ graceful: true, wait: true, timeout: opts.timeoutMs ?? 30_000 });
 }

@@ -26,6 +26,18 @@ describe("hashing a file while wget appends to it", () => {
     expect(result).toEqual({ size: 12 * 700_000, sha256: sha(Buffer.concat(parts)), sizeAtStart: 0 });
   });
 
+  it("started late on a file that was not in staging (the caller says it began empty), covers it from its first byte and is trusted after one 200", async () => {
+    const file = path.join(dir, "late.dcm");
+    const whole = randomBytes(2_500_000);
+    // wget wrote part of it before following began (a file of unknown size followed after a while).
+    await writeFile(file, whole.subarray(0, 1_200_000));
+    const follower = followHash(file, { sizeAtStart: 0 });
+    await appendFile(file, whole.subarray(1_200_000));
+    const result = await follower.finish();
+    expect(result).toEqual({ size: whole.length, sha256: sha(whole), sizeAtStart: 0 });
+    expect(await followedMatch(claimed(whole), { hash: Promise.resolve(result), okResponses: 1 })).toEqual({ size: whole.length, sha256: sha(whole) });
+  });
+
   it("reads what a previous worker left first, then the appended rest (a Range resume)", async () => {
     const file = path.join(dir, "resumed.dcm");
     const whole = randomBytes(3_000_000);

@@ -17,12 +17,13 @@ export type FollowedHash = { size: number; sha256: string; sizeAtStart: number }
  * 200 into a file that was empty when following began): the verifier checks that from wget's log and
  * re-reads the whole file otherwise. Memory is one 1 MiB buffer whatever the file size.
  */
-export function followHash(filePath: string): { finish(): Promise<FollowedHash | null>; stop(): void } {
+export function followHash(filePath: string, opts: { sizeAtStart?: number } = {}): { finish(): Promise<FollowedHash | null>; stop(): void } {
   const hash = createHash("sha256");
   const buffer = Buffer.allocUnsafe(CHUNK);
   let finishing = false;
   let stopped = false;
-  let sizeAtStart: number | null = null;
+  // Known by the caller when following starts after wget began (a file that was not in staging).
+  let sizeAtStart: number | null = opts.sizeAtStart ?? null;
   let offset = 0;
   let flushedAt = 0;
   let flushing: Promise<void> | null = null;

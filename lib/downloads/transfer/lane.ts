@@ -22,9 +22,12 @@ import type { UrlOutcome } from "./wget-log";
 // files stay in the job's staging folder for `-c`.
 
 export const MAX_ATTEMPTS = 8;
-// Files this large, or of unknown size, are hashed while wget writes them (./follow-hash.ts); for
-// small ones a second read from the page cache costs less than following.
+// Files this large are hashed while wget writes them (./follow-hash.ts); for small ones a second
+// read from the page cache costs less than following. A file of unknown size (SHA256SUMS.txt gives
+// none) is followed once wget has been on it this long: following every small file (opening it
+// until it appeared, then polling it) was most of the worker's CPU for a tree of small files.
 const FOLLOW_MIN_BYTES = 16 * 1024 * 1024;
+const FOLLOW_UNKNOWN_AFTER_MS = 250;
 
 /** What every lane needs, whatever its source (wget lanes here, mirror lanes in ./mirror-lane.ts). */
 export type LaneCommon = {
@@ -40,7 +43,11 @@ export type LaneCommon = {
   batchSize(): number;
   gate(): Promise<GateProblem | null>;
   fail(problem: GateProblem): void;
-  track(lane: number, file: { stagedPath: string } | null): void;
+  /**
+   * The file a lane is on (null: none), for progress. `fresh`: no lane touched it before, so staging
+   * holds none of its bytes. `endedBytes`: the size of the file the lane just finished, when known.
+   */
+  track(lane: number, file: { stagedPath: string; fresh?: boolean } | null, endedBytes?: number): void;
   /** Every HTTP status the source answered this lane (the lane adapter backs off on 429 and 503). */
   onStatus?(status: number): void;
 };
@@ -62,19 +69,36 @@ const REFUSED: Record<number, (job: WorkJob) => GateProblem> = {
 export async function runLane(ctx: LaneContext, lane: number): Promise<void> {
   const session = newLaneSession({ credentials: ctx.credentials, caCertificate: ctx.source.caCertificate });
   const token = randomUUID();
-  await claimBatches(ctx, { lane, token }, (batch) => transferBatch(ctx, { lane, token, session, batch }));
+  // One verifier for the lane's whole slice: the next batch's wget starts while the last files of
+  // the previous one are still being checked and moved, instead of after them (each batch boundary
+  // used to wait for its last fsyncs and commit).
+  const verifier = createVerifier(ctx, { token, backoff: (attempts) => backoff(ctx, attempts) });
+  try {
+    await claimBatches(ctx, { lane, token }, (batch) => transferBatch(ctx, { lane, token, session, batch, verifier }), () => verifier.drain());
+  } finally {
+    await verifier.drain();
+  }
 }
 
 /**
  * The loop every lane runs, whatever its source: ask the gate, claim a batch under the lane's token
  * and hand it to `transfer`; with nothing to claim, wait for the next retry if it falls in this slice.
+ * `settle` (if given) finishes the checks still running: a file failing one goes back to pending, so
+ * the lane looks again after it before it concludes that nothing is left.
  */
-export async function claimBatches(ctx: LaneCommon, { lane, token }: { lane: number; token: string }, transfer: (batch: ClaimedFile[]) => Promise<void>): Promise<void> {
+export async function claimBatches(ctx: LaneCommon, { lane, token }: { lane: number; token: string }, transfer: (batch: ClaimedFile[]) => Promise<void>, settle?: () => Promise<void>): Promise<void> {
+  let settled = false;
   while (!ctx.signal.aborted) {
     const problem = await ctx.gate();
     if (problem) return ctx.fail(problem);
     if (ctx.signal.aborted) return;
     const batch = await claimBatch(ctx.db, { jobId: ctx.job.id, lane, token, limit: ctx.batchSize() });
+    if (batch.length === 0 && settle && !settled) {
+      settled = true;
+      await settle();
+      continue;
+    }
+    settled = false;
     if (batch.length === 0) {
       const wait = await nextRetryDelay(ctx.db, ctx.job.id);
       // Nothing pending at all (other lanes hold the rest), or the next retry falls after this slice.
@@ -86,79 +110,84 @@ export async function claimBatches(ctx: LaneCommon, { lane, token }: { lane: num
   }
 }
 
-async function transferBatch(ctx: LaneContext, { lane, token, session, batch }: { lane: number; token: string; session: LaneSession; batch: ClaimedFile[] }): Promise<void> {
+type Verifier = ReturnType<typeof createVerifier>;
+
+async function transferBatch(ctx: LaneContext, { lane, token, session, batch, verifier }: { lane: number; token: string; session: LaneSession; batch: ClaimedFile[]; verifier: Verifier }): Promise<void> {
   const staged = (p: string) => path.join(ctx.stagingDir, ...p.split("/"));
   const settled = new Set<string>();
-  const verifier = createVerifier(ctx, { token, backoff: (attempts) => backoff(ctx, attempts) });
 
-  try {
-    // A file may already be whole in staging (a worker died between wget and the move): verify it
-    // without asking PhysioNet again. A partial one is left for wget -c.
-    const toFetch: ClaimedFile[] = [];
-    for (const file of batch) {
-      // Only a file some lane worked on before can have bytes in staging.
-      const size = file.touched ? ((await stat(staged(file.path)).catch(() => null))?.size ?? 0) : 0;
-      if (size > 0 && (await sha256OfFile({ filePath: staged(file.path) })) === file.sha256) {
-        settled.add(file.path);
-        await verifier.submit(file, staged(file.path));
-      } else {
-        toFetch.push(file);
-      }
+  // A file may already be whole in staging (a worker died between wget and the move): verify it
+  // without asking PhysioNet again. A partial one is left for wget -c.
+  const toFetch: ClaimedFile[] = [];
+  for (const file of batch) {
+    // Only a file some lane worked on before can have bytes in staging.
+    const size = file.touched ? ((await stat(staged(file.path)).catch(() => null))?.size ?? 0) : 0;
+    if (size > 0 && (await sha256OfFile({ filePath: staged(file.path) })) === file.sha256) {
+      settled.add(file.path);
+      await verifier.submit(file, staged(file.path));
+    } else {
+      toFetch.push(file);
     }
-    if (toFetch.length === 0) return;
+  }
+  if (toFetch.length === 0) return;
 
-    await mkdir(ctx.stagingDir, { recursive: true, mode: 0o700 });
-    const byUrl = new Map(toFetch.map((f) => [fileUrl(ctx.source, ctx.job, f.path), f]));
-    let submitting: Promise<void> = Promise.resolve();
-    const followers = new Map<string, ReturnType<typeof followHash>>();
-    const run = await runWgetList({
-      session,
-      urls: [...byUrl.keys()],
-      args: [
-        "--continue",
-        "--force-directories",
-        "--no-host-directories",
-        `--cut-dirs=${ctx.cutDirs}`,
-        `--directory-prefix=${ctx.stagingDir}`,
-        "--progress=dot:mega",
-        "--tries=3",
-        `--waitretry=${ctx.waitRetrySeconds}`,
-        "--read-timeout=60",
-        "--retry-connrefused",
-        "--retry-on-http-error=429,500,502,503,504",
-      ],
-      signal: ctx.signal,
-      timeoutMs: Math.max(60_000, ctx.deadline - Date.now() + 60_000),
-      onSpawn: ctx.onSpawn,
-      onStatus: ctx.onStatus,
-      onUrlStart: (url) => {
-        const file = byUrl.get(url);
-        if (!file) return;
-        ctx.track(lane, { stagedPath: staged(file.path) });
-        if ((file.size ?? FOLLOW_MIN_BYTES) >= FOLLOW_MIN_BYTES) followers.set(file.path, followHash(staged(file.path)));
-      },
-      onUrlEnd: (url, outcome) => {
-        ctx.track(lane, null);
-        const file = byUrl.get(url);
-        if (!file) return;
-        const follower = followers.get(file.path);
-        followers.delete(file.path);
-        if (!outcome.complete) return follower?.stop();
-        settled.add(file.path);
-        const followed = follower ? { hash: follower.finish(), okResponses: outcome.okResponses } : undefined;
-        submitting = submitting.then(() => verifier.submit(file, staged(file.path), followed));
-      },
-    });
-    for (const follower of followers.values()) follower.stop();
-    await submitting;
+  await mkdir(ctx.stagingDir, { recursive: true, mode: 0o700 });
+  const byUrl = new Map(toFetch.map((f) => [fileUrl(ctx.source, ctx.job, f.path), f]));
+  let submitting: Promise<void> = Promise.resolve();
+  const followers = new Map<string, ReturnType<typeof followHash>>();
+  const lateFollowers = new Map<string, NodeJS.Timeout>();
+  const run = await runWgetList({
+    session,
+    urls: [...byUrl.keys()],
+    args: [
+      "--continue",
+      "--force-directories",
+      "--no-host-directories",
+      `--cut-dirs=${ctx.cutDirs}`,
+      `--directory-prefix=${ctx.stagingDir}`,
+      "--progress=dot:mega",
+      "--tries=3",
+      `--waitretry=${ctx.waitRetrySeconds}`,
+      "--read-timeout=60",
+      "--retry-connrefused",
+      "--retry-on-http-error=429,500,502,503,504",
+    ],
+    signal: ctx.signal,
+    timeoutMs: Math.max(60_000, ctx.deadline - Date.now() + 60_000),
+    onSpawn: ctx.onSpawn,
+    onStatus: ctx.onStatus,
+    onUrlStart: (url) => {
+      const file = byUrl.get(url);
+      if (!file) return;
+      ctx.track(lane, { stagedPath: staged(file.path), fresh: !file.touched });
+      // A file no lane touched was not in staging: wget writes it from its first byte, whenever
+      // following starts. A partial one is followed from the start, to see its size before wget appends.
+      const follow = () => followers.set(file.path, followHash(staged(file.path), file.touched ? {} : { sizeAtStart: 0 }));
+      if (file.size !== null ? file.size >= FOLLOW_MIN_BYTES : file.touched) follow();
+      else if (file.size === null) lateFollowers.set(file.path, setTimeout(follow, FOLLOW_UNKNOWN_AFTER_MS));
+    },
+    onUrlEnd: (url, outcome) => {
+      const file = byUrl.get(url);
+      ctx.track(lane, null, outcome.complete ? (outcome.totalBytes ?? file?.size ?? undefined) : undefined);
+      if (!file) return;
+      clearTimeout(lateFollowers.get(file.path));
+      lateFollowers.delete(file.path);
+      const follower = followers.get(file.path);
+      followers.delete(file.path);
+      if (!outcome.complete) return follower?.stop();
+      settled.add(file.path);
+      const followed = follower ? { hash: follower.finish(), okResponses: outcome.okResponses } : undefined;
+      submitting = submitting.then(() => verifier.submit(file, staged(file.path), followed));
+    },
+  });
+  for (const timer of lateFollowers.values()) clearTimeout(timer);
+  for (const follower of followers.values()) follower.stop();
+  await submitting;
 
-    for (const file of toFetch) {
-      if (settled.has(file.path)) continue;
-      const url = fileUrl(ctx.source, ctx.job, file.path);
-      await settleUnfinished(ctx, { file, token, outcome: run.outcomes.get(url) ?? null, interrupted: run.aborted });
-    }
-  } finally {
-    await verifier.drain();
+  for (const file of toFetch) {
+    if (settled.has(file.path)) continue;
+    const url = fileUrl(ctx.source, ctx.job, file.path);
+    await settleUnfinished(ctx, { file, token, outcome: run.outcomes.get(url) ?? null, interrupted: run.aborted });
   }
 }
 

@@ -43,7 +43,7 @@ async function transferOne(
   try {
     // Only a file some lane worked on before can have bytes in staging: those are a prefix of it.
     const got = await fetchMirrorFile({ access: ctx.mirror, filePath: file.path, destination: stagedPath, size: file.size, resume: file.touched, signal: ctx.signal });
-    ctx.track(lane, null);
+    ctx.track(lane, null, got.size);
     // The hash covers every byte of the staged file (a resumed prefix re-read, the rest as it landed).
     await verifier.submit(file, stagedPath, { hash: Promise.resolve({ size: got.size, sha256: got.sha256, sizeAtStart: 0 }), okResponses: 1 });
   } catch (e) {

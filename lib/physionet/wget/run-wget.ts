@@ -33,6 +33,7 @@ export const WGET_EXIT: Record<number, string> = {
  */
 export async function runWget({
   args,
+  urls,
   credentials,
   caCertificate = null,
   purpose = "background",
@@ -42,6 +43,8 @@ export async function runWget({
   onSpawn,
 }: {
   args: string[];
+  /** URLs wget reads as its --input-file (through a FIFO): the way to give a list with credentials. */
+  urls?: string[];
   credentials: WgetCredentials | null;
   caCertificate?: string | null;
   /** "interactive" (Verify) may be refused with WgetBusyError; "background" waits for a slot. */
@@ -55,6 +58,7 @@ export async function runWget({
   let stderr = "";
   const { exitCode, timedOut, aborted } = await spawnWget({
     args,
+    urls,
     credentials,
     caCertificate,
     purpose,

@@ -14,6 +14,8 @@ import { promisify } from "node:util";
 const execFileAsync = promisify(execFile);
 const openFd = promisify(fs.open);
 const closeFd = promisify(fs.close);
+const FAST_POLL_MS = 3;
+const FAST_POLL_FOR_MS = 2_000;
 
 /** Creates 0600 FIFOs (coreutils' mkfifo: Node has no mkfifo of its own). */
 export async function makeFifos(paths: string[]): Promise<void> {
@@ -30,7 +32,11 @@ export async function makeFifos(paths: string[]): Promise<void> {
 export async function feedFifo(fifoPath: string, content: string, ended: Promise<unknown>): Promise<boolean> {
   let done = false;
   void ended.then(() => (done = true));
-  for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
+  const started = Date.now();
+  // wget opens its FIFOs within its first moments (the list at start, the jar and the .netrc at its
+  // first request) and blocks until we open our end: a doubling pause here (2, 4, … 100 ms) was paid
+  // again by every wget a lane starts. Poll briskly while wget starts, then back off.
+  for (let wait = FAST_POLL_MS; ; wait = Date.now() - started < FAST_POLL_FOR_MS ? FAST_POLL_MS : Math.min(wait * 2, 100)) {
     let fd: number;
     try {
       fd = await openFd(fifoPath, constants.O_WRONLY | constants.O_NONBLOCK);

@@ -65,6 +65,7 @@ export async function spawnWget({
   const wget = await findWget();
   if (signal?.aborted) return { exitCode: null, timedOut: false, aborted: true, cookies: null };
   const hosts = credentials ? hostsOf([...args, ...(urls ?? [])]) : [];
+  if (credentials) assertCredentialHosts(args, hosts);
   const netrc = credentials ? netrcFor(credentials, hosts) : null;
 
   let slot;
@@ -126,6 +127,19 @@ export async function spawnWget({
     if (dir) await rm(dir, { recursive: true, force: true });
     await slot.release();
   }
+}
+
+/**
+ * The credentials go only to the hosts of the URLs spawnWget sees (`args` and `urls`). A list wget
+ * reads from a file of the caller's (`-i file`) is invisible here, so such a run would get an empty
+ * .netrc and fail with PhysioNet's 401 (wget exit 6) — silently, however many ran at once. Refuse it
+ * up front: the caller passes the list as `urls`.
+ */
+function assertCredentialHosts(args: string[], hosts: string[]): void {
+  if (args.some((a) => a === "-i" || /^(-i.|--input-file(=|$))/.test(a))) {
+    throw new Error("spawnWget: with credentials, pass the URL list as `urls`, not as an --input-file of your own (its hosts would get no credentials)");
+  }
+  if (hosts.length === 0) throw new Error("spawnWget: credentials were given but no http(s) URL, so no host could receive them");
 }
 
 /** Hostnames (as wget compares them: lower case, IPv6 without brackets) of every URL among `values`. */
