@@ -94,10 +94,6 @@ export async function decodeJpeg2000(data: Uint8Array, opts: { reduce?: number }
   return forgetOnFailure("openjpeg", () => run(new codec.J2KDecoder(), data, "JPEG 2000", opts.reduce ?? 0));
 }
 
-/** Starts loading the JPEG 2000 codec ahead of a file that will need it. */
-export function preloadJpeg2000(): void {
-  load("openjpeg").catch(() => undefined);
-}
 
 /** An Emscripten abort leaves its module unusable, so a failed decode gets a fresh instance next time. */
 function forgetOnFailure<T>(codec: WasmCodecName, decode: () => T): T {
