@@ -74,8 +74,11 @@ async function waitForHealth(url: string, app: ChildProcess, output: () => strin
 }
 
 /** Runs `body` against a freshly seeded lab and a started app, then stops everything it started. */
-/** `pa`: the file the study opens with, instead of the large uncompressed one. */
-export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp) => Promise<T>, opts: { pa?: string } = {}): Promise<T> {
+/**
+ * `pa`: the file the study opens with, instead of the large uncompressed one. `beforeStart`: runs
+ * after the build and before the app starts (public/ is read then); what it returns runs at the end.
+ */
+export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp) => Promise<T>, opts: { pa?: string; beforeStart?: (largeFile: string) => Promise<() => void> } = {}): Promise<T> {
   if (!existsSync(CHROMIUM)) throw new Error(`bench: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   ensureProductionBuild(ctx.log);
   const nextBin = path.resolve("node_modules/next/dist/bin/next");
@@ -83,7 +86,9 @@ export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp)
   const root = mkdtempSync(path.join(tmpdir(), "labgate-bench-viewer-"));
   let app: ChildProcess | undefined;
   let browser: Browser | undefined;
+  let afterwards: (() => void) | undefined;
   try {
+    afterwards = await opts.beforeStart?.(largeFile);
     // The mini MIMIC-CXR with one study's two images in "lab storage".
     const study = miniStudies()[1]!;
     const folder = `files/p${String(study.subject).slice(0, 2)}/p${study.subject}/s${study.study}`;
@@ -130,5 +135,6 @@ export async function withViewerApp<T>(ctx: BenchContext, body: (app: ViewerApp)
       await new Promise((r) => app!.once("exit", r));
     }
     rmSync(root, { recursive: true, force: true });
+    afterwards?.();
   }
 }

@@ -2,6 +2,7 @@
 // so parsing and decompression never block scrolling, dragging or the other viewport. Only a browser
 // without Worker decodes on the page itself.
 import type { DecodedDicomFile } from "@/lib/dicom/decode-file";
+import type { OpeningFrame } from "@/lib/dicom/decode-opening";
 import { DicomError } from "@/lib/dicom/errors";
 import type { DecodeReply, DecodeRequest } from "./decode-protocol";
 
@@ -15,7 +16,9 @@ function wasmUrls(): Record<string, string> {
   };
 }
 
-type Pending = { resolve: (r: DecodedDicomFile) => void; reject: (e: Error) => void };
+type Pending = { resolve: (r: DecodedDicomFile) => void; reject: (e: Error) => void; onOpening?: (o: OpeningFrame) => void };
+/** A JPEG 2000 file's lower-resolution picture, fitted into `box`, handed to `onFrame` before the full decode is done. */
+export type OpeningOptions = { box: { width: number; height: number }; onFrame: (opening: OpeningFrame) => void };
 type Slot = { worker: Worker; pending: Map<number, Pending> };
 
 let slots: Slot[] = [];
@@ -48,6 +51,7 @@ function startSlot(): Slot {
     const reply = event.data;
     const p = slot.pending.get(reply.id);
     if (!p) return;
+    if ("opening" in reply) return p.onOpening?.(reply.opening);
     slot.pending.delete(reply.id);
     if (reply.ok) p.resolve(reply.result);
     else if (reply.error.code) p.reject(Object.assign(new DicomError(reply.error.code, reply.error.message), { header: reply.error.header }));
@@ -63,14 +67,15 @@ function startSlot(): Slot {
 }
 
 /** Decodes a DICOM file; `bytes` is handed over to the worker and unusable afterwards. */
-export async function decodeDicom(bytes: ArrayBuffer): Promise<{ decoded: DecodedDicomFile; decodedIn: DecodedIn }> {
+export async function decodeDicom(bytes: ArrayBuffer, opening?: OpeningOptions): Promise<{ decoded: DecodedDicomFile; decodedIn: DecodedIn }> {
+  // On the page, a stand-in picture would only hold the thread longer before the full image.
   if (!workersAvailable()) return { decoded: await decodeOnPage(bytes), decodedIn: "main-thread" };
   startDecoders();
   const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
   const id = nextId++;
   const decoded = await new Promise<DecodedDicomFile>((resolve, reject) => {
-    slot.pending.set(id, { resolve, reject });
-    slot.worker.postMessage({ kind: "decode", id, bytes } satisfies DecodeRequest, [bytes]);
+    slot.pending.set(id, { resolve, reject, onOpening: opening?.onFrame });
+    slot.worker.postMessage({ kind: "decode", id, bytes, ...(opening ? { openingBox: opening.box } : {}) } satisfies DecodeRequest, [bytes]);
   });
   return { decoded, decodedIn: "worker" };
 }

@@ -4,6 +4,7 @@
 import { configureWasmCodecs } from "@/lib/dicom/codecs/wasm-codecs";
 import { decodeDicomFile, transferablesOf } from "@/lib/dicom/decode-file";
 import { loadDictionary } from "@/lib/dicom/dictionary";
+import type { OpeningFrame } from "@/lib/dicom/decode-opening";
 import { isDicomError } from "@/lib/dicom/errors";
 import type { DecodeReply, DecodeRequest } from "./decode-protocol";
 
@@ -24,7 +25,10 @@ scope.onmessage = (event) => {
     configureWasmCodecs({ locateWasm: (fileName) => request.wasmUrls[fileName] ?? fileName });
     return;
   }
-  decodeDicomFile(new Uint8Array(request.bytes)).then(
+  const opening = request.openingBox
+    ? { box: request.openingBox, onFrame: (frame: OpeningFrame) => scope.postMessage({ id: request.id, opening: frame }, [frame.frame.pixels.buffer as ArrayBuffer]) }
+    : undefined;
+  decodeDicomFile(new Uint8Array(request.bytes), opening).then(
     (result) => scope.postMessage({ id: request.id, ok: true, result }, transferablesOf(result)),
     (e: unknown) =>
       scope.postMessage({

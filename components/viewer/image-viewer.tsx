@@ -210,14 +210,27 @@ export function ImageViewer({ src, previewSrc, title, watermark, active, onActiv
         enabled = true;
         element.addEventListener(cs.EVENTS.IMAGE_RENDERED, onRendered);
         resizeObserver.observe(element);
+        const imageId = loader.imageIdFor(src);
+        // A JPEG 2000 file's lower resolution, decoded in a fraction of the full decode's time, is
+        // drawn fitted while the full decode goes on (decode-opening.ts); the full image replaces it.
+        let fullIn = false;
+        loader.requestOpening(imageId, { width: element.clientWidth, height: element.clientHeight }, (copy, factor) => {
+          if (cancelled || fullIn || opening) return;
+          opening = { factor, rendered: false };
+          openingImages.add(copy);
+          element.dataset.opening = `resolution 1/${factor}`;
+          cs.displayImage(element, copy);
+        });
         // loadImage, not loadAndCacheImage: nothing goes into cornerstone's shared image cache.
-        const image = (await cs.loadImage(loader.imageIdFor(src))) as LabgateImage;
+        const image = (await cs.loadImage(imageId)) as LabgateImage;
+        fullIn = true;
         if (cancelled) return;
         imageRef.current = image;
         // Drawing all 7.8 million pixels of a radiograph takes ~200 ms, yet the fitted view shows
         // a few hundred thousand. The first frame is the reduced copy the window drag uses (one
         // stored pixel still per screen pixel, same gray levels); the full image follows at once.
-        const factor = reductionFor(Math.min(element.clientWidth / image.columns, element.clientHeight / image.rows));
+        // (Not when a lower resolution is already up: the full image replaces that directly.)
+        const factor = opening ? 1 : reductionFor(Math.min(element.clientWidth / image.columns, element.clientHeight / image.rows));
         const copy = factor > 1 ? reducedImage(image, factor) : null;
         if (copy) {
           opening = { factor, rendered: false };

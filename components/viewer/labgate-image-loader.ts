@@ -6,6 +6,7 @@
 import { createCornerstoneImage, type CornerstoneImage } from "@/lib/dicom/cornerstone-image";
 import type { HeaderElement } from "@/lib/dicom/header";
 import type { DecodedFrame, DicomImageInfo } from "@/lib/dicom/types";
+import type { OpeningFrame } from "@/lib/dicom/decode-opening";
 import { decodeDicom, startDecoders, type DecodedIn } from "./decode-client";
 import { isLabgateImageUrl, takeImageFetch } from "./image-fetch";
 
@@ -44,16 +45,38 @@ export function loadLabgateImage(imageId: string): { promise: Promise<LabgateIma
   return { promise: load(imageId) };
 }
 
+type OpeningWish = { box: { width: number; height: number }; onImage: (image: LabgateImage, factor: number) => void };
+const openingWishes = new Map<string, OpeningWish>();
+
+/**
+ * Asks the next load of `imageId` for a stand-in: if the file is JPEG 2000, its lower-resolution
+ * picture fitted into `box` (CSS pixels), as a cornerstone image `factor` times smaller per side,
+ * handed to `onImage` while the full image is still being decoded. Call just before loadImage.
+ */
+export function requestOpening(imageId: string, box: OpeningWish["box"], onImage: OpeningWish["onImage"]): void {
+  openingWishes.set(imageId, { box, onImage });
+}
+
+function openingImage(imageId: string, opening: OpeningFrame): LabgateImage {
+  const { info, frame } = opening;
+  // Only ever drawn: the tools wait for the full image, whose labgate data replaces this.
+  const labgate = { info, frame, frames: [frame], frameIndex: 0, header: null, source: "dicom" as const, decodedIn: "worker" as const };
+  return Object.assign(createCornerstoneImage(`${imageId}#opening-1/${opening.factor}`, info, frame), { labgate });
+}
+
 async function load(imageId: string): Promise<LabgateImage> {
   startDecoders();
   const url = imageId.slice(LABGATE_SCHEME.length + 1);
   if (!isLabgateImageUrl(url)) throw new Error(`Not a labgate image: ${imageId}`);
+  const wish = openingWishes.get(imageId);
+  openingWishes.delete(imageId);
   const res = await takeImageFetch(url);
   if (!res.ok) throw new ImageFetchError(res.status, await refusalMessage(res));
   const type = res.headers.get("content-type") ?? "";
   if (type.startsWith("image/jpeg")) return fromJpeg(imageId, await res.blob());
   const bytes = await res.arrayBuffer();
-  const { decoded, decodedIn } = await decodeDicom(bytes);
+  const opening = wish && { box: wish.box, onFrame: (o: OpeningFrame) => wish.onImage(openingImage(imageId, o), o.factor) };
+  const { decoded, decodedIn } = await decodeDicom(bytes, opening);
   // For the benchmark's breakdown of the time to the full image.
   performance.mark("labgate:image-decoded", { detail: url });
   const { info, frame, frames, header } = decoded;

@@ -2,6 +2,7 @@
 // header's element list. The same function runs in the decoding worker and, where a browser has no
 // workers, on the page; it returns plain data that survives structured clone.
 import { decodePixels } from "./decode";
+import { decodeOpeningFrame, type OpeningFrame } from "./decode-opening";
 import { withHeader } from "./errors";
 import type { HeaderElement } from "./header";
 import { parseDicomWithHeader } from "./parse";
@@ -13,9 +14,20 @@ export type DecodedDicomFile = { info: DicomImageInfo; frame: DecodedFrame; fram
 /** Decoded pixels kept for one multi-frame image; frames past it are not decoded (the viewer says so). */
 export const MAX_DECODED_BYTES = 512 * 1024 * 1024;
 
-export async function decodeDicomFile(bytes: Uint8Array): Promise<DecodedDicomFile> {
+/**
+ * `opening`: for a JPEG 2000 file, a lower-resolution picture fitted into `box` is decoded first
+ * and handed to `onFrame` (decode-opening.ts) before the full decode starts. A failure there only
+ * means no such picture: the full decode reports whatever is wrong with the file.
+ */
+export type OpeningRequest = { box: { width: number; height: number }; onFrame: (opening: OpeningFrame) => void };
+
+export async function decodeDicomFile(bytes: Uint8Array, opening?: OpeningRequest): Promise<DecodedDicomFile> {
   const { info, header } = await parseDicomWithHeader(bytes);
   const frames: DecodedFrame[] = [];
+  if (opening) {
+    const picture = await decodeOpeningFrame(info, opening.box).catch(() => null);
+    if (picture) opening.onFrame(picture);
+  }
   try {
     let kept = 0;
     for (let i = 0; i < info.numberOfFrames; i++) {

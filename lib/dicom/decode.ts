@@ -27,9 +27,7 @@ export async function decodePixels(info: DicomImageInfo, frameIndex = 0): Promis
     const length = frameByteLength(info);
     return readNativeFrame(ref.bytes.subarray(frameIndex * length, (frameIndex + 1) * length), info, ref.bigEndian);
   }
-  const fragments = ref.frames[frameIndex] ?? [];
-  const whole = fragments.length === 1 ? fragments[0]! : concat(fragments);
-  const data = syntax.encoding === "rle" || syntax.encoding === "encapsulated-uncompressed" ? whole : trimAfterEndMarker(whole);
+  const data = encapsulatedFrame(ref.frames[frameIndex] ?? [], syntax.encoding !== "rle" && syntax.encoding !== "encapsulated-uncompressed");
   const pixelCount = info.rows * info.columns;
 
   switch (syntax.encoding) {
@@ -69,6 +67,12 @@ export async function decodePixels(info: DicomImageInfo, frameIndex = 0): Promis
     default:
       throw new UnsupportedTransferSyntaxError(syntax.uid, syntax.name);
   }
+}
+
+/** One frame's fragments as one buffer; `codestream`: cut after its end marker (JPEG family). */
+export function encapsulatedFrame(fragments: Uint8Array[], codestream: boolean): Uint8Array {
+  const whole = fragments.length === 1 ? fragments[0]! : concat(fragments);
+  return codestream ? trimAfterEndMarker(whole) : whole;
 }
 
 function checkSize(info: DicomImageInfo, width: number, height: number) {

@@ -18,6 +18,10 @@ type EmscriptenCodecFrameInfo = {
 type EmscriptenDecoder = {
   getEncodedBuffer(length: number): Uint8Array;
   decode(): void;
+  /** OpenJPEG only: decode `level` resolution levels down, up to quality layer `layer` (0: all). */
+  decodeSubResolution?(level: number, layer: number): void;
+  calculateSizeAtDecompositionLevel?(level: number): { width: number; height: number };
+  getNumDecompositions?(): number;
   getFrameInfo(): EmscriptenCodecFrameInfo;
   getDecodedBuffer(): Uint8Array;
   delete(): void;

@@ -55,16 +55,19 @@ function load<K extends WasmCodecName>(codec: K): Promise<CodecModules[K]> {
   return promise;
 }
 
-function run(decoder: EmscriptenDecoder, data: Uint8Array, what: string): Decoded {
+function run(decoder: EmscriptenDecoder, data: Uint8Array, what: string, reduce = 0): Decoded {
   try {
     decoder.getEncodedBuffer(data.length).set(data);
-    decoder.decode();
+    if (reduce > 0) decoder.decodeSubResolution!(reduce, 0);
+    else decoder.decode();
     const info = decoder.getFrameInfo();
     // Copy out: the view points into WASM memory, which the next decode may reuse or grow.
     const bytes = decoder.getDecodedBuffer().slice();
+    // At a reduction the frame info still gives the full size; each level halves it, rounding up.
+    const size = reduce > 0 ? decoder.calculateSizeAtDecompositionLevel!(reduce) : { width: info.width, height: info.height };
     return {
-      width: info.width,
-      height: info.height,
+      width: size.width,
+      height: size.height,
       bitsPerSample: info.bitsPerSample,
       components: info.componentCount,
       isSigned: info.isSigned ?? false,
@@ -82,10 +85,15 @@ export async function decodeJpegLs(data: Uint8Array): Promise<Decoded> {
   return forgetOnFailure("charls", () => run(new codec.JpegLSDecoder(), data, "JPEG-LS"));
 }
 
-export async function decodeJpeg2000(data: Uint8Array): Promise<Decoded> {
+/**
+ * `reduce`: decode only the codestream's resolution `reduce` levels down (each halves the width and
+ * height), which skips the finer wavelet levels' work. Levels the codestream lacks are an error.
+ */
+export async function decodeJpeg2000(data: Uint8Array, opts: { reduce?: number } = {}): Promise<Decoded> {
   const codec = await load("openjpeg");
-  return forgetOnFailure("openjpeg", () => run(new codec.J2KDecoder(), data, "JPEG 2000"));
+  return forgetOnFailure("openjpeg", () => run(new codec.J2KDecoder(), data, "JPEG 2000", opts.reduce ?? 0));
 }
+
 
 /** An Emscripten abort leaves its module unusable, so a failed decode gets a fresh instance next time. */
 function forgetOnFailure<T>(codec: WasmCodecName, decode: () => T): T {
