@@ -16,34 +16,43 @@ export function imageSets(opts: { own: StudyDetail; other: StudyDetail | null; d
   return sets;
 }
 
+const setName = (s: ImageSet) => (s.key === "dicom" ? "DICOM" : "JPG");
+
 /**
- * Both image sets of the study by dicom_id (the same acquisition as a DICOM and as a JPG), with a
- * switch between them for the viewer below. Shown only when the lab pairs the versions.
+ * Which of the study's two image sets the viewer shows, put right above the viewer: the table of
+ * both sets below it is as long as the study, and above the viewer it pushed the image below the
+ * fold of a 1000 px window. Shown only when the lab pairs the versions.
  */
-export function ImageSetsTable({ sets, shown, studyHref }: { sets: ImageSet[]; shown: ImageSet["key"]; studyHref: string }) {
+export function ImageSetsSwitch({ sets, shown, studyHref }: { sets: ImageSet[]; shown: ImageSet["key"]; studyHref: string }) {
+  if (sets.length < 2) return null;
+  return (
+    <p role="group" aria-label="Image set in the viewer" className="inline" data-testid="image-sets-switch">
+      <span className="muted">Viewer shows</span>
+      {sets.map((s) =>
+        s.images === null ? (
+          <span key={s.key} className="muted" data-testid={`image-set-hidden-${s.key}`}>
+            {setName(s)}: hidden ({s.ref.slug} {s.ref.version}: you do not hold access to it)
+          </span>
+        ) : (
+          <Link key={s.key} prefetch={false} href={`${studyHref}?images=${s.key}`} aria-current={s.key === shown ? "true" : undefined} className={s.key === shown ? "facet on" : "facet"} data-testid={`image-set-${s.key}`}>
+            {setName(s)} ({s.ref.slug} {s.ref.version})
+          </Link>
+        ),
+      )}
+    </p>
+  );
+}
+
+/** Both image sets of the study by dicom_id (the same acquisition as a DICOM and as a JPG). */
+export function ImageSetsTable({ sets }: { sets: ImageSet[] }) {
   if (sets.length < 2) return null;
   const ids = [...new Set(sets.flatMap((s) => (s.images ?? []).map((i) => i.dicomId)))].sort();
-  const name = (s: ImageSet) => (s.key === "dicom" ? "DICOM" : "JPG");
   return (
     <div className="card" data-testid="image-sets">
       <h2>DICOM and JPG</h2>
-      <p role="group" aria-label="Image set in the viewer" className="inline">
-        <span className="muted">Viewer shows</span>
-        {sets.map((s) =>
-          s.images === null ? (
-            <span key={s.key} className="muted" data-testid={`image-set-hidden-${s.key}`}>
-              {name(s)}: hidden ({s.ref.slug} {s.ref.version}: you do not hold access to it)
-            </span>
-          ) : (
-            <Link key={s.key} prefetch={false} href={`${studyHref}?images=${s.key}`} aria-current={s.key === shown ? "true" : undefined} className={s.key === shown ? "facet on" : "facet"} data-testid={`image-set-${s.key}`}>
-              {name(s)} ({s.ref.slug} {s.ref.version})
-            </Link>
-          ),
-        )}
-      </p>
       <table>
         <thead>
-          <tr><th>dicom_id</th>{sets.map((s) => <th key={s.key}>{name(s)}</th>)}</tr>
+          <tr><th>dicom_id</th>{sets.map((s) => <th key={s.key}>{setName(s)}</th>)}</tr>
         </thead>
         <tbody>
           {ids.map((id) => (

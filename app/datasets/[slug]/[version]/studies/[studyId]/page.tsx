@@ -12,7 +12,7 @@ import { mayHavePreview } from "@/lib/thumbnails/preview-renders";
 import { getStudy } from "@/lib/mimic/browse/get-study";
 import { LABELS } from "@/lib/mimic/import/file-specs";
 import type { LabelState } from "@/lib/mimic/tokens";
-import { ImageSetsTable, imageSets } from "@/components/viewer/image-sets";
+import { ImageSetsSwitch, ImageSetsTable, imageSets } from "@/components/viewer/image-sets";
 import { hiddenPartText, resolveJoinedSources } from "@/lib/mimic/pairing/joined-sources";
 import { FetchStudyImages } from "@/components/downloads/fetch-study-images";
 import { studyFetchOffer } from "@/lib/downloads/study-fetch";
@@ -87,8 +87,9 @@ export default async function StudyPage({ params, searchParams }: Props) {
           )}
         </p>
       )}
-      <ImageSetsTable sets={sets} shown={shown.key} studyHref={`${base}/studies/s${study.studyId}`} />
+      <ImageSetsSwitch sets={sets} shown={shown.key} studyHref={`${base}/studies/s${study.studyId}`} />
       <StudyImages key={shown.key} images={shownImages} imageRoute={imageRoute} watermark={{ name: user.name, email: user.email }} noPreview={first && !firstPreview ? [first.image.dicomId] : []} />
+      <ImageSetsTable sets={sets} />
       {(offer.stored.length > 0 || offer.selection) && (
         <div className="card" data-testid="study-lab-storage">
           <h2>Lab storage</h2>
