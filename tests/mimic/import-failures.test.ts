@@ -168,6 +168,55 @@ describe("an import that fails", { timeout: 120_000 }, () => {
   });
 });
 
+describe("an import whose switch meets a reader that does not let go", { timeout: 120_000 }, () => {
+  it("lets other readers through while it waits, switches once the reader is done, and gives up with a clear message when it never is", async () => {
+    const ds = await dataset("mimic-cxr-jpg", "2.0.0");
+    const first = writeMini(path.join(root, "swap-first"), jpgWithView("SWAP-FIRST"), { sums: false });
+    expect((await importMimicDirectory({ dir: first, dataset: ds })).status).toBe("succeeded");
+    // A reader holding the explorer's tables, as a cohort manifest's one COPY does while its client reads.
+    const reader = new pg.Client({ connectionString: db.url() });
+    await reader.connect();
+    const hold = async () => {
+      await reader.query("begin");
+      await reader.query("select count(*) from mimic_image where dataset_id = $1", [ds.id]);
+    };
+    try {
+      await hold();
+      const phases: string[] = [];
+      let settled = false;
+      const next = writeMini(path.join(root, "swap-next"), jpgWithView("SWAP-NEXT"), { sums: false });
+      const importing = importMimicDirectory({ dir: next, dataset: ds, onProgress: (p) => phases.push(p.phase) }).finally(() => (settled = true));
+      while (!phases.includes("switching to the new data")) await new Promise((r) => setTimeout(r, 50));
+      // The swap's lock requests come and go; the explorer's other readers are served in between
+      // (with an unbounded wait they would queue behind the swap until the first reader let go).
+      for (let i = 0; i < 4; i++) {
+        expect(await studyCount(ds.id)).toBe(12);
+        await new Promise((r) => setTimeout(r, 700));
+      }
+      expect(settled).toBe(false);
+      await reader.query("commit");
+      expect((await importing).status).toBe("succeeded");
+      expect(await viewNames()).toContain("SWAP-NEXT");
+
+      // A reader that never lets go: the import gives up, says why, and changes nothing.
+      process.env.LABGATE_IMPORT_SWAP_GIVE_UP_MS = "4000";
+      await hold();
+      const never = writeMini(path.join(root, "swap-never"), jpgWithView("SWAP-NEVER"), { sums: false });
+      const message = /the switch to it waited 4 seconds for readers of the explorer tables to finish .*Nothing was changed/;
+      await expect(importMimicDirectory({ dir: never, dataset: ds })).rejects.toThrow(message);
+      const [row] = await q<{ status: string; error: string }>("select status, error from mimic_imports where dataset_id = $1 order by started_at desc limit 1", [ds.id]);
+      expect(row).toMatchObject({ status: "failed", error: expect.stringMatching(message) });
+      await reader.query("rollback");
+      expect(await viewNames()).not.toContain("SWAP-NEVER");
+      expect(await leftoverTables()).toEqual([]);
+      expect(await studyCount(ds.id)).toBe(12);
+    } finally {
+      delete process.env.LABGATE_IMPORT_SWAP_GIVE_UP_MS;
+      await reader.end();
+    }
+  });
+});
+
 describe("an import process killed with SIGKILL", { timeout: 180_000 }, () => {
   it("keeps its row running while its session lives, then is marked failed and its tables and view names dropped", async () => {
     const ds = await dataset("mimic-cxr-jpg", "2.1.0");

@@ -256,6 +256,19 @@ export async function swapPartitions(client: pg.ClientBase, opts: { datasetId: s
   }
 }
 
+/**
+ * Takes the explorer tables for the swap, waiting at most `waitMs` for their readers. DETACH needs
+ * them exclusively, and a lock request that waits makes every later reader wait behind it: a cohort
+ * manifest is one COPY held open as long as its client reads (decision 039), so an unbounded wait
+ * would stall every explorer page for as long as one slow download. Throws PostgreSQL's 55P03 when
+ * the readers did not finish in time; the caller's transaction is then aborted and retried.
+ */
+export async function lockForSwap(client: pg.ClientBase, waitMs: number): Promise<void> {
+  await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(waitMs))}`);
+  await client.query(`LOCK TABLE ${PARENTS.map(([parent]) => parent).join(", ")} IN ACCESS EXCLUSIVE MODE`);
+  await client.query("SET LOCAL lock_timeout = 0");
+}
+
 /** Tables left by an import that died before its swap: never attached, so never visible; dropped. */
 export async function dropOrphanPartitions(client: pg.ClientBase): Promise<void> {
   const orphans = await client.query<{ name: string }>(

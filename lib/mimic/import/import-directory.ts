@@ -8,7 +8,7 @@ import { mimicImports } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { now } from "@/lib/clock";
 import { getEnv } from "@/lib/env";
-import { buildPartitions, swapPartitions, type BuiltPartitions } from "./build-partitions";
+import { buildPartitions, lockForSwap, swapPartitions, type BuiltPartitions } from "./build-partitions";
 import type { Project } from "./file-specs";
 import { findBadRow } from "./find-bad-row";
 import { ImportError } from "./import-error";
@@ -149,7 +149,8 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     progressOpen = false;
     const id = importId;
     const swapped = built;
-    await db.transaction(async (tx) => {
+    await retrySwap(() => db.transaction(async (tx) => {
+      await lockForSwap(client, SWAP_LOCK_WAIT_MS);
       await swapPartitions(client, { datasetId: opts.dataset.id, next: swapped });
       await tx.update(mimicImports).set({ status: "succeeded", finishedAt: now(), phase: "done", counts, bytesDone: plan.bytesTotal, rowsDone: progress.rowsDone }).where(eq(mimicImports.id, id));
       await recordAudit(tx, {
@@ -159,7 +160,7 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
         target: { type: "dataset", id: opts.dataset.id },
         details: { slug: opts.dataset.slug, version: opts.dataset.version, dir, counts },
       });
-    });
+    }));
     // From here the tables are the dataset's: a later throw must not drop them or fail the row.
     committed = true;
     // Compressed sizes are counted as read, so the bar can stop short of the total; done is done.
@@ -188,6 +189,33 @@ export async function importMimicDirectory(opts: Options): Promise<ImportResult>
     await side?.end().catch(() => {});
     await client.end().catch(() => {});
     await progressPool.end().catch(() => {});
+  }
+}
+
+// One try at the swap waits this long for the tables' readers, then lets them (and the readers
+// queued behind the swap) go on for a moment before the next try; all tries together at most
+// a give-up time, after which the import fails with a message saying why.
+const SWAP_LOCK_WAIT_MS = 2_000;
+const SWAP_PAUSE_MS = 1_000;
+// (LABGATE_IMPORT_SWAP_GIVE_UP_MS, 15 minutes unless set).
+const swapGiveUpMs = () => Number(process.env.LABGATE_IMPORT_SWAP_GIVE_UP_MS ?? 15 * 60_000);
+
+async function retrySwap(swap: () => Promise<void>): Promise<void> {
+  const giveUpMs = swapGiveUpMs();
+  const until = Date.now() + giveUpMs;
+  for (;;) {
+    try {
+      return await swap();
+    } catch (e) {
+      const err = e as { code?: string; cause?: { code?: string } };
+      if ((err.code ?? err.cause?.code) !== "55P03") throw e;
+      if (Date.now() + SWAP_PAUSE_MS >= until) {
+        throw new ImportError(
+          `The new data is built, but the switch to it waited ${giveUpMs >= 120_000 ? `${Math.round(giveUpMs / 60_000)} minutes` : `${Math.round(giveUpMs / 1000)} seconds`} for readers of the explorer tables to finish (a cohort manifest or export still being downloaded). Nothing was changed: run the import again when they have finished.`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, SWAP_PAUSE_MS));
+    }
   }
 }
 
