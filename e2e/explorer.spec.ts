@@ -174,16 +174,16 @@ test("a member without a grant sees nothing of the dataset, and the refusal is a
   expect(denied).toBe(3);
 });
 
-test("facet counts kept for a filter are never shown to a member without a grant, and a researcher's next page reuses them", async ({ page, lab, login, browser }) => {
+test("facet counts kept for a filter are never shown to a member without a grant, and the researcher's next look reuses them", async ({ page, lab, login, browser }) => {
   await login("researcher");
-  const url = `/datasets/${E2E_JPG.slug}/${E2E_JPG.version}?label=Edema%3Apositive&size=10`;
+  const url = `/datasets/${E2E_JPG.slug}/${E2E_JPG.version}?label=Edema%3Apositive`;
   const want = await count(sql`select count(*) as n from mimic_study where dataset_id = ${lab.datasetIds.jpg} and chexpert[${idx("Edema")}] = 1`);
-  expect(want).toBeGreaterThan(10);
+  expect(want).toBeGreaterThan(0);
   await page.goto(url);
   await expect(page.getByTestId("study-total")).toHaveText(String(want));
   const negative = await page.getByTestId("facet-Pneumonia-negative").textContent();
-  // The second page of the same filter: the same counts (kept), other rows.
-  await page.goto(`${url}&page=2`);
+  // The same filter in another order: the same counts (kept; they do not depend on order or page).
+  await page.goto(`${url}&sort=study_id&dir=asc`);
   await expect(page.getByTestId("study-total")).toHaveText(String(want));
   await expect(page.getByTestId("facet-Pneumonia-negative")).toHaveText(negative!);
 
@@ -191,7 +191,7 @@ test("facet counts kept for a filter are never shown to a member without a grant
   const other = await browser.newContext();
   const memberPage = await other.newPage();
   await loginAs(memberPage, lab.member);
-  for (const u of [url, `${url}&page=2`, `${url}&page=3`]) {
+  for (const u of [url, `${url}&sort=study_id&dir=asc`, `${url}&page=2`]) {
     const res = await memberPage.request.get(u);
     expect(res.status()).toBe(403);
     const body = await res.text();

@@ -68,6 +68,39 @@ function cpuSeconds(pids: number[]): number {
   return ticks / 100;
 }
 
+/**
+ * CPU seconds this run's database backends spent while `fn` ran. The app's pool opens and closes
+ * connections as it goes, so the backends are sampled while it runs (the bench's own is left out).
+ */
+async function backendCpuDuring(fn: () => Promise<void>): Promise<number> {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const pids = (await getDb().execute<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map((r) => Number(r.pid));
+    for (const pid of pids) {
+      const seconds = cpuSeconds([pid]);
+      if (!first.has(pid)) first.set(pid, seconds);
+      last.set(pid, Math.max(seconds, last.get(pid) ?? 0));
+    }
+  };
+  await sample();
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      await new Promise((r) => setTimeout(r, 200));
+      await sample();
+    }
+  })();
+  try {
+    await fn();
+  } finally {
+    running = false;
+    await sampler;
+  }
+  await sample();
+  return [...last].reduce((sum, [pid, seconds]) => sum + seconds - first.get(pid)!, 0);
+}
+
 /** The process and every descendant of it. */
 function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
@@ -223,13 +256,14 @@ export const loadMixed: Measure = {
       // What each kind of request costs in CPU, one at a time: the app's process tree and the database
       // backends of this run's database (the server is shared, so only its own backends are read).
       const cost: Record<string, number> = {};
-      const backends = (await db.execute<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database()`)).rows.map((r) => Number(r.pid));
       for (const kind of ["explorer", "study", "thumbnail", "preview", "image"] as Kind[]) {
         const steps = Array.from({ length: COST_REQUESTS * loop.length }, (_, i) => plan(i)).filter((s) => s.kind === kind).slice(0, COST_REQUESTS);
-        const [app0, db0] = [cpuSeconds(processTree(app.proc.pid!)), cpuSeconds(backends)];
-        for (const step of steps) if (!(await request(app.baseURL, cookies[0]!, step)).ok) throw new Error(`bench: ${step.url} failed`);
+        const app0 = cpuSeconds(processTree(app.proc.pid!));
+        const dbSeconds = await backendCpuDuring(async () => {
+          for (const step of steps) if (!(await request(app!.baseURL, cookies[0]!, step)).ok) throw new Error(`bench: ${step.url} failed`);
+        });
         cost[`${kind}_app_cpu_ms`] = round(((cpuSeconds(processTree(app.proc.pid!)) - app0) * 1000) / steps.length, 1);
-        cost[`${kind}_db_cpu_ms`] = round(((cpuSeconds(backends) - db0) * 1000) / steps.length, 1);
+        cost[`${kind}_db_cpu_ms`] = round((dbSeconds * 1000) / steps.length, 1);
       }
       // The mix's CPU per request, and the request rate two cores could serve at most at that cost.
       const mixCpuMs = loop.reduce((sum, step) => sum + cost[`${step(0).kind}_app_cpu_ms`]! + cost[`${step(0).kind}_db_cpu_ms`]!, 0) / loop.length;
