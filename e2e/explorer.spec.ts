@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { REPORT_SEARCH_EXAMPLE } from "@/lib/mimic/browse/report-search";
 import { LABELS } from "@/lib/mimic/import/file-specs";
 import { testDb } from "./support/db";
-import { expect, test } from "./support/fixtures";
+import { expect, loginAs, test } from "./support/fixtures";
 import { E2E_CXR, E2E_JPG } from "./support/mimic-data";
 import { sql } from "drizzle-orm";
 
@@ -172,4 +172,31 @@ test("a member without a grant sees nothing of the dataset, and the refusal is a
   expect(saved.status()).toBe(403);
   const denied = await count(sql`select count(*) as n from audit_log where actor_id = ${lab.member.id} and action = 'dataset.access' and outcome = 'denied'`);
   expect(denied).toBe(3);
+});
+
+test("facet counts kept for a filter are never shown to a member without a grant, and the researcher's next look reuses them", async ({ page, lab, login, browser }) => {
+  await login("researcher");
+  const url = `/datasets/${E2E_JPG.slug}/${E2E_JPG.version}?label=Edema%3Apositive`;
+  const want = await count(sql`select count(*) as n from mimic_study where dataset_id = ${lab.datasetIds.jpg} and chexpert[${idx("Edema")}] = 1`);
+  expect(want).toBeGreaterThan(0);
+  await page.goto(url);
+  await expect(page.getByTestId("study-total")).toHaveText(String(want));
+  const negative = await page.getByTestId("facet-Pneumonia-negative").textContent();
+  // The same filter in another order: the same counts (kept; they do not depend on order or page).
+  await page.goto(`${url}&sort=study_id&dir=asc`);
+  await expect(page.getByTestId("study-total")).toHaveText(String(want));
+  await expect(page.getByTestId("facet-Pneumonia-negative")).toHaveText(negative!);
+
+  // The same filter asked by a member of the lab without a grant: refused before any count is read.
+  const other = await browser.newContext();
+  const memberPage = await other.newPage();
+  await loginAs(memberPage, lab.member);
+  for (const u of [url, `${url}&sort=study_id&dir=asc`, `${url}&page=2`]) {
+    const res = await memberPage.request.get(u);
+    expect(res.status()).toBe(403);
+    const body = await res.text();
+    expect(body).not.toContain("study-total");
+    expect(body).not.toContain("facet-Pneumonia");
+  }
+  await other.close();
 });

@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, readdirSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { labDatasets } from "@/db/schema";
@@ -37,6 +37,8 @@ const THINK_MS = Number(process.env.BENCH_LOAD_THINK_MS ?? 1000);
 const SAT_CLIENTS = Number(process.env.BENCH_LOAD_SAT_CLIENTS ?? 16);
 const SAT_SECONDS = Number(process.env.BENCH_LOAD_SAT_SECONDS ?? 15);
 const BASELINE_LOOPS = 12;
+// Requests of each kind timed for their CPU cost.
+const COST_REQUESTS = 40;
 
 // The explorer filters of browse.page_facets, a few of them.
 const FILTERS = [
@@ -52,8 +54,55 @@ type Kind = "explorer" | "study" | "thumbnail" | "preview" | "image";
 type Step = { kind: Kind; url: string };
 type Sample = { kind: Kind; ms: number; ok: boolean };
 
-/** Resident memory of a process and its descendants (next start's server runs in its own child on some versions). */
-function rssMb(pid: number): number {
+/** CPU seconds (user + system) a process and its descendants have used, from /proc. */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks / 100;
+}
+
+/**
+ * CPU seconds this run's database backends spent while `fn` ran. The app's pool opens and closes
+ * connections as it goes, so the backends are sampled while it runs (the bench's own is left out).
+ */
+async function backendCpuDuring(fn: () => Promise<void>): Promise<number> {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const pids = (await getDb().execute<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map((r) => Number(r.pid));
+    for (const pid of pids) {
+      const seconds = cpuSeconds([pid]);
+      if (!first.has(pid)) first.set(pid, seconds);
+      last.set(pid, Math.max(seconds, last.get(pid) ?? 0));
+    }
+  };
+  await sample();
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      await new Promise((r) => setTimeout(r, 200));
+      await sample();
+    }
+  })();
+  try {
+    await fn();
+  } finally {
+    running = false;
+    await sampler;
+  }
+  await sample();
+  return [...last].reduce((sum, [pid, seconds]) => sum + seconds - first.get(pid)!, 0);
+}
+
+/** The process and every descendant of it. */
+function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -64,16 +113,25 @@ function rssMb(pid: number): number {
       /* gone */
     }
   }
-  let kb = 0;
+  const out: number[] = [];
   const visit = (p: number) => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) visit(c);
+  };
+  visit(pid);
+  return out;
+}
+
+/** Resident memory of a process and its descendants (next start's server runs in its own child on some versions). */
+function rssMb(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
     try {
       kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
     } catch {
       /* gone */
     }
-    for (const c of children.get(p) ?? []) visit(c);
-  };
-  visit(pid);
+  }
   return round(kb / 1024, 1);
 }
 
@@ -195,6 +253,22 @@ export const loadMixed: Measure = {
       const baseline = summary((await drive({ baseURL: app.baseURL, cookies: cookies.slice(0, 1), plan, loopLength: loop.length, thinkMs: 0, loops: BASELINE_LOOPS })).samples);
       ctx.log(`one researcher: ${baseline.n} requests, p50 ${baseline.p50} ms, p95 ${baseline.p95} ms ${JSON.stringify(baseline.byKind)}`);
 
+      // What each kind of request costs in CPU, one at a time: the app's process tree and the database
+      // backends of this run's database (the server is shared, so only its own backends are read).
+      const cost: Record<string, number> = {};
+      for (const kind of ["explorer", "study", "thumbnail", "preview", "image"] as Kind[]) {
+        const steps = Array.from({ length: COST_REQUESTS * loop.length }, (_, i) => plan(i)).filter((s) => s.kind === kind).slice(0, COST_REQUESTS);
+        const app0 = cpuSeconds(processTree(app.proc.pid!));
+        const dbSeconds = await backendCpuDuring(async () => {
+          for (const step of steps) if (!(await request(app!.baseURL, cookies[0]!, step)).ok) throw new Error(`bench: ${step.url} failed`);
+        });
+        cost[`${kind}_app_cpu_ms`] = round(((cpuSeconds(processTree(app.proc.pid!)) - app0) * 1000) / steps.length, 1);
+        cost[`${kind}_db_cpu_ms`] = round((dbSeconds * 1000) / steps.length, 1);
+      }
+      // The mix's CPU per request, and the request rate two cores could serve at most at that cost.
+      const mixCpuMs = loop.reduce((sum, step) => sum + cost[`${step(0).kind}_app_cpu_ms`]! + cost[`${step(0).kind}_db_cpu_ms`]!, 0) / loop.length;
+      ctx.log(`CPU per request: ${JSON.stringify(cost)}; mix ${round(mixCpuMs, 1)} ms → at most ${round((availableParallelism() * 1000) / mixCpuMs, 1)}/s on ${availableParallelism()} cores`);
+
       const rssBefore = { app: rssMb(app.proc.pid!), worker: rssMb(worker.pid!) };
       const rows0 = (await db.execute<{ n: number }>(sql`select count(*)::int as n from audit_log`)).rows[0]!.n;
       // What else the machine is doing: on a shared machine the figures are as much its as labgate's.
@@ -239,6 +313,8 @@ export const loadMixed: Measure = {
         app_rss_after_saturation_mb: rssSat,
         worker_rss_before_mb: rssBefore.worker,
         worker_rss_after_mb: rssAfter.worker,
+        mix_cpu_ms: round(mixCpuMs, 1),
+        ...cost,
       };
     } finally {
       if (worker && worker.exitCode === null) {

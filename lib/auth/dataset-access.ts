@@ -2,8 +2,9 @@ import "server-only";
 import { forbidden, notFound } from "next/navigation";
 import { recordAudit } from "@/lib/audit/record";
 import { getDb } from "@/lib/db/client";
-import { hasDatasetAccess } from "@/lib/datasets/dataset-access";
-import { findLabDataset, type DatasetRef } from "@/lib/datasets/find-dataset";
+import { now } from "@/lib/clock";
+import { decideMemberAccessBySlug } from "@/lib/credentialing/member-access";
+import type { DatasetRef } from "@/lib/datasets/find-dataset";
 import { requireUser, type CurrentUser } from "./current-user";
 import type { Caller } from "./request-caller";
 
@@ -17,10 +18,13 @@ import type { Caller } from "./request-caller";
 export async function requireDatasetAccess(ref: { slug: string; version: string }, opts?: { caller?: Caller }): Promise<{ user: CurrentUser; dataset: DatasetRef }> {
   const user = opts?.caller?.user ?? (await requireUser());
   const token = opts?.caller?.token ?? null;
-  const dataset = await findLabDataset({ labId: user.labId, slug: ref.slug, version: ref.version });
-  if (!dataset) notFound();
+  // The lab's copy and the member's decision in one statement: this runs before every data request.
+  const found = await decideMemberAccessBySlug(getDb(), { labId: user.labId, userId: user.id, slug: ref.slug, version: ref.version, now: now() });
+  if (!found) notFound();
+  const { id, slug, version, title, duaName, duaVersion } = found.dataset;
+  const dataset: DatasetRef = { id, slug, version, title, duaName, duaVersion };
   const outsideToken = token !== null && token.datasetIds.length > 0 && !token.datasetIds.includes(dataset.id);
-  if (outsideToken || !(await hasDatasetAccess({ userId: user.id, labId: user.labId, datasetId: dataset.id }))) {
+  if (outsideToken || found.decision.access !== true) {
     await recordAudit(getDb(), {
       action: "dataset.access",
       outcome: "denied",

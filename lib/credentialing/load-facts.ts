@@ -38,12 +38,6 @@ type Mutable = { -readonly [K in keyof MemberAccessFacts]: MemberAccessFacts[K] 
 
 /** Facts for each of the given members of one lab (all of them when userIds is omitted). */
 export async function loadMembersFacts(db: DbOrTx, opts: { labId: string; userIds?: readonly string[] }): Promise<Map<string, MemberAccessFacts>> {
-  const facts = new Map<string, Mutable>();
-  const of = (userId: string) => {
-    let f = facts.get(userId);
-    if (!f) facts.set(userId, (f = emptyFacts() as Mutable));
-    return f;
-  };
   const ids = opts.userIds;
   if (ids && ids.length === 0) return new Map();
   const scope = (labCol: AnyPgColumn, userCol: AnyPgColumn) =>
@@ -63,7 +57,30 @@ export async function loadMembersFacts(db: DbOrTx, opts: { labId: string; userId
     () => db.select().from(physionetVerifications).where(scope(physionetVerifications.labId, physionetVerifications.userId)),
     () => db.select().from(attestations).where(scope(attestations.labId, attestations.userId)),
   ] as const);
-  for (const id of ids ?? []) of(id);
+  return assembleMembersFacts({ accounts, trainingRows, applications, duas, grants, verifications, attested }, ids);
+}
+
+/** The rows behind members' facts, as the loaders select them (applications newest first). */
+export type MemberFactRows = {
+  accounts: (typeof physionetAccounts.$inferSelect)[];
+  trainingRows: (typeof trainings.$inferSelect)[];
+  applications: (typeof credentialingApplications.$inferSelect)[];
+  duas: { sig: typeof duaSignatures.$inferSelect; slug: string; version: string }[];
+  grants: (typeof accessGrants.$inferSelect)[];
+  verifications: (typeof physionetVerifications.$inferSelect)[];
+  attested: (typeof attestations.$inferSelect)[];
+};
+
+/** Members' facts from their rows; every member in `userIds` gets an entry, with or without rows. */
+export function assembleMembersFacts(rows: MemberFactRows, userIds?: readonly string[]): Map<string, MemberAccessFacts> {
+  const { accounts, trainingRows, applications, duas, grants, verifications, attested } = rows;
+  const facts = new Map<string, Mutable>();
+  const of = (userId: string) => {
+    let f = facts.get(userId);
+    if (!f) facts.set(userId, (f = emptyFacts() as Mutable));
+    return f;
+  };
+  for (const id of userIds ?? []) of(id);
   for (const a of accounts) of(a.userId).physionetAccount = { username: a.username, since: a.createdAt };
   for (const t of trainingRows) of(t.userId).trainings.push({ trainingType: t.trainingType, kind: t.kind, status: t.status, submittedAt: t.submittedAt, acceptedAt: t.acceptedAt, completionDate: t.completionDate, expirationDate: t.expirationDate });
   // Ordered newest first: the latest application is the one that counts.
@@ -95,9 +112,17 @@ export async function loadLabDatasetRequirements(db: DbOrTx, opts: { labId: stri
     .innerJoin(labDatasets, and(eq(labDatasets.datasetId, datasets.id), eq(labDatasets.labId, opts.labId)))
     .where(opts.datasetId ? eq(datasets.id, opts.datasetId) : undefined)
     .orderBy(datasets.slug, datasets.version);
-  const effective = rows.map(({ d, lab }) => ({ d, req: effectiveRequirements(d, lab) }));
-  const typeSlugs = [...new Set(effective.flatMap((r) => r.req.requiredTrainingTypes))];
+  const typeSlugs = [...new Set(rows.flatMap(({ d, lab }) => effectiveRequirements(d, lab).requiredTrainingTypes))];
   const types = typeSlugs.length ? await db.select().from(trainingTypes).where(inArray(trainingTypes.slug, typeSlugs)) : [];
+  return assembleRequirements(rows, types);
+}
+
+/** What each dataset row requires, training types named from `types` (any superset of those required). */
+export function assembleRequirements(
+  rows: { d: typeof datasets.$inferSelect; lab: { requiredTrainingTypes: string[] | null; duaName: string | null; duaVersion: string | null } }[],
+  types: { slug: string; name: string }[],
+): DatasetRequirements[] {
+  const effective = rows.map(({ d, lab }) => ({ d, req: effectiveRequirements(d, lab) }));
   const names = new Map(types.map((t) => [t.slug, t.name]));
   return effective.map(({ d, req }) => ({
     id: d.id,
@@ -117,6 +142,11 @@ export async function loadLabPolicy(db: DbOrTx, labId: string): Promise<LabAcces
     () => db.select({ slug: trainingTypes.slug, days: trainingTypes.defaultValidityDays }).from(trainingTypes),
     () => db.select({ type: labTrainingPolicies.trainingType, days: labTrainingPolicies.validityDays }).from(labTrainingPolicies).where(eq(labTrainingPolicies.labId, labId)),
   ] as const);
+  return assemblePolicy(settings ?? null, typeDefaults, overrides);
+}
+
+/** The lab's policy from its settings row (or none), every training type's default and the lab's overrides. */
+export function assemblePolicy(settings: typeof labAccessPolicies.$inferSelect | null, typeDefaults: { slug: string; days: number | null }[], overrides: { type: string; days: number | null }[]): LabAccessPolicy {
   const trainingValidityDays: Record<string, number | null> = {};
   for (const t of typeDefaults) trainingValidityDays[t.slug] = t.days;
   for (const o of overrides) trainingValidityDays[o.type] = o.days;

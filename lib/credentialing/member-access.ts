@@ -5,20 +5,23 @@ import type { DbOrTx } from "@/lib/db/client";
 import { parallelReads } from "@/lib/db/parallel";
 import { decideAccess, type AccessDecision, type DatasetRequirements } from "./access-rule";
 import { loadLabDatasetRequirements, loadLabPolicy, loadMemberFacts, loadMembersFacts } from "./load-facts";
+import { loadMemberDatasetFacts } from "./load-member-dataset";
 
 // The access rule applied to stored facts: one member × one dataset (every data request), one member
 // × the lab's datasets (the checklist), every member × every dataset (the steward's matrix).
 
 export type DatasetDecision = { dataset: DatasetRequirements; decision: AccessDecision };
 
-/** Null when the lab holds no copy of the dataset. */
+/** Null when the lab holds no copy of the dataset. One statement (load-member-dataset.ts): it is asked on every data request. */
 export async function decideMemberAccess(db: DbOrTx, opts: { labId: string; userId: string; datasetId: string; now: Date }): Promise<AccessDecision | null> {
-  const [[dataset], facts, policy] = await parallelReads(db, [
-    () => loadLabDatasetRequirements(db, { labId: opts.labId, datasetId: opts.datasetId }),
-    () => loadMemberFacts(db, opts),
-    () => loadLabPolicy(db, opts.labId),
-  ] as const);
+  const { dataset, facts, policy } = await loadMemberDatasetFacts(db, { labId: opts.labId, userId: opts.userId, dataset: { id: opts.datasetId } });
   return dataset ? decideAccess({ dataset, facts, policy, now: opts.now }) : null;
+}
+
+/** The same for a version named as a URL names it: the lab's copy (null when it holds none) and the decision, in one statement. */
+export async function decideMemberAccessBySlug(db: DbOrTx, opts: { labId: string; userId: string; slug: string; version: string; now: Date }): Promise<{ dataset: DatasetRequirements & { title: string }; decision: AccessDecision } | null> {
+  const { dataset, facts, policy } = await loadMemberDatasetFacts(db, { labId: opts.labId, userId: opts.userId, dataset: { slug: opts.slug, version: opts.version } });
+  return dataset ? { dataset, decision: decideAccess({ dataset, facts, policy, now: opts.now }) } : null;
 }
 
 export async function memberChecklist(db: DbOrTx, opts: { labId: string; userId: string; now: Date }): Promise<DatasetDecision[]> {

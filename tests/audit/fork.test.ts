@@ -40,6 +40,30 @@ describe("audit chain under concurrent appends", () => {
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
   });
 
+  it("writes concurrent pool appends together (a group commit), chained in the order they were asked", async () => {
+    const db = getDb();
+    const before = (await verifyAuditChain(db)) as { checked: number };
+    const written = await Promise.all(Array.from({ length: 40 }, (_, i) => recordAudit(db, { action: "test.grouped", details: { i } })));
+    expect(written.map((w) => w.id)).toEqual([...written.map((w) => w.id)].sort((a, b) => a - b));
+    const rows = await db.execute<{ i: number; tx: string }>(sql`select (details->>'i')::int as i, xmin::text as tx from audit_log where action = 'test.grouped' order by id`);
+    expect(rows.rows.map((r) => r.i)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // Fewer transactions than rows: the ones asked while the first was being written went in together.
+    expect(new Set(rows.rows.map((r) => r.tx)).size).toBeLessThan(rows.rows.length);
+    expect(await duplicatePrevHashes()).toBe(0);
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: before.checked + 40 });
+  });
+
+  it("a row that cannot be written fails alone: the rows asked with it are written", async () => {
+    const db = getDb();
+    const before = (await verifyAuditChain(db)) as { checked: number };
+    // A details value PostgreSQL's jsonb cannot hold (a NUL character) makes that row's INSERT fail.
+    const settled = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => recordAudit(db, { action: "test.grouped-bad", details: i === 15 ? { bad: "\u0000" } : { i } })));
+    expect(settled.map((s) => s.status === "rejected")).toEqual(Array.from({ length: 30 }, (_, i) => i === 15));
+    const rows = await db.execute<{ i: number }>(sql`select (details->>'i')::int as i from audit_log where action = 'test.grouped-bad' order by id`);
+    expect(rows.rows.map((r) => r.i)).toEqual(Array.from({ length: 30 }, (_, i) => i).filter((i) => i !== 15));
+    expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: before.checked + 29 });
+  });
+
   it("refuses a second child of a row written directly in SQL (unique prev_hash)", async () => {
     const db = getDb();
     const { id } = await recordAudit(db, { action: "test.parent" });

@@ -47,9 +47,9 @@ export default async function ExplorerPage({ params, searchParams }: Props) {
   // and the member holds access to both (each asked by the one access rule, now).
   const sources = await resolveJoinedSources({ user, dataset });
   const from = { datasetId: sources.labelsDatasetId, reportDatasetId: sources.reportDatasetId, filters: f };
-  const [page, viewCodes, cohorts, cooccurrence] = await Promise.all([
-    listStudies(from),
-    listViewCodes(),
+  const viewCodes = await listViewCodes();
+  const [page, cohorts, cooccurrence] = await Promise.all([
+    listStudies({ ...from, viewCodes }),
     listCohorts({ labId: user.labId, datasetId: dataset.id }),
     charts ? labelCooccurrence(from) : Promise.resolve(null),
   ]);

@@ -26,11 +26,11 @@ export default async function StudyPage({ params, searchParams }: Props) {
   const { studyId: raw } = await params;
   const studyId = /^s?\d{1,9}$/.test(raw) ? Number(raw.replace(/^s/, "")) : NaN;
   if (!Number.isSafeInteger(studyId)) notFound();
-  const own = await getStudy({ datasetId: dataset.id, studyId });
-  if (!own) notFound();
   // The same study in the paired version (decision 027), read only when the member holds access to
-  // that version too; each version's look is its own audit row.
-  const sources = await resolveJoinedSources({ user, dataset });
+  // that version too; each version's look is its own audit row. Which version pairs with this one is
+  // asked beside the study itself: neither read depends on the other.
+  const [own, sources] = await Promise.all([getStudy({ datasetId: dataset.id, studyId }), resolveJoinedSources({ user, dataset })]);
+  if (!own) notFound();
   const partner = sources.partner;
   const other = partner?.access ? await getStudy({ datasetId: partner.id, studyId }) : null;
   for (const [s, ds] of [[own, dataset], ...(other && partner ? [[other, partner] as const] : [])] as const) {
@@ -59,11 +59,14 @@ export default async function StudyPage({ params, searchParams }: Props) {
   const first = firstImage ? { src: `${imageRoute}/${encodeURIComponent(firstImage.dicomId)}`, image: firstImage } : null;
   // A compressed file has no preview (the route would answer 204): its <img> is left out and the
   // file's fetch does not wait for one. Only the file's meta header is read for this.
-  const firstFile = first && previewUrl(first.src, first.image) ? await locateImage({ datasetId: shown === sets[0] ? dataset.id : partner!.id, dicomId: first.image.dicomId }) : null;
+  // This version's own image files (which a download verified into lab storage, and the job that
+  // fetches the rest) are read beside the first image's file.
+  const [firstFile, offer] = await Promise.all([
+    first && previewUrl(first.src, first.image) ? locateImage({ datasetId: shown === sets[0] ? dataset.id : partner!.id, dicomId: first.image.dicomId }) : null,
+    studyFetchOffer({ userId: user.id, labId: user.labId, datasetId: dataset.id, images: own.images }),
+  ]);
   const firstPreview = first && firstFile && (firstFile.contentType !== "application/dicom" || (await mayHavePreview(firstFile.filePath))) ? previewUrl(first.src, first.image) : null;
   const nonce = (await headers()).get("x-nonce") ?? undefined;
-  // This version's own image files: which a download verified into lab storage, and the job that fetches the rest.
-  const offer = await studyFetchOffer({ userId: user.id, labId: user.labId, datasetId: dataset.id, images: own.images });
   const labelSets = ([["CheXpert", study.labels.chexpert], ["NegBio", study.labels.negbio], ["Radiologist (test set)", study.labels.test]] as const).filter(([, v]) => v !== null);
   const labelsHidden = sources.side === "cxr" && partner && !partner.access;
   const reportHidden = sources.side === "jpg" && partner && !partner.access;
