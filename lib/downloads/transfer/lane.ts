@@ -41,6 +41,8 @@ export type LaneCommon = {
   gate(): Promise<GateProblem | null>;
   fail(problem: GateProblem): void;
   track(lane: number, file: { stagedPath: string } | null): void;
+  /** Bytes received outside a tracked file (the mirror's small files, several per lane at once). */
+  countReceived?(bytes: number): void;
   /** Every HTTP status the source answered this lane (the lane adapter backs off on 429 and 503). */
   onStatus?(status: number): void;
 };
