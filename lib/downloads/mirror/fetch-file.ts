@@ -64,8 +64,13 @@ async function mark(marker: FileHandle, prefix: number): Promise<void> {
   await marker.write(Buffer.from(String(prefix).padStart(MARKER_DIGITS, "0")), 0, MARKER_DIGITS, 0);
 }
 
-async function writeAt(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
+/** A range's chunks at its offset, in one writev while the whole of it is accepted at once (usual for a file). */
+async function writeAt(file: FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  const { bytesWritten } = await file.writev(chunks, position);
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  if (bytesWritten === total) return;
+  const rest = Buffer.concat(chunks).subarray(bytesWritten);
+  for (let done = 0; done < rest.length; ) done += (await file.write(rest, done, rest.length - done, position + bytesWritten + done)).bytesWritten;
 }
 
 /**
@@ -86,7 +91,7 @@ export async function fetchMirrorFile(opts: {
   let size = opts.size ?? null;
   if (size === null) size = await refusedOr(() => objectSize(access, filePath, opts.signal));
   if (!opts.resume && size <= SMALL_BYTES) {
-    const bytes = size === 0 ? Buffer.alloc(0) : await fetchChunk(access, filePath, 0, size - 1, opts.signal ?? new AbortController().signal);
+    const bytes = size === 0 ? Buffer.alloc(0) : Buffer.concat(await fetchChunk(access, filePath, 0, size - 1, opts.signal ?? new AbortController().signal));
     ensureDir(path.dirname(destination));
     try {
       writeFileSync(destination, bytes, { mode: 0o600 });
@@ -120,7 +125,7 @@ export async function fetchMirrorFile(opts: {
     const starts: number[] = [];
     for (let at = have; at < size; at += CHUNK_BYTES) starts.push(at);
     // Ranges written at their offsets whose bytes wait for the hash to reach them.
-    const written = new Map<number, Buffer>();
+    const written = new Map<number, Buffer[]>();
     let next = 0;
     let hashed = 0;
     let flushedAt = have;
@@ -146,10 +151,12 @@ export async function fetchMirrorFile(opts: {
       if (!written.has(hashed)) await Promise.race(running);
       if (failures.length > 0) throw failures[0];
       const before = have;
-      for (let bytes = written.get(hashed); bytes; bytes = written.get(hashed)) {
+      for (let chunks = written.get(hashed); chunks; chunks = written.get(hashed)) {
         written.delete(hashed++);
-        hash.update(bytes);
-        have += bytes.length;
+        for (const chunk of chunks) {
+          hash.update(chunk);
+          have += chunk.length;
+        }
       }
       if (have === before) continue;
       await mark(marker, have);
@@ -195,7 +202,7 @@ async function refusedOr<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-async function fetchChunk(access: MirrorAccess, filePath: string, start: number, end: number, signal: AbortSignal): Promise<Buffer> {
+async function fetchChunk(access: MirrorAccess, filePath: string, start: number, end: number, signal: AbortSignal): Promise<Buffer[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await refusedOr(() => getRange(access, filePath, start, end, signal));
