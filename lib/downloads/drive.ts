@@ -124,7 +124,9 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
   // Every lane this call ever held (advisory locks, kept until it returns), and those running now.
   const lanes: number[] = [];
   const maxLanes = Math.min(job.concurrency, opts.maxLanes ?? job.concurrency);
-  const adapter = createLaneAdapter({ max: maxLanes, initial: opts.initialLanes ?? INITIAL_LANES });
+  // The mirror does not throttle per connection as PhysioNet does: all lanes from the start (its 503
+  // SlowDown still takes lanes away). Ramping up cost a short mirror download seconds.
+  const adapter = createLaneAdapter({ max: maxLanes, initial: opts.initialLanes ?? (mirror ? maxLanes : INITIAL_LANES) });
   const takeLane = async (): Promise<number | null> => {
     for (let lane = 0; lane < job.concurrency; lane++) {
       if (lanes.includes(lane)) continue;
@@ -207,6 +209,9 @@ async function driveWith(db: Db, job: WorkJob, opts: DriveOptions, credentials: 
           tracked.set(lane, entry);
           if (!file.fresh) void stat(file.stagedPath).then((s) => (entry.lastSize = s.size), () => (entry.lastSize = 0));
         } else tracked.delete(lane);
+      },
+      countReceived: (bytes) => {
+        received += bytes;
       },
       onSpawn: opts.onSpawn,
       onStatus: (status) => {

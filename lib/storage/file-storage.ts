@@ -18,6 +18,12 @@ export type FileStorage = {
    * is consumed: it no longer exists afterwards.
    */
   putFile(key: string, sourcePath: string): Promise<void>;
+  /**
+   * putFile for a group of finished files, with the same promise per file but the flushes shared:
+   * for many small files one fsync each, one after another, costs more than the transfer. One
+   * result per item, in order: null when stored, else why not (the others are unaffected).
+   */
+  putFiles(items: readonly { key: string; sourcePath: string }[]): Promise<(Error | null)[]>;
   stat(key: string): Promise<{ size: number } | null>;
   /** The stored bytes (or one range of them) as a stream, or null when the key is missing. */
   openRead(key: string, range?: ByteRange): Promise<Readable | null>;

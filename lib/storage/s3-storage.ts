@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { eachLimited } from "./each-limited";
 import { assertStorageKey, type FileStorage } from "./file-storage";
 
 export type S3StorageOptions = {
@@ -64,6 +65,12 @@ export function createS3Storage(opts: S3StorageOptions): FileStorage {
       // Streamed from disk: memory stays flat whatever the file size (single PUT up to 5 GB; MIMIC's largest file is far below).
       await client.send(new PutObjectCommand({ Bucket, Key: objectKey(key), Body: createReadStream(sourcePath), ContentLength: size }));
       await rm(sourcePath, { force: true });
+    },
+    async putFiles(items) {
+      // Each PUT is its own commit: nothing to share but the connections.
+      const results: (Error | null)[] = items.map(() => null);
+      await eachLimited(items.length, 8, (i) => this.putFile(items[i]!.key, items[i]!.sourcePath).catch((e: unknown) => void (results[i] = e instanceof Error ? e : new Error(String(e)))));
+      return results;
     },
     async stat(key) {
       try {

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -42,6 +42,8 @@ const { parseSha256Sums, sha256OfFile } = await import("@/lib/physionet/sha256-s
 const { verifyWithMirror } = await import("@/lib/credentialing/verify-with-mirror");
 const { prepareDownloadJob } = await import("@/lib/downloads/prepare");
 const { controlJob } = await import("@/lib/downloads/control");
+const { openMirror } = await import("@/lib/downloads/mirror/client");
+const { fetchMirrorFile, CHUNK_BYTES } = await import("@/lib/downloads/mirror/fetch-file");
 const s = await import("./support");
 
 // PhysioNet's source is never asked for a mirror job: an address nothing listens on.
@@ -51,7 +53,7 @@ let src: Awaited<ReturnType<typeof s.makeVersionDir>>;
 let manifest: Map<string, string>;
 const sizes = new Map<string, number>();
 beforeAll(async () => {
-  // Two files over the 8 MiB chunk: fetched as parallel ranged GETs, appended in order.
+  // Two files over the 8 MiB chunk: fetched as parallel ranged GETs written at their offsets.
   src = await s.makeVersionDir({ studies: 10, big: 2, bigBytes: 20_000_000 });
   manifest = new Map(parseSha256Sums({ text: await readFile(path.join(src.root, "SHA256SUMS.txt"), "utf8") }).map((e) => [e.path, e.sha256]));
   for (const p of manifest.keys()) sizes.set(p, (await stat(path.join(src.root, p))).size);
@@ -151,6 +153,43 @@ describe("the rules around it", () => {
     expect(await getDb().select().from(cloudIdentities).where(eq(cloudIdentities.userId, lab.researcher.id))).toHaveLength(1);
     const audits = await getDb().select().from(auditLog).where(and(eq(auditLog.labId, lab.labId), eq(auditLog.action, "mirror.verify")));
     expect(audits).toHaveLength(answered.length);
+  });
+});
+
+describe("fetching one large file", () => {
+  it("trusts staged bytes only as far as the prefix marker says: past it they are fetched again, and without a marker the file starts over", { timeout: 60_000 }, async () => {
+    const access = openMirror({ provider: "aws", slug: s.SLUG, version: s.VERSION, keys: RESEARCHER, endpoints: { aws: mirror.url, awsRegion: "us-east-1", gcs: mirror.url, billingProject: null } });
+    try {
+      const filePath = src.bigPaths[0]!;
+      const size = sizes.get(filePath)!;
+      const real = await readFile(path.join(src.root, filePath));
+      const destination = path.join(tmp, "fetch-one", "big.dcm");
+      const marker = path.join(tmp, "fetch-one", ".big.dcm.prefix");
+      const fetch = (resume: boolean) => fetchMirrorFile({ access, filePath, destination, size, resume });
+      const fresh = await fetch(false);
+      expect(fresh).toEqual({ size, sha256: manifest.get(filePath), resumedFrom: 0 });
+      expect(await sha256OfFile({ filePath: destination })).toBe(manifest.get(filePath));
+      await expect(stat(marker)).rejects.toThrow(/ENOENT/);
+
+      // A crash left the first range hashed and marked, and wrong bytes (a later range cut off, holes) after it.
+      const staged = Buffer.alloc(size, 0x5a);
+      real.copy(staged, 0, 0, CHUNK_BYTES);
+      await writeFile(destination, staged);
+      await writeFile(marker, String(CHUNK_BYTES).padStart(20, "0"));
+      mirror.stats.rangeStarts.delete(filePath);
+      const resumed = await fetch(true);
+      expect(resumed).toEqual({ size, sha256: manifest.get(filePath), resumedFrom: CHUNK_BYTES });
+      expect(await sha256OfFile({ filePath: destination })).toBe(manifest.get(filePath));
+      expect(mirror.stats.rangeStarts.get(filePath)?.sort((a, b) => a - b)).toEqual([CHUNK_BYTES, 2 * CHUNK_BYTES]);
+
+      // The same bytes without a marker: nothing of them is trusted.
+      await writeFile(destination, staged);
+      const over = await fetch(true);
+      expect(over).toEqual({ size, sha256: manifest.get(filePath), resumedFrom: 0 });
+      expect(await sha256OfFile({ filePath: destination })).toBe(manifest.get(filePath));
+    } finally {
+      access.close();
+    }
   });
 });
 

@@ -64,6 +64,27 @@ describe.each(["local", "s3"])("%s storage", (name) => {
     await expect(readFile(source)).rejects.toThrow(/ENOENT/);
   });
 
+  it("moves a group of finished files in, one result each: a refused key fails alone", async () => {
+    const storage = backends[name]!();
+    const items = await Promise.all(
+      ["a", "b", "c"].map(async (n) => {
+        const sourcePath = path.join(tmp, `${name}-group-${n}.bin`);
+        await writeFile(sourcePath, `bytes of ${n}`);
+        return { key: `group/${n === "c" ? "p1" : "p0"}/${n}.txt`, sourcePath };
+      }),
+    );
+    const refused = { key: "group/../escape.txt", sourcePath: path.join(tmp, `${name}-group-refused.bin`) };
+    await writeFile(refused.sourcePath, "never stored");
+    const results = await storage.putFiles([items[0]!, refused, items[1]!, items[2]!]);
+    expect(results.map((r) => (r ? r.message : null))).toEqual([null, expect.stringMatching(/invalid storage key/), null, null]);
+    for (const [i, n] of ["a", "b", "c"].entries()) {
+      expect((await storage.get(items[i]!.key))?.toString()).toBe(`bytes of ${n}`);
+      await expect(readFile(items[i]!.sourcePath)).rejects.toThrow(/ENOENT/);
+    }
+    // The refused file stays where it was, for the caller's retry.
+    expect((await readFile(refused.sourcePath)).toString()).toBe("never stored");
+  });
+
   it("lists the files directly under a prefix, sorted, and nothing for a missing one", async () => {
     const storage = backends[name]!();
     expect(await listFolderKeys(storage, "listed")).toEqual([]);

@@ -48,6 +48,8 @@ export type LaneCommon = {
    * holds none of its bytes. `endedBytes`: the size of the file the lane just finished, when known.
    */
   track(lane: number, file: { stagedPath: string; fresh?: boolean } | null, endedBytes?: number): void;
+  /** Bytes received outside a tracked file (the mirror's small files, several per lane at once). */
+  countReceived?(bytes: number): void;
   /** Every HTTP status the source answered this lane (the lane adapter backs off on 429 and 503). */
   onStatus?(status: number): void;
 };

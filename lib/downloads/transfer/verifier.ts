@@ -16,6 +16,12 @@ export const MAX_STORAGE_ATTEMPTS = 8;
 const PARALLEL = 4;
 const COMMIT_EVERY = 32;
 const COMMIT_AFTER_MS = 250;
+/** Files moved into lab storage together when moves are grouped (their fsyncs shared). */
+const MOVE_GROUP = 64;
+/** Larger files are moved on their own: their fsync is their bytes' writing, nothing to share. */
+const GROUP_MAX_BYTES = 8 * 1024 * 1024;
+/** Groups being moved at once per verifier: more only queue fsyncs in libuv's pool ahead of other work. */
+const GROUPS_MOVING = 2;
 
 /**
  * Checks the files wget finished while it fetches the next ones: hashes each against SHA256SUMS.txt,
@@ -23,8 +29,11 @@ const COMMIT_AFTER_MS = 250;
  * transaction per 32 files or quarter second). A mismatch deletes the staged bytes so the next
  * attempt starts clean; after three, the file is reported failed.
  */
-export function createVerifier(ctx: LaneCommon, opts: { token: string; backoff: (attempts: number) => number }) {
+export function createVerifier(ctx: LaneCommon, opts: { token: string; backoff: (attempts: number) => number; groupMoves?: boolean }) {
   const running = new Set<Promise<void>>();
+  // Matched files waiting to be moved as one group (groupMoves), and the groups being moved.
+  let toMove: { file: ClaimedFile; stagedPath: string; storageKey: string; size: number }[] = [];
+  const moving = new Set<Promise<void>>();
   const errors: unknown[] = [];
   let moved: VerifiedFile[] = [];
   let flushTimer: NodeJS.Timeout | null = null;
@@ -49,28 +58,17 @@ export function createVerifier(ctx: LaneCommon, opts: { token: string; backoff: 
     const { size, sha256 } = (await followedMatch(file, followed)) ?? (await hashFile(stagedPath)) ?? { size: undefined, sha256: null };
     if (size !== undefined && sha256 === file.sha256) {
       const storageKey = storageKeyFor(ctx.job, file.path);
+      if (opts.groupMoves && size <= GROUP_MAX_BYTES) {
+        toMove.push({ file, stagedPath, storageKey, size });
+        if (toMove.length >= MOVE_GROUP) moveGroup();
+        return;
+      }
       try {
         await ctx.storage.putFile(storageKey, stagedPath);
       } catch (e) {
-        // Lab storage refused this file (a folder removed or replaced under it, a failed S3 PUT): a
-        // failed attempt of this file, never of the worker. The verified bytes stay in staging, so
-        // the retry re-checks them and tries the move again without asking PhysioNet.
-        const attempts = file.attempts + 1;
-        const reason = `could not be moved into lab storage: ${storageErrorText(e, [stagedPath, storageKey, file.path])}`;
-        await recordAttemptFailure(ctx.db, {
-          jobId: ctx.job.id,
-          path: file.path,
-          token: opts.token,
-          checksum: false,
-          retryInMs: attempts >= MAX_STORAGE_ATTEMPTS ? null : opts.backoff(attempts),
-          error: attempts >= MAX_STORAGE_ATTEMPTS ? `gave up after ${attempts} attempts: ${reason}` : `attempt ${attempts}: ${reason}; will retry`,
-        });
-        return;
+        return storageRefused(file, stagedPath, storageKey, e);
       }
-      moved.push({ path: file.path, size, storageKey });
-      if (moved.length >= COMMIT_EVERY) void flush();
-      else flushTimer ??= setTimeout(() => void flush(), COMMIT_AFTER_MS);
-      return;
+      return recordMoved({ path: file.path, size, storageKey });
     }
     await rm(stagedPath, { force: true });
     const failures = file.checksumFailures + 1;
@@ -88,10 +86,52 @@ export function createVerifier(ctx: LaneCommon, opts: { token: string; backoff: 
     });
   }
 
+  function recordMoved(verified: VerifiedFile): void {
+    moved.push(verified);
+    if (moved.length >= COMMIT_EVERY) void flush();
+    else flushTimer ??= setTimeout(() => void flush(), COMMIT_AFTER_MS);
+  }
+
+  // Lab storage refused this file (a folder removed or replaced under it, a failed S3 PUT): a failed
+  // attempt of this file, never of the worker. The verified bytes stay in staging, so the retry
+  // re-checks them and tries the move again without asking PhysioNet.
+  async function storageRefused(file: ClaimedFile, stagedPath: string, storageKey: string, e: unknown): Promise<void> {
+    const attempts = file.attempts + 1;
+    const reason = `could not be moved into lab storage: ${storageErrorText(e, [stagedPath, storageKey, file.path])}`;
+    await recordAttemptFailure(ctx.db, {
+      jobId: ctx.job.id,
+      path: file.path,
+      token: opts.token,
+      checksum: false,
+      retryInMs: attempts >= MAX_STORAGE_ATTEMPTS ? null : opts.backoff(attempts),
+      error: attempts >= MAX_STORAGE_ATTEMPTS ? `gave up after ${attempts} attempts: ${reason}` : `attempt ${attempts}: ${reason}; will retry`,
+    });
+  }
+
+  /** Moves the matched files waiting so far as one group; they are recorded only once all are flushed. */
+  function moveGroup(): void {
+    const group = toMove;
+    toMove = [];
+    if (group.length === 0) return;
+    const task: Promise<void> = (async () => {
+      const results = await ctx.storage.putFiles(group.map((g) => ({ key: g.storageKey, sourcePath: g.stagedPath })));
+      for (const [i, g] of group.entries()) {
+        const error = results[i];
+        if (error) await storageRefused(g.file, g.stagedPath, g.storageKey, error);
+        else recordMoved({ path: g.file.path, size: g.size, storageKey: g.storageKey });
+      }
+    })()
+      .catch((e: unknown) => {
+        errors.push(e);
+      })
+      .finally(() => moving.delete(task));
+    moving.add(task);
+  }
+
   return {
     /** Starts checking one file (at most four at a time per lane); resolves when there is room for the next. */
     async submit(file: ClaimedFile, stagedPath: string, followed?: Followed): Promise<void> {
-      while (running.size >= PARALLEL) await Promise.race(running);
+      while (running.size >= PARALLEL || moving.size >= GROUPS_MOVING) await Promise.race([...running, ...moving]);
       // A check that still throws (the database gone) is kept for drain(), never left as a promise
       // nobody awaits: an unhandled rejection would end the whole worker process and every job on it.
       const task: Promise<void> = check(file, stagedPath, followed)
@@ -104,6 +144,8 @@ export function createVerifier(ctx: LaneCommon, opts: { token: string; backoff: 
     /** Waits for every check and records what is still unrecorded; rethrows the first check that threw. */
     async drain(): Promise<void> {
       await Promise.all([...running]);
+      moveGroup();
+      await Promise.all([...moving]);
       await flush();
       if (errors.length > 0) throw errors[0];
     },
