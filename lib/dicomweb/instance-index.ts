@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { dicomInstances } from "@/db/schema";
 import { getDb } from "@/lib/db/client";
 import { describeThrown } from "@/lib/dicom/errors";
+import { eachLimited } from "@/lib/each-limited";
 import { log } from "@/lib/log/logger";
 import { firstText, toDicomJson } from "./dicom-json";
 import { readStoredHeader } from "./read-header";
@@ -58,12 +59,7 @@ async function indexPending(opts: { labId: string; datasetId: string }, since: D
         and (d.path is null or d.sha256 <> s.sha256)
       order by s.path limit ${BATCH}`);
     if (r.rows.length === 0) return;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(LANES, r.rows.length) }, async () => {
-        while (next < r.rows.length) await indexOne(opts, r.rows[next++]!);
-      }),
-    );
+    await eachLimited(r.rows.length, LANES, (i) => indexOne(opts, r.rows[i]!));
     if (r.rows.length < BATCH) return;
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, statfs } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import path from "node:path";
-import { eachLimited } from "./each-limited";
+import { eachLimited } from "@/lib/each-limited";
 import { assertStorageKey, type FileStorage } from "./file-storage";
 
 export type { FileStorage } from "./file-storage";

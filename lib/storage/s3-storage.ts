@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
-import { eachLimited } from "./each-limited";
+import { eachLimited } from "@/lib/each-limited";
 import { assertStorageKey, type FileStorage } from "./file-storage";
 
 export type S3StorageOptions = {
