@@ -138,7 +138,7 @@ describe("Verify with PhysioNet", () => {
     await db.insert(labDatasets).values({ labId: roles.lab.id, datasetId: d!.id });
     return { ...roles, dataset: d! };
   }
-  const username = () => `guess-${randomUUID().slice(0, 8)}`;
+  const username = () => `pn-user-${randomUUID().slice(0, 8)}`;
 
   it("40 parallel wrong passwords: 10 reach PhysioNet, 30 are refused and audited", async () => {
     const { member, dataset } = await memberWithDataset();
